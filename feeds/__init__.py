@@ -1,0 +1,3 @@
+"""feeds package."""
+
+__all__: list[str] = []

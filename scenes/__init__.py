@@ -1,0 +1,3 @@
+"""scenes package."""
+
+__all__: list[str] = []

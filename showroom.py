@@ -1,0 +1,175 @@
+"""The command-center twin's composition root and command line.
+
+``showroom`` parses a command, loads a :class:`twin.Twin`, wires the sim models, feeds and scenes,
+and runs. It computes nothing itself: every figure comes from ``twin``, ``sim``, ``feeds`` or ``scenes``.
+Run ``showroom --help`` for the commands.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent
+DEFAULT_CITY = ROOT / "assets" / "city"
+DEFAULT_SEED = 20141015  # the day Makassar's War Room opened its doors to the press, as a memorable seed
+
+
+# ---------------------------------------------------------------------------------------------
+# shared helpers
+# ---------------------------------------------------------------------------------------------
+def _load_city(path: str | None) -> Any:
+    import twin
+
+    p = Path(path) if path else DEFAULT_CITY
+    if path is None and not p.exists():
+        raise twin.TwinError(
+            f"the default city is missing from {p}: run `showroom city generate --out {p}` to write it"
+        )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", twin.CityRepairWarning)
+        t = twin.load(p)
+    for w in caught:
+        print(f"warning: {w.message}", file=sys.stderr)
+    return t
+
+
+def _out_dir(path: str) -> Path:
+    out = Path(path)
+    out.mkdir(parents=True, exist_ok=True)
+    return out
+
+
+def _write_json(path: Path, doc: dict[str, Any]) -> None:
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    tmp.replace(path)
+
+
+def _city_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--city", metavar="DIR", help="city folder or GeoPackage (default: the embedded default city)")
+
+
+# ---------------------------------------------------------------------------------------------
+# showroom city ...
+# ---------------------------------------------------------------------------------------------
+def _cmd_city_info(args: argparse.Namespace) -> int:
+    import twin
+
+    t0 = time.perf_counter()
+    t = _load_city(args.city)
+    info = twin.city_info(t)
+    info["load_s"] = round(time.perf_counter() - t0, 3)
+    if args.json:
+        print(json.dumps(info, ensure_ascii=False))
+        return 0
+    c = info["counts"]
+    s = info["cameras_by_status"]
+    print(f"{info['name']}  ({info['source']})")
+    print(f"  extent      {info['extent_m']['width']:.0f} x {info['extent_m']['height']:.0f} m, bbox {info['bbox_wgs84']}")
+    print(f"  buildings   {c['buildings']}")
+    print(f"  roads       {c['road_edges']} edges, {c['road_nodes']} nodes, {info['road_length_km']} km")
+    print(f"  cameras     {c['cameras']}: {s['existing']} existing, {s['planned']} planned, {s['candidate']} candidate")
+    print(f"  stations    {c['fire_stations']} fire stations, {info['fire_trucks']} trucks")
+    print(f"  zones       {c['zones']}")
+    br = info["planned_bitrate_mbps"]
+    print(f"  bitrate     {br['existing']} Mbit/s existing, {br['existing_plus_planned']} Mbit/s with planned")
+    print(f"  loaded in   {info['load_s']} s")
+    return 0
+
+
+def _cmd_city_generate(args: argparse.Namespace) -> int:
+    from twin.generate import generate_city
+
+    import twin
+
+    t = generate_city(seed=args.seed)
+    twin.save(t, args.out)
+    info = twin.city_info(t)
+    print(
+        f"wrote {args.out}: {info['counts']['buildings']} buildings, {info['cameras_by_status']['existing']} "
+        f"existing cameras, {info['cameras_by_status']['candidate']} candidate sites, "
+        f"{info['counts']['fire_stations']} fire stations"
+    )
+    return 0
+
+
+def _cmd_city_import(args: argparse.Namespace) -> int:
+    from twin.osm import import_city
+
+    import twin
+
+    report = import_city(args.file, clip=args.clip)
+    twin.save(report.twin, args.out)
+    _write_json(Path(args.out) / "import_report.json", report.as_dict())
+    print(report.summary())
+    print(f"wrote {args.out}")
+    return 0
+
+
+def _add_city(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("city", help="city files: info, import from OpenStreetMap/GIS, generate a synthetic city")
+    csub = p.add_subparsers(dest="city_command", required=True, metavar="{info,import,generate}")
+    q = csub.add_parser("info", help="extent, counts per layer and camera status, planned bitrate")
+    _city_arg(q)
+    q.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    q.set_defaults(func=_cmd_city_info)
+    q = csub.add_parser("import", help="turn an .osm.pbf/.osm extract or a GeoPackage/Shapefile into a city folder")
+    q.add_argument("file", help=".osm.pbf, .osm, .gpkg or .shp")
+    q.add_argument("--out", required=True, metavar="DIR")
+    q.add_argument(
+        "--clip", nargs=4, type=float, metavar=("W", "S", "E", "N"), help="keep only what lies in this lon/lat box"
+    )
+    q.set_defaults(func=_cmd_city_import)
+    q = csub.add_parser("generate", help="write a seeded synthetic coastal district (the default city's generator)")
+    q.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    q.add_argument("--out", required=True, metavar="DIR")
+    q.set_defaults(func=_cmd_city_generate)
+
+
+# ---------------------------------------------------------------------------------------------
+# parser and entry point
+# ---------------------------------------------------------------------------------------------
+#: Each entry adds one top-level subcommand; later capabilities append theirs here.
+COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [_add_city]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The whole command line (one subparser per command)."""
+    parser = argparse.ArgumentParser(
+        prog="showroom",
+        description="The command-center twin: plan cameras, servers and fire response; drill; walk the city in 3D.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for add in COMMANDS:
+        add(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one command; returns the process exit code (0 ok, 2 bad input)."""
+    import twin
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 0
+    try:
+        return int(args.func(args) or 0)
+    except twin.TwinError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
