@@ -72,7 +72,8 @@ def _cmd_city_info(args: argparse.Namespace) -> int:
     c = info["counts"]
     s = info["cameras_by_status"]
     print(f"{info['name']}  ({info['source']})")
-    print(f"  extent      {info['extent_m']['width']:.0f} x {info['extent_m']['height']:.0f} m, bbox {info['bbox_wgs84']}")
+    ext = info["extent_m"]
+    print(f"  extent      {ext['width']:.0f} x {ext['height']:.0f} m, bbox {info['bbox_wgs84']}")
     print(f"  buildings   {c['buildings']}")
     print(f"  roads       {c['road_edges']} edges, {c['road_nodes']} nodes, {info['road_length_km']} km")
     print(f"  cameras     {c['cameras']}: {s['existing']} existing, {s['planned']} planned, {s['candidate']} candidate")

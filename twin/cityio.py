@@ -29,7 +29,6 @@ from ._props import PropError, integer, number, text
 from .geo import LocalFrame
 from .model import (
     CAMERA_STATUSES,
-    CAMERA_TYPES,
     Building,
     Camera,
     CommandCenter,
@@ -55,6 +54,58 @@ _COORD_DECIMALS = 9  # 1e-9 degree is about 0.1 mm
 
 class CityRepairWarning(UserWarning):
     """Defects that loading repaired (counted, with the features named)."""
+
+
+#: Every property name the city format reads; GDAL formats with short or restricted field names
+#: (a Shapefile keeps 10 characters and no ':') carry them "laundered", which the reader maps back.
+KNOWN_PROPERTIES = (
+    "id",
+    "name",
+    "building",
+    "height",
+    "building:levels",
+    "highway",
+    "maxspeed",
+    "oneway",
+    "status",
+    "camera:type",
+    "camera:direction",
+    "tilt_deg",
+    "hfov_deg",
+    "focal_mm",
+    "sensor_width_mm",
+    "resolution",
+    "width_px",
+    "height_px",
+    "fps",
+    "codec",
+    "bitrate_kbps",
+    "stream_main",
+    "stream_sub",
+    "privacy_masks",
+    "presets",
+    "k1",
+    "k2",
+    "pose_correction",
+    "cost",
+    "ir_range_m",
+    "trucks",
+    "turnout_s",
+    "landuse",
+    "priority",
+    "fire_rate_per_year",
+)
+_LAUNDERED = {k.replace(":", "_")[:10].lower(): k for k in KNOWN_PROPERTIES}
+_LAUNDERED.update({k.replace(":", "_").lower(): k for k in KNOWN_PROPERTIES})
+
+
+def _unlaunder(props: dict[str, Any]) -> dict[str, Any]:
+    out = {}
+    for k, v in props.items():
+        key = k if k in KNOWN_PROPERTIES else _LAUNDERED.get(k.lower(), k)
+        if key not in out or out[key] is None:
+            out[key] = v
+    return out
 
 
 class _Raw:
@@ -150,7 +201,7 @@ def _read_gdal(path: Path, layer: str | None, label: str) -> tuple[list[_Raw], C
                 except json.JSONDecodeError:
                     pass
             props[n] = v
-        out.append(_Raw(i, shp[i], props))
+        out.append(_Raw(i, shp[i], _unlaunder(props)))
     return out, crs
 
 
@@ -295,9 +346,7 @@ def _buildings(raws: list[_Raw], label: str, problems: list[Problem]) -> list[Bu
                 problems.append(Problem(label, "footprint is invalid and cannot be repaired", r.index, fid))
                 continue
             repaired.append(r.index)
-        out.append(
-            Building(fid, g, float(h), levels, text(r.props, "building", "yes"), text(r.props, "name"))
-        )
+        out.append(Building(fid, g, float(h), levels, text(r.props, "building", "yes"), text(r.props, "name")))
     if repaired:
         shown = ", ".join(str(i) for i in repaired[:10]) + (" ..." if len(repaired) > 10 else "")
         warnings.warn(
@@ -630,7 +679,7 @@ def load(path: str | os.PathLike[str]) -> Twin:
         if b is None:
             raise CityError(Problem(str(path), "no layer holds a geometry, so the city has no place on Earth"))
         frame = LocalFrame((b[0] + b[2]) / 2.0, (b[1] + b[3]) / 2.0)
-    for layer, (raws, crs) in raw_layers.items():
+    for raws, crs in raw_layers.values():
         _to_local(raws, crs, frame)
 
     def get(layer: str) -> list[_Raw]:
@@ -675,8 +724,11 @@ def load(path: str | os.PathLike[str]) -> Twin:
         b = twin.bounds()
         cx, cy = (b[0] + b[2]) / 2.0, (b[1] + b[3]) / 2.0
     twin.command_center = CommandCenter(
-        float(cx), float(cy), str(cc_doc.get("name", "Command Center")) if isinstance(cc_doc, dict) else "Command Center",
-        server_room, operators,
+        float(cx),
+        float(cy),
+        str(cc_doc.get("name", "Command Center")) if isinstance(cc_doc, dict) else "Command Center",
+        server_room,
+        operators,
     )
     problems += _check_cameras_inside(twin, labels.get("cameras", ""), get("cameras"))
     if problems:
@@ -723,7 +775,10 @@ def _geom_json(g: Any, frame: LocalFrame) -> dict[str, Any]:
     t = g.geom_type
     if t == "Point":
         lon, lat = frame.to_wgs84(g.x, g.y)
-        return {"type": "Point", "coordinates": [round(float(lon), _COORD_DECIMALS), round(float(lat), _COORD_DECIMALS)]}
+        return {
+            "type": "Point",
+            "coordinates": [round(float(lon), _COORD_DECIMALS), round(float(lat), _COORD_DECIMALS)],
+        }
     if t == "LineString":
         return {"type": "LineString", "coordinates": _ring_coords(g.coords, frame)}
     if t == "Polygon":
@@ -732,9 +787,7 @@ def _geom_json(g: Any, frame: LocalFrame) -> dict[str, Any]:
     if t == "MultiPolygon":
         return {
             "type": "MultiPolygon",
-            "coordinates": [
-                [_ring_coords(r.coords, frame) for r in (p.exterior, *p.interiors)] for p in g.geoms
-            ],
+            "coordinates": [[_ring_coords(r.coords, frame) for r in (p.exterior, *p.interiors)] for p in g.geoms],
         }
     raise ValueError(f"cannot write geometry {t}")
 
@@ -802,7 +855,13 @@ def save(twin: Twin, path: str | os.PathLike[str]) -> None:
                 (
                     b.footprint,
                     _clean(
-                        {"id": b.id, "building": b.use, "height": round(b.height_m, 3), "building:levels": b.levels, "name": b.name}
+                        {
+                            "id": b.id,
+                            "building": b.use,
+                            "height": round(b.height_m, 3),
+                            "building:levels": b.levels,
+                            "name": b.name,
+                        }
                     ),
                 )
                 for b in twin.buildings
@@ -837,7 +896,10 @@ def save(twin: Twin, path: str | os.PathLike[str]) -> None:
         out / "fire_stations.geojson",
         _fc(
             [
-                (shapely.Point(s.x, s.y), _clean({"id": s.id, "name": s.name, "trucks": s.trucks, "turnout_s": s.turnout_s}))
+                (
+                    shapely.Point(s.x, s.y),
+                    _clean({"id": s.id, "name": s.name, "trucks": s.trucks, "turnout_s": s.turnout_s}),
+                )
                 for s in twin.fire_stations
             ],
             f,

@@ -151,7 +151,12 @@ def dori_profile(name: str) -> DoriProfile:
     for k, v in DORI_PROFILES.items():
         if "".join(c for c in k.lower() if c.isalnum()) == key:
             return v
-    aliases = {"en": "EN62676-4:2015", "en2015": "EN62676-4:2015", "iec": "IEC62676-4:2025", "iec2025": "IEC62676-4:2025"}
+    aliases = {
+        "en": "EN62676-4:2015",
+        "en2015": "EN62676-4:2015",
+        "iec": "IEC62676-4:2025",
+        "iec2025": "IEC62676-4:2025",
+    }
     if key in aliases:
         return DORI_PROFILES[aliases[key]]
     raise TwinError(f"unknown DORI profile {name!r}: use one of {sorted(DORI_PROFILES)}")
