@@ -183,6 +183,12 @@ class ServerRoom:
     raid: str = "raid6"
     retention_days: float = 30.0
     failover_servers: int = 1
+    # optional, for the capacity model (sim.capacity); defaults are planning values
+    disk_write_mb_s: float = 180.0  # sustained write of one disk, MB/s (7,200 rpm enterprise HDD)
+    disk_slots: int = 24  # drive bays per server (caps the disks a sizing may add)
+    uplink_gbps: float = 1.0  # each edge switch's uplink to the core
+    cameras_per_switch: int = 16  # cameras behind one edge switch
+    core_gbps: float = 40.0  # the server room's core switch
 
 
 @dataclass
