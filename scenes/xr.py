@@ -1,0 +1,364 @@
+"""Head-mounted displays: a view-provider interface, a simulated headset, and a thin pyopenxr layer.
+
+A view provider answers, once a frame, "where is each eye and what does it see": a pose and an
+asymmetric field of view per eye (OpenXR's ``XrView``). The showroom renders one offscreen image
+per eye with :func:`eye_lens` and hands them back. :class:`SimulatedHeadset` follows a scripted
+head path with the fields of view of common headsets and is what the tests and the no-runtime
+machines use; :class:`OpenXRProvider` is the real thing, kept thin so what cannot be tested
+without a runtime stays small.
+
+Frames: OpenXR is right-handed with x right, y up and -z forward; the city (and Panda3D) has
+x east, y north (forward), z up. ``panda = (x, -z, y)`` of OpenXR.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "HEADSETS",
+    "EyeView",
+    "Fov",
+    "HeadPose",
+    "OpenXRProvider",
+    "SimulatedHeadset",
+    "ViewProvider",
+    "XRUnavailable",
+    "eye_lens",
+    "open_provider",
+    "xr_to_panda",
+]
+
+import contextlib
+import math
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+
+class XRUnavailable(RuntimeError):
+    """No headset can be used here (no OpenXR runtime, no HMD, or no display); the message says which."""
+
+
+@dataclass(frozen=True)
+class Fov:
+    """An eye's field of view as OpenXR gives it: four angles in radians (left and down negative)."""
+
+    angle_left: float
+    angle_right: float
+    angle_up: float
+    angle_down: float
+
+    @property
+    def tangents(self) -> tuple[float, float, float, float]:
+        """Tangents of the left, right, up and down angles."""
+        return (
+            math.tan(self.angle_left),
+            math.tan(self.angle_right),
+            math.tan(self.angle_up),
+            math.tan(self.angle_down),
+        )
+
+    @classmethod
+    def from_degrees(cls, left: float, right: float, up: float, down: float) -> Fov:
+        """Build from degrees (left and down negative)."""
+        return cls(math.radians(left), math.radians(right), math.radians(up), math.radians(down))
+
+
+@dataclass(frozen=True)
+class HeadPose:
+    """Where the head is (city metres, z up) and where it looks (heading clockwise from north, pitch up)."""
+
+    x: float
+    y: float
+    z: float
+    heading_deg: float = 0.0
+    pitch_deg: float = 0.0
+
+
+@dataclass(frozen=True)
+class EyeView:
+    """One eye for one frame: position in the city frame, orientation (Panda3D h, p, r degrees), field of view."""
+
+    position: tuple[float, float, float]
+    hpr: tuple[float, float, float]
+    fov: Fov
+
+
+class ViewProvider(Protocol):
+    """What the showroom needs from a headset."""
+
+    name: str
+    recommended_size: tuple[int, int]
+
+    def begin_frame(self) -> tuple[float, list[EyeView]] | None:
+        """Wait for the next frame; the predicted display time (s) and the eyes, or None to skip it."""
+
+    def end_frame(self, images: list[np.ndarray] | None) -> None:
+        """Submit the rendered eye images (BGR, one per eye), or None when the frame was skipped."""
+
+    def close(self) -> None:
+        """Release the session."""
+
+
+@dataclass(frozen=True)
+class Headset:
+    """A headset's per-eye field of view (left eye; the right eye mirrors it), IPD and panel size."""
+
+    name: str
+    fov_left_eye: Fov
+    ipd_m: float
+    eye_size: tuple[int, int]
+    refresh_hz: float
+
+
+#: Fields of view of common headsets as their runtimes report them (degrees, left eye; rounded).
+HEADSETS: dict[str, Headset] = {
+    "quest3": Headset("Meta Quest 3", Fov.from_degrees(-52.0, 44.0, 48.0, -52.0), 0.063, (2064, 2208), 90.0),
+    "quest2": Headset("Meta Quest 2", Fov.from_degrees(-49.0, 42.0, 46.0, -51.0), 0.063, (1832, 1920), 90.0),
+    "index": Headset("Valve Index", Fov.from_degrees(-54.0, 49.0, 55.0, -55.0), 0.064, (1440, 1600), 90.0),
+    "vivepro2": Headset("HTC Vive Pro 2", Fov.from_degrees(-57.0, 50.0, 52.0, -53.0), 0.064, (2448, 2448), 90.0),
+    "pico4": Headset("Pico 4", Fov.from_degrees(-52.0, 45.0, 50.0, -52.0), 0.062, (2160, 2160), 90.0),
+}
+
+
+def _mirror(f: Fov) -> Fov:
+    return Fov(-f.angle_right, -f.angle_left, f.angle_up, f.angle_down)
+
+
+def _eyes_from_head(head: HeadPose, headset: Headset) -> list[EyeView]:
+    """Both eyes of a head: offset by half the IPD along the head's right axis."""
+    h = math.radians(head.heading_deg)
+    p = math.radians(head.pitch_deg)
+    right = np.array([math.cos(h), -math.sin(h), 0.0])  # heading clockwise from north
+    # pitch does not move the eyes sideways; the inter-eye axis stays horizontal without roll
+    del p
+    centre = np.array([head.x, head.y, head.z])
+    hpr = (-head.heading_deg, head.pitch_deg, 0.0)
+    half = headset.ipd_m / 2.0
+    left_pos = centre - right * half
+    right_pos = centre + right * half
+    return [
+        EyeView(tuple(float(v) for v in left_pos), hpr, headset.fov_left_eye),
+        EyeView(tuple(float(v) for v in right_pos), hpr, _mirror(headset.fov_left_eye)),
+    ]
+
+
+class SimulatedHeadset:
+    """A headset without hardware: a scripted head path at a fixed frame rate.
+
+    Args:
+        path: head pose as a function of time (s); default: standing still at the origin, 1.7 m up.
+        model: a key of :data:`HEADSETS`.
+        scale: render at this fraction of the panel size (tests use small images).
+    """
+
+    def __init__(
+        self,
+        path: Callable[[float], HeadPose] | None = None,
+        *,
+        model: str = "quest3",
+        scale: float = 1.0,
+    ) -> None:
+        if model not in HEADSETS:
+            raise XRUnavailable(f"unknown simulated headset {model!r}: use one of {sorted(HEADSETS)}")
+        self.headset = HEADSETS[model]
+        self.name = f"simulated {self.headset.name}"
+        w, h = self.headset.eye_size
+        self.recommended_size = (max(16, int(w * scale)), max(16, int(h * scale)))
+        self.path = path or (lambda t: HeadPose(0.0, 0.0, 1.7))
+        self.frame = 0
+        self.submitted: list[list[tuple[int, ...]] | None] = []
+        self.last_images: list[np.ndarray] | None = None
+
+    def begin_frame(self) -> tuple[float, list[EyeView]]:
+        """The eyes at the next display time (frames at the headset's refresh rate)."""
+        t = self.frame / self.headset.refresh_hz
+        return t, _eyes_from_head(self.path(t), self.headset)
+
+    def end_frame(self, images: list[np.ndarray] | None) -> None:
+        """Keep the submitted images' shapes and the last pair (not every frame: a long session stays small)."""
+        self.frame += 1
+        self.submitted.append(None if images is None else [i.shape for i in images])
+        self.last_images = images
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+
+def xr_to_panda(v: tuple[float, float, float]) -> tuple[float, float, float]:
+    """A vector in OpenXR's frame (x right, y up, -z forward) in Panda3D's (x right, y forward, z up)."""
+    return (v[0], -v[2], v[1])
+
+
+def eye_lens(fov: Fov, *, near_m: float = 0.05, far_m: float = 5000.0):  # noqa: ANN201 - panda3d type
+    """A Panda3D lens with an eye's asymmetric frustum, exactly.
+
+    The film sits one unit in front of the eye and spans the four tangents, so the off-axis
+    projection equals OpenXR's (``xrMatrix4x4f_CreateProjectionFov``).
+    """
+    from panda3d.core import PerspectiveLens
+
+    tl, tr, tu, td = fov.tangents
+    lens = PerspectiveLens()
+    lens.set_film_size(tr - tl, tu - td)
+    lens.set_focal_length(1.0)
+    lens.set_film_offset((tr + tl) / 2.0, (tu + td) / 2.0)
+    lens.set_near_far(near_m, far_m)
+    return lens
+
+
+@contextlib.contextmanager
+def _quiet_stderr() -> Iterator[None]:
+    """Silence the OpenXR loader's own lines on fd 2 (it prints several per failed start)."""
+    try:
+        fd = os.dup(2)
+    except OSError:
+        yield
+        return
+    with open(os.devnull, "wb") as null:
+        os.dup2(null.fileno(), 2)
+        try:
+            yield
+        finally:
+            os.dup2(fd, 2)
+            os.close(fd)
+
+
+class OpenXRProvider:
+    """A real headset through pyopenxr (OpenXR 1.0, OpenGL on Xlib/GLX, stereo view configuration).
+
+    Opening walks OpenXR's start-up: instance (fails with ``RuntimeUnavailableError`` when no
+    runtime is installed), head-mounted system (fails when no headset is connected), stereo view
+    configuration and the views' recommended sizes. The session and its swapchains need the
+    renderer's GL context and are created by :meth:`bind_graphics` from inside the render thread.
+    """
+
+    name = "OpenXR"
+
+    def __init__(self, *, app_name: str = "command-center twin") -> None:
+        try:
+            import xr
+        except ImportError as e:  # pragma: no cover - pyopenxr is a dependency
+            raise XRUnavailable(f"pyopenxr is not installed ({e})") from None
+        self._xr = xr
+        try:
+            with _quiet_stderr():
+                self.instance = xr.create_instance(
+                    xr.InstanceCreateInfo(
+                        application_info=xr.ApplicationInfo(application_name=app_name, engine_name="Panda3D"),
+                        enabled_extension_names=[xr.KHR_OPENGL_ENABLE_EXTENSION_NAME],
+                    )
+                )
+        except xr.RuntimeUnavailableError:
+            raise XRUnavailable(
+                "no OpenXR runtime is installed (pyopenxr: RuntimeUnavailableError); start SteamVR, Monado or "
+                "your headset's runtime, or use --xr off"
+            ) from None
+        except xr.ExtensionNotPresentError:
+            raise XRUnavailable("the OpenXR runtime has no OpenGL support (XR_KHR_opengl_enable)") from None
+        try:
+            self.system = xr.get_system(self.instance, xr.SystemGetInfo(form_factor=xr.FormFactor.HEAD_MOUNTED_DISPLAY))
+        except xr.FormFactorUnavailableError:
+            self.close()
+            raise XRUnavailable("an OpenXR runtime is running but no headset is connected") from None
+        views = xr.enumerate_view_configuration_views(
+            self.instance, self.system, xr.ViewConfigurationType.PRIMARY_STEREO
+        )
+        self.recommended_size = (
+            int(views[0].recommended_image_rect_width),
+            int(views[0].recommended_image_rect_height),
+        )
+        self.session = None
+
+    def bind_graphics(self, x_display: int, glx_fb_config: int, glx_drawable: int, glx_context: int) -> None:
+        """Create the session on the renderer's GL context (call from the render thread)."""
+        xr = self._xr
+        xr.get_opengl_graphics_requirements_khr(self.instance, self.system)
+        binding = xr.GraphicsBindingOpenGLXlibKHR(
+            x_display=x_display, glx_fbconfig=glx_fb_config, glx_drawable=glx_drawable, glx_context=glx_context
+        )
+        self.session = xr.create_session(self.instance, xr.SessionCreateInfo(next=binding, system_id=self.system))
+
+    def begin_frame(self) -> tuple[float, list[EyeView]] | None:
+        """Frame timing comes from the runtime (``xrWaitFrame``); eye poses from ``xrLocateViews``."""
+        if self.session is None:
+            raise XRUnavailable("the OpenXR session is not bound to a GL context yet (bind_graphics)")
+        xr = self._xr
+        state = xr.wait_frame(self.session)
+        xr.begin_frame(self.session)
+        self._display_time = state.predicted_display_time
+        if not state.should_render:
+            return None
+        _, views = xr.locate_views(
+            self.session,
+            xr.ViewLocateInfo(
+                view_configuration_type=xr.ViewConfigurationType.PRIMARY_STEREO,
+                display_time=state.predicted_display_time,
+                space=self._space(),
+            ),
+        )
+        out = []
+        for v in views:
+            p = xr_to_panda((v.pose.position.x, v.pose.position.y, v.pose.position.z))
+            out.append(
+                EyeView(
+                    p,
+                    _quat_to_hpr(v.pose.orientation),
+                    Fov(v.fov.angle_left, v.fov.angle_right, v.fov.angle_up, v.fov.angle_down),
+                )
+            )
+        return state.predicted_display_time * 1e-9, out
+
+    def _space(self):  # noqa: ANN202 - pyopenxr handle
+        if getattr(self, "_stage", None) is None:
+            xr = self._xr
+            self._stage = xr.create_reference_space(
+                self.session, xr.ReferenceSpaceCreateInfo(reference_space_type=xr.ReferenceSpaceType.STAGE)
+            )
+        return self._stage
+
+    def end_frame(self, images: list[np.ndarray] | None) -> None:
+        """Submit the frame (the projection layer's swapchains are written by the renderer)."""
+        xr = self._xr
+        info = xr.FrameEndInfo(display_time=self._display_time, environment_blend_mode=xr.EnvironmentBlendMode.OPAQUE)
+        xr.end_frame(self.session, info)
+
+    def close(self) -> None:
+        """Destroy the session and instance (safe to call twice, and after the runtime stopped)."""
+        xr = self._xr
+        for attr, fn in (("session", xr.destroy_session), ("instance", xr.destroy_instance)):
+            h = getattr(self, attr, None)
+            if h is not None:
+                with contextlib.suppress(Exception):
+                    fn(h)
+                setattr(self, attr, None)
+
+
+def _quat_to_hpr(q: object) -> tuple[float, float, float]:
+    """An OpenXR orientation quaternion as Panda3D heading, pitch, roll (degrees)."""
+    from panda3d.core import LQuaternionf
+
+    # OpenXR (x right, y up, -z forward) to Panda (x right, y forward, z up): rotate the axes
+    pq = LQuaternionf(q.w, q.x, -q.z, q.y)  # type: ignore[attr-defined]
+    hpr = pq.get_hpr()
+    return (float(hpr[0]), float(hpr[1]), float(hpr[2]))
+
+
+def open_provider(mode: str) -> tuple[ViewProvider | None, str]:
+    """Choose the headset for ``--xr auto|on|off``: a provider (or None for the desktop) and a one-line reason.
+
+    Raises:
+        XRUnavailable: with ``on`` when no headset can be used.
+    """
+    if mode not in ("auto", "on", "off"):
+        raise XRUnavailable(f"--xr must be auto, on or off, got {mode!r}")
+    if mode == "off":
+        return None, "VR off (--xr off): desktop view"
+    try:
+        return OpenXRProvider(), "VR: OpenXR headset"
+    except XRUnavailable as e:
+        if mode == "on":
+            raise
+        return None, f"VR unavailable: {e}"

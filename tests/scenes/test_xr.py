@@ -1,0 +1,134 @@
+"""Headsets without hardware: the real pyopenxr start-up failing cleanly, and stereo geometry in pixels."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from scenes.xr import HEADSETS, Fov, HeadPose, OpenXRProvider, SimulatedHeadset, XRUnavailable, eye_lens, open_provider
+
+
+def test_pyopenxr_without_a_runtime_fails_the_way_pyopenxr_does() -> None:
+    # This machine has the OpenXR loader (bundled with pyopenxr) but no runtime: xrCreateInstance
+    # really runs and really fails with RuntimeUnavailableError, which we turn into one clear line.
+    with pytest.raises(XRUnavailable, match=r"no OpenXR runtime is installed \(pyopenxr: RuntimeUnavailableError\)"):
+        OpenXRProvider()
+
+
+def test_auto_falls_back_to_the_desktop_with_a_reason_and_on_refuses() -> None:
+    provider, why = open_provider("auto")
+    assert provider is None
+    assert why.startswith("VR unavailable: no OpenXR runtime is installed")
+    assert "\n" not in why
+    with pytest.raises(XRUnavailable, match="no OpenXR runtime"):
+        open_provider("on")
+    assert open_provider("off") == (None, "VR off (--xr off): desktop view")
+    with pytest.raises(XRUnavailable, match="--xr must be auto, on or off, got 'maybe'"):
+        open_provider("maybe")
+
+
+def test_simulated_eyes_sit_half_an_ipd_either_side_of_the_head() -> None:
+    hs = SimulatedHeadset(lambda t: HeadPose(10.0, 20.0, 1.7, heading_deg=90.0), model="index")
+    _, (left, right) = hs.begin_frame()
+    # facing east, the right eye is to the south: the eyes differ by the IPD along -y
+    assert left.position[0] == pytest.approx(10.0) and right.position[0] == pytest.approx(10.0)
+    assert left.position[1] - right.position[1] == pytest.approx(HEADSETS["index"].ipd_m)
+    # the right eye's fov mirrors the left's
+    assert right.fov.angle_left == pytest.approx(-left.fov.angle_right)
+    assert right.fov.angle_right == pytest.approx(-left.fov.angle_left)
+
+
+def test_eye_lens_has_the_asymmetric_frustum() -> None:
+    fov = Fov.from_degrees(-52.0, 44.0, 48.0, -52.0)
+    lens = eye_lens(fov)
+    from panda3d.core import Point2, Point3
+
+    # a point straight ahead 1 m projects where the film offset puts the optical axis
+    p2 = Point2()
+    assert lens.project(Point3(0, 1, 0), p2)
+    tl, tr, tu, td = fov.tangents
+    # film x in [-1, 1] maps [tan(left), tan(right)]: straight ahead is at (0 - centre) / half-width
+    assert p2[0] == pytest.approx((0 - (tr + tl) / 2) / ((tr - tl) / 2), abs=1e-5)
+    # the left edge of the frustum: direction (tan(left), 1, 0) lands on x = -1
+    assert lens.project(Point3(tl, 1, 0), p2) is not None
+    lens.project(Point3(tl * 0.999, 1, 0), p2)
+    assert p2[0] == pytest.approx(-1.0, abs=2e-3)
+
+
+def _render_eyes(eyes: list, size: tuple[int, int]) -> list[np.ndarray]:
+    """Render a white 10 cm square 1 m ahead of the head on black, once per eye, offscreen."""
+    from panda3d.core import (
+        Camera,
+        CardMaker,
+        FrameBufferProperties,
+        GraphicsEngine,
+        GraphicsOutput,
+        GraphicsPipe,
+        GraphicsPipeSelection,
+        NodePath,
+        Texture,
+        WindowProperties,
+        load_prc_file_data,
+    )
+
+    load_prc_file_data("", "load-display p3headlessgl\nwindow-type offscreen\naudio-library-name null")
+    pipe = GraphicsPipeSelection.get_global_ptr().make_module_pipe("p3headlessgl")
+    engine = GraphicsEngine.get_global_ptr()
+    fb = FrameBufferProperties()
+    fb.set_rgba_bits(8, 8, 8, 8)
+    fb.set_depth_bits(24)
+    buf = engine.make_output(
+        pipe, "eyes", 0, fb, WindowProperties.size(*size), GraphicsPipe.BF_refuse_window | GraphicsPipe.BF_resizeable
+    )
+    assert buf is not None, "no offscreen buffer from p3headlessgl"
+    tex = Texture()
+    buf.add_render_texture(tex, GraphicsOutput.RTM_copy_ram)
+    buf.set_clear_color((0, 0, 0, 1))
+    root = NodePath("root")
+    cm = CardMaker("target")
+    cm.set_frame(-0.05, 0.05, -0.05, 0.05)  # in the x-z plane, facing -y (towards the viewer)
+    card = root.attach_new_node(cm.generate())
+    card.set_pos(0.0, 1.0, 1.7)
+    card.set_color(1, 1, 1, 1)
+    card.set_two_sided(True)
+    cam_np = root.attach_new_node(Camera("eye"))
+    dr = buf.make_display_region()
+    dr.set_camera(cam_np)
+    images = []
+    for eye in eyes:
+        cam_np.node().set_lens(eye_lens(eye.fov))
+        cam_np.set_pos(*eye.position)
+        cam_np.set_hpr(*eye.hpr)
+        engine.render_frame()
+        engine.render_frame()
+        img = np.frombuffer(tex.get_ram_image_as("RGB"), np.uint8).reshape(size[1], size[0], 3)[::-1]
+        images.append(img.copy())
+    engine.remove_window(buf)
+    return images
+
+
+def test_stereo_disparity_of_a_near_object_has_the_right_sign_and_size() -> None:
+    hs = SimulatedHeadset(lambda t: HeadPose(0.0, 0.0, 1.7), model="quest3", scale=0.25)
+    _, eyes = hs.begin_frame()
+    w, h = hs.recommended_size
+    left, right = _render_eyes(eyes, (w, h))
+    cols_l = np.nonzero(left.max(axis=(0, 2)) > 128)[0]
+    cols_r = np.nonzero(right.max(axis=(0, 2)) > 128)[0]
+    assert len(cols_l) and len(cols_r), "the cube is not in view"
+    xl, xr_ = cols_l.mean(), cols_r.mean()
+    # a near object appears further right in the left eye than in the right eye (crossed disparity)
+    assert xl > xr_
+    # size: both image planes are parallel; an object at depth Z shifts by f_px * IPD / Z between eyes,
+    # where f_px = width / (tan(right) - tan(left)) for each eye (the same total width for both)
+    tl, tr, _, _ = eyes[0].fov.tangents
+    f_px = w / (tr - tl)
+    expected = f_px * HEADSETS["quest3"].ipd_m / 1.0
+    # plus the difference of the two eyes' principal points (the frusta mirror each other)
+    cl = (0 - tl) / (tr - tl) * w
+    tl2, tr2, _, _ = eyes[1].fov.tangents
+    cr = (0 - tl2) / (tr2 - tl2) * w
+    expected += cl - cr
+    assert xl - xr_ == pytest.approx(expected, rel=0.05)
+    assert math.isfinite(expected) and expected > 0
