@@ -1,0 +1,190 @@
+"""A headless Panda3D graphics engine and offscreen views that hand frames back as numpy arrays.
+
+No ShowBase: the engine, pipe and buffers are made directly, so tests and ``showroom render`` run
+with no display (EGL on Mesa's llvmpipe through ``p3headlessgl``). The showroom's window app passes
+its own engine and window instead (:class:`Graphics`), and every scene builder takes one.
+"""
+
+from __future__ import annotations
+
+__all__ = ["Graphics", "HeadlessEngine", "OffscreenView", "configure_panda"]
+
+from dataclasses import dataclass
+
+import numpy as np
+from panda3d.core import (
+    Camera,
+    FrameBufferProperties,
+    GraphicsEngine,
+    GraphicsOutput,
+    GraphicsPipe,
+    GraphicsPipeSelection,
+    LColor,
+    Lens,
+    NodePath,
+    PerspectiveLens,
+    Texture,
+    WindowProperties,
+    load_prc_file_data,
+)
+
+#: Engine settings for a machine with no display: EGL offscreen, no audio, no vsync.
+HEADLESS_PRC = """
+load-display p3headlessgl
+aux-display p3headlessgl
+window-type offscreen
+audio-library-name null
+sync-video false
+textures-power-2 none
+notify-level-display error
+notify-level-glgsg warning
+"""
+
+_configured = False
+
+
+def configure_panda(extra: str = "") -> None:
+    """Load the headless engine settings once, before any pipe is opened."""
+    global _configured
+    if not _configured:
+        load_prc_file_data("scenes-headless", HEADLESS_PRC + extra)
+        _configured = True
+
+
+@dataclass
+class Graphics:
+    """What a scene needs to make its own buffers: the engine and an output whose GSG they share."""
+
+    engine: GraphicsEngine
+    host: GraphicsOutput
+
+    @property
+    def pipe(self) -> GraphicsPipe:
+        """The host's graphics pipe."""
+        return self.host.get_pipe()
+
+    def make_buffer(
+        self, name: str, width: int, height: int, *, sort: int = -10, float_color: bool = False
+    ) -> GraphicsOutput:
+        """An offscreen buffer sharing the host's GSG (so textures are shared)."""
+        fbp = FrameBufferProperties()
+        if float_color:
+            fbp.set_float_color(True)
+            fbp.set_rgba_bits(32, 0, 0, 0)
+        else:
+            fbp.set_rgba_bits(8, 8, 8, 8)
+        fbp.set_depth_bits(24)
+        buf = self.engine.make_output(
+            self.pipe,
+            name,
+            sort,
+            fbp,
+            WindowProperties.size(int(width), int(height)),
+            GraphicsPipe.BF_refuse_window,
+            self.host.get_gsg(),
+            self.host,
+        )
+        if buf is None:
+            raise RuntimeError(f"could not open a {width}x{height} offscreen buffer ({name})")
+        return buf
+
+    def remove(self, output: GraphicsOutput) -> None:
+        """Close a buffer made by :meth:`make_buffer`."""
+        self.engine.remove_window(output)
+
+
+class HeadlessEngine:
+    """A graphics engine with a tiny host buffer that owns the GL context.
+
+    Scenes make their depth buffers and views through :attr:`graphics`; :meth:`render_frame` draws
+    every active buffer once.
+    """
+
+    def __init__(self) -> None:
+        configure_panda()
+        pipe = GraphicsPipeSelection.get_global_ptr().make_default_pipe()
+        if pipe is None:
+            raise RuntimeError("Panda3D found no graphics pipe (is Mesa's EGL installed?)")
+        self.engine = GraphicsEngine(pipe)
+        fbp = FrameBufferProperties()
+        fbp.set_rgba_bits(8, 8, 8, 8)
+        fbp.set_depth_bits(24)
+        host = self.engine.make_output(
+            pipe, "host", -100, fbp, WindowProperties.size(4, 4), GraphicsPipe.BF_refuse_window, None, None
+        )
+        if host is None:
+            raise RuntimeError("Panda3D could not open an offscreen buffer through p3headlessgl")
+        self.graphics = Graphics(self.engine, host)
+        # the host draws nothing; it exists for its GSG
+        self.engine.render_frame()
+
+    @property
+    def gsg(self):  # noqa: ANN201 - a GraphicsStateGuardian
+        """The shared graphics state guardian."""
+        return self.graphics.host.get_gsg()
+
+    def render_frame(self) -> None:
+        """Draw every active buffer once (and wait for it)."""
+        self.engine.render_frame()
+        self.engine.sync_frame()
+
+    def counts(self) -> dict[str, int]:
+        """Live GPU-side objects: buffers, prepared textures, geoms, vertex buffers, shaders (leak checks)."""
+        po = self.gsg.get_prepared_objects()
+        return {
+            "outputs": self.engine.get_num_windows(),
+            "textures": po.get_num_prepared_textures(),
+            "geoms": po.get_num_prepared_geoms(),
+            "vertex_buffers": po.get_num_prepared_vertex_buffers(),
+            "shaders": po.get_num_prepared_shaders(),
+        }
+
+    def close(self) -> None:
+        """Close every buffer and the engine."""
+        self.engine.remove_all_windows()
+
+
+class OffscreenView:
+    """A camera rendering ``scene`` into an offscreen buffer, grabbed as a BGR numpy array."""
+
+    def __init__(
+        self,
+        graphics: Graphics,
+        scene: NodePath,
+        width: int,
+        height: int,
+        *,
+        name: str = "view",
+        lens: Lens | None = None,
+        clear_rgb: tuple[float, float, float] = (0.62, 0.74, 0.86),
+        sort: int = 0,
+    ) -> None:
+        self.graphics = graphics
+        self.width, self.height = int(width), int(height)
+        self.buffer = graphics.make_buffer(name, self.width, self.height, sort=sort)
+        self.buffer.set_clear_color(LColor(*clear_rgb, 1.0))
+        self.texture = Texture(f"{name}-color")
+        self.buffer.add_render_texture(self.texture, GraphicsOutput.RTM_copy_ram)
+        if lens is None:
+            lens = PerspectiveLens()
+            lens.set_fov(60.0, 60.0 * self.height / self.width)
+            lens.set_near_far(1.0, 6000.0)
+        self.camera = scene.attach_new_node(Camera(f"{name}-camera", lens))
+        self.lens = lens
+        self.region = self.buffer.make_display_region()
+        self.region.set_camera(self.camera)
+
+    def grab(self) -> np.ndarray:
+        """The last rendered image: (height, width, 3) uint8, BGR, top row first (as OpenCV has it)."""
+        data = self.texture.get_ram_image_as("BGR")
+        if not data:
+            raise RuntimeError("nothing rendered yet: call render_frame() before grab()")
+        img = np.frombuffer(data, dtype=np.uint8).reshape(self.texture.get_y_size(), self.texture.get_x_size(), 3)
+        return np.ascontiguousarray(img[::-1])
+
+    def destroy(self) -> None:
+        """Close the buffer and remove the camera."""
+        self.region.set_camera(NodePath())
+        self.buffer.clear_render_textures()
+        self.graphics.remove(self.buffer)
+        self.camera.remove_node()
