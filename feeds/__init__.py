@@ -1,3 +1,47 @@
-"""feeds package."""
+"""Video in: camera streams opened on demand, health-watched, privacy-masked, analysed.
 
-__all__: list[str] = []
+Sources (RTSP, HTTP MJPEG, snapshots, files, synthetic, the scene's renderer), capture workers with
+latest-frame semantics, health, privacy masks and analytics (motion, smoke/fire).
+
+Frames are numpy arrays (BGR ``uint8``). ``feeds`` imports nothing of ours but small ``twin`` types.
+Credentials in stream URLs never leave this package: everything it prints, logs or returns holds the
+redacted form (``rtsp://***@host/path``).
+"""
+
+from __future__ import annotations
+
+from ._errors import FeedConfigError, StreamEnded, StreamError
+from ._local import pattern_frame
+from ._redact import redact_text, redact_url
+from .capture import CaptureWorker, Frame, RetryPolicy
+from .health import FeedState, Health
+from .hub import SUB_STREAM_SIZE, TIERS, FeedConfig, FeedHub, Subscription
+from .privacy import MASK_MODES, PrivacyMask
+from .sources import KINDS, Renderer, StreamSpec, Timeouts, open_reader, stream_from_url
+
+__all__ = [
+    "KINDS",
+    "MASK_MODES",
+    "SUB_STREAM_SIZE",
+    "TIERS",
+    "CaptureWorker",
+    "FeedConfig",
+    "FeedConfigError",
+    "FeedHub",
+    "FeedState",
+    "Frame",
+    "Health",
+    "PrivacyMask",
+    "Renderer",
+    "RetryPolicy",
+    "StreamEnded",
+    "StreamError",
+    "StreamSpec",
+    "Subscription",
+    "Timeouts",
+    "open_reader",
+    "pattern_frame",
+    "redact_text",
+    "redact_url",
+    "stream_from_url",
+]

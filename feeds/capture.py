@@ -1,0 +1,289 @@
+"""Capture: one worker thread per open stream, holding only the latest frame.
+
+A worker opens its stream, reads frames as fast as the source delivers them, applies the camera's
+privacy mask and publishes each frame into a one-frame slot: a slow consumer never makes a queue
+grow; frames nobody took before the next one arrived are dropped and counted. When the stream
+breaks, the worker reconnects with exponential backoff and seeded jitter; every wait is bounded
+and ends promptly when the worker is stopped.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+import zlib
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._errors import FeedConfigError, StreamEnded, StreamError
+from ._redact import redact_text, url_secrets
+from .health import FeedState, Health, RateWindow
+from .privacy import PrivacyMask
+from .sources import Reader, StreamSpec, Timeouts, open_reader
+
+__all__ = ["CaptureWorker", "Frame", "RetryPolicy"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One decoded, privacy-masked frame. ``image`` is read-only: every subscriber shares it.
+
+    ``seq`` counts frames of this stream from 1 (it keeps counting across reconnects); ``t_mono`` is
+    ``time.monotonic()`` when the frame arrived, ``t_wall`` the same instant as ``time.time()``.
+    """
+
+    camera_id: str
+    stream: str
+    seq: int
+    t_mono: float
+    t_wall: float
+    image: np.ndarray
+
+    @property
+    def age_s(self) -> float:
+        """Seconds since the frame arrived."""
+        return time.monotonic() - self.t_mono
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Reconnect delays: ``base_s * factor**k`` capped at ``max_s``, times a jitter factor in ``[1-jitter, 1+jitter]``.
+
+    The jitter spreads the reconnects of many cameras that dropped together (a switch reboot) so they
+    do not hammer the network in lock-step. After a 401 the worker waits ``auth_s``: retrying wrong
+    credentials quickly locks accounts on many cameras.
+    """
+
+    base_s: float = 0.5
+    factor: float = 2.0
+    max_s: float = 3.0
+    jitter: float = 0.2
+    auth_s: float = 30.0
+
+    def __post_init__(self) -> None:
+        if not (0.0 < self.base_s <= self.max_s):
+            raise FeedConfigError(
+                f"RetryPolicy: need 0 < base_s <= max_s, got base_s={self.base_s}, max_s={self.max_s}"
+            )
+        if self.factor < 1.0:
+            raise FeedConfigError(f"RetryPolicy: factor must be >= 1, got {self.factor}")
+        if not (0.0 <= self.jitter < 1.0):
+            raise FeedConfigError(f"RetryPolicy: jitter must be in [0, 1), got {self.jitter}")
+
+    def delay(self, attempt: int, rng: random.Random) -> float:
+        """Seconds to wait before reconnect number ``attempt`` (0 for the first after a failure)."""
+        d = min(self.max_s, self.base_s * self.factor ** min(attempt, 64))
+        return d * (1.0 + self.jitter * (2.0 * rng.random() - 1.0))
+
+
+def stream_seed(seed: int, camera_id: str, stream: str) -> int:
+    """A per-stream seed: the same hub seed gives every stream its own, reproducible jitter."""
+    return (seed * 1_000_003 + zlib.crc32(f"{camera_id}/{stream}".encode())) & 0xFFFFFFFF
+
+
+class CaptureWorker:
+    """The thread that keeps one stream open and its latest frame fresh.
+
+    Args:
+        camera_id: the camera this stream belongs to.
+        stream: ``"main"`` or ``"sub"`` (any label).
+        spec: what to open.
+        mask: privacy mask applied to every frame before it is published (None: nothing hidden).
+        timeouts: bounds on every blocking step.
+        retry: reconnect delays.
+        seed: jitter seed (the hub derives one per stream).
+    """
+
+    def __init__(
+        self,
+        camera_id: str,
+        stream: str,
+        spec: StreamSpec,
+        *,
+        mask: PrivacyMask | None = None,
+        timeouts: Timeouts | None = None,
+        retry: RetryPolicy | None = None,
+        seed: int = 0,
+    ):
+        self.camera_id, self.stream, self.spec = camera_id, stream, spec
+        self.mask = mask if mask else None
+        self.timeouts = timeouts or Timeouts()
+        self.retry = retry or RetryPolicy()
+        self._rng = random.Random(stream_seed(seed, camera_id, stream))
+        self._secrets = url_secrets(spec.url)
+        self._stop = threading.Event()
+        self._cond = threading.Condition()
+        self._latest: Frame | None = None
+        self._taken_seq = 0
+        self._seq = 0
+        self._dropped = 0
+        self._reconnects = 0
+        self._failed_opens = 0
+        self._state = FeedState.CONNECTING
+        self._state_t = time.monotonic()
+        self._last_error: str | None = None
+        self._ever_online = False
+        self._ended = False
+        self._bitrate_kbps: float | None = None
+        self._rates = RateWindow()
+        self._thread = threading.Thread(target=self._run, name=f"feed-{camera_id}-{stream}", daemon=True)
+
+    # -- control ---------------------------------------------------------------------------------
+    def start(self) -> CaptureWorker:
+        """Start the thread; returns self."""
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Ask the thread to end (it does within the longest timeout); see :meth:`join`."""
+        self._stop.set()
+        with self._cond:
+            self._cond.notify_all()
+
+    def join(self, timeout_s: float) -> bool:
+        """Wait up to ``timeout_s`` for the thread to end; True when it has."""
+        self._thread.join(timeout_s)
+        return not self._thread.is_alive()
+
+    @property
+    def alive(self) -> bool:
+        """Whether the thread still runs."""
+        return self._thread.is_alive()
+
+    @property
+    def join_bound_s(self) -> float:
+        """The longest a stopped worker can take to end: it may be inside one bounded open or read."""
+        t = self.timeouts
+        return t.connect_s + t.open_s + t.read_s + 1.0
+
+    # -- frames ----------------------------------------------------------------------------------
+    def latest(self) -> Frame | None:
+        """The newest frame (None before the first); never blocks on the stream."""
+        with self._cond:
+            f = self._latest
+            if f is not None and f.seq > self._taken_seq:
+                self._taken_seq = f.seq
+            return f
+
+    def wait_newer(self, seq: int, timeout_s: float) -> Frame | None:
+        """The newest frame with a sequence number above ``seq``, waiting up to ``timeout_s``; None on timeout."""
+        deadline = time.monotonic() + timeout_s
+        with self._cond:
+            while (self._latest is None or self._latest.seq <= seq) and not self._stop.is_set():
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return None
+                self._cond.wait(left)
+            f = self._latest
+            if f is None or f.seq <= seq:
+                return None
+            self._taken_seq = max(self._taken_seq, f.seq)
+            return f
+
+    def health(self) -> Health:
+        """A snapshot of this stream's health."""
+        now = time.monotonic()
+        fps, kbps = self._rates.rates(now)
+        with self._cond:
+            f = self._latest
+            state, since = self._state, self._state_t
+            age = now - f.t_mono if f is not None else None
+            if state == FeedState.ONLINE and age is not None and age > self.timeouts.stall_s:
+                state, since = FeedState.STALLED, f.t_mono + self.timeouts.stall_s if f else since
+            return Health(
+                camera_id=self.camera_id,
+                stream=self.stream,
+                url=self.spec.safe_url,
+                state=state,
+                fps=fps if state in (FeedState.ONLINE, FeedState.STALLED) else 0.0,
+                bitrate_kbps=kbps if kbps is not None else self._bitrate_kbps,
+                frame_age_s=age,
+                frames=self._seq,
+                dropped=self._dropped,
+                reconnects=self._reconnects,
+                failed_opens=self._failed_opens,
+                last_error=self._last_error,
+                state_since_s=now - since,
+                width_px=int(f.image.shape[1]) if f is not None else None,
+                height_px=int(f.image.shape[0]) if f is not None else None,
+                ever_online=self._ever_online,
+                ended=self._ended,
+            )
+
+    # -- the thread ------------------------------------------------------------------------------
+    def _set_state(self, state: FeedState, error: str | None = None) -> None:
+        with self._cond:
+            if state != self._state:
+                self._state, self._state_t = state, time.monotonic()
+            if error is not None:
+                self._last_error = error
+
+    def _publish(self, image: np.ndarray, nbytes: int) -> None:
+        if self.mask is not None:
+            image = self.mask.apply(image)
+        image.flags.writeable = False
+        t_mono, t_wall = time.monotonic(), time.time()
+        self._rates.add(t_mono, nbytes)
+        with self._cond:
+            if self._latest is not None and self._latest.seq > self._taken_seq:
+                self._dropped += 1
+            self._seq += 1
+            self._latest = Frame(self.camera_id, self.stream, self._seq, t_mono, t_wall, image)
+            if self._state != FeedState.ONLINE:
+                self._state, self._state_t = FeedState.ONLINE, t_mono
+            self._cond.notify_all()
+
+    def _error_text(self, e: BaseException) -> str:
+        reason = getattr(e, "reason", e.__class__.__name__)
+        return redact_text(f"{reason}: {e}", *self._secrets)
+
+    def _run(self) -> None:
+        attempt = 0
+        while not self._stop.is_set():
+            reader: Reader | None = None
+            try:
+                reader = open_reader(self.spec, camera_id=self.camera_id, timeouts=self.timeouts, stop=self._stop)
+                self._bitrate_kbps = reader.bitrate_kbps
+                first = True
+                while not self._stop.is_set():
+                    image, nbytes = reader.read()
+                    self._publish(image, nbytes)
+                    if first:
+                        first = False
+                        attempt = 0
+                        if self._ever_online:
+                            self._reconnects += 1
+                        self._ever_online = True
+                        self._rates.clear()
+                        self._rates.add(time.monotonic(), nbytes)
+            except StreamEnded as e:
+                self._ended = True
+                self._set_state(FeedState.OFFLINE, self._error_text(e))
+                log.info("feed %s/%s: %s", self.camera_id, self.stream, self._error_text(e))
+                return
+            except Exception as e:  # StreamError, or a decoder/renderer bug: this stream fails, the process lives
+                if self._stop.is_set():
+                    break
+                if not isinstance(e, StreamError):
+                    log.warning("feed %s/%s: unexpected %s", self.camera_id, self.stream, self._error_text(e))
+                if reader is None:
+                    self._failed_opens += 1
+                self._set_state(FeedState.OFFLINE, self._error_text(e))
+                log.info("feed %s/%s offline: %s", self.camera_id, self.stream, self._error_text(e))
+            finally:
+                if reader is not None:
+                    try:
+                        reader.close()
+                    except Exception as e:  # closing a broken stream must not kill the worker
+                        log.debug("feed %s/%s close: %s", self.camera_id, self.stream, e.__class__.__name__)
+            if self._stop.is_set():
+                break
+            unauthorized = (self._last_error or "").startswith("unauthorized")
+            wait = self.retry.auth_s if unauthorized else self.retry.delay(attempt, self._rng)
+            attempt += 1
+            self._stop.wait(wait)

@@ -1,0 +1,284 @@
+"""The hub: every configured camera feed, opened only while someone watches it.
+
+A consumer (a projector in the scene, an analytics worker, ``showroom feeds check``) calls
+:meth:`FeedHub.subscribe` with a camera id and a resolution tier and gets the cheapest of the
+camera's streams that serves the tier. The first subscriber starts the stream's
+:class:`~feeds.capture.CaptureWorker`; when the last one leaves, the worker is stopped after a grace
+period (a camera panned away and back within the grace costs no reconnect). A configured feed that
+nobody watches has no thread, no socket and no decoder: cost follows the subscribed count, not the
+configured one.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ._errors import FeedConfigError
+from .capture import CaptureWorker, Frame, RetryPolicy
+from .health import FeedState, Health
+from .privacy import PrivacyMask
+from .sources import StreamSpec, Timeouts, stream_from_url
+
+if TYPE_CHECKING:
+    from twin import Camera
+
+__all__ = ["SUB_STREAM_SIZE", "TIERS", "FeedConfig", "FeedHub", "Subscription"]
+
+#: Tier name -> the least image height (px) that serves it. ``max`` always takes the biggest stream.
+TIERS: dict[str, float] = {"thumb": 180, "low": 360, "high": 720, "full": 1080, "max": math.inf}
+
+#: The size assumed for a camera's sub stream when the city does not say (the common 640x360 default
+#: of IP cameras' second stream).
+SUB_STREAM_SIZE = (640, 360)
+
+
+@dataclass(frozen=True)
+class FeedConfig:
+    """One camera's streams and privacy masks, as the hub needs them."""
+
+    camera_id: str
+    streams: dict[str, StreamSpec]
+    privacy_masks: tuple[tuple[tuple[float, float], ...], ...] = ()
+    mask_ref_size: tuple[int, int] | None = None
+    privacy_mode: str = "black"
+    extra: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    def __post_init__(self) -> None:
+        if not self.streams:
+            raise FeedConfigError(f"camera {self.camera_id!r}: a feed needs at least one stream")
+
+    @classmethod
+    def from_camera(
+        cls, camera: Camera, *, privacy_mode: str = "black", sub_size: tuple[int, int] = SUB_STREAM_SIZE
+    ) -> FeedConfig | None:
+        """The feed of a :class:`twin.Camera` (None when it has no stream URL)."""
+        streams: dict[str, StreamSpec] = {}
+        if camera.stream_main:
+            streams["main"] = stream_from_url(
+                camera.stream_main, width_px=camera.width_px, height_px=camera.height_px, fps=camera.fps
+            )
+        if camera.stream_sub:
+            streams["sub"] = stream_from_url(camera.stream_sub, width_px=sub_size[0], height_px=sub_size[1])
+        if not streams:
+            return None
+        masks = tuple(tuple((float(x), float(y)) for x, y in poly) for poly in camera.privacy_masks)
+        return cls(camera.id, streams, masks, (camera.width_px, camera.height_px), privacy_mode)
+
+    def stream_for(self, tier: str) -> str:
+        """The name of the cheapest stream whose height serves ``tier`` (the biggest if none does)."""
+        if tier not in TIERS:
+            raise FeedConfigError(f"tier must be one of {', '.join(TIERS)}, got {tier!r}")
+        need = TIERS[tier]
+
+        def height(name: str) -> float:
+            h = self.streams[name].height_px
+            return float(h) if h is not None else (math.inf if name == "main" else 0.0)
+
+        ordered = sorted(self.streams, key=lambda n: (height(n), n != "sub"))
+        for name in ordered:
+            if height(name) >= need:
+                return name
+        return ordered[-1]
+
+
+class Subscription:
+    """A consumer's handle on one stream of one camera. Close it (or use ``with``) when done."""
+
+    def __init__(self, hub: FeedHub, camera_id: str, stream: str, worker: CaptureWorker):
+        self._hub, self.camera_id, self.stream, self._worker = hub, camera_id, stream, worker
+        self._last_seq = 0
+        #: frames this subscriber never saw (newer ones replaced them before it asked)
+        self.skipped = 0
+        self.closed = False
+
+    def _account(self, f: Frame | None) -> Frame | None:
+        if f is not None and f.seq > self._last_seq:
+            if self._last_seq:
+                self.skipped += f.seq - self._last_seq - 1
+            self._last_seq = f.seq
+        return f
+
+    def latest(self) -> Frame | None:
+        """The newest frame of the stream (None before the first); never blocks."""
+        return self._account(self._worker.latest())
+
+    def next(self, timeout_s: float = 1.0) -> Frame | None:
+        """The first frame newer than the last one this subscriber got, waiting up to ``timeout_s``."""
+        return self._account(self._worker.wait_newer(self._last_seq, timeout_s))
+
+    def health(self) -> Health:
+        """The stream's health."""
+        return self._worker.health()
+
+    def close(self) -> None:
+        """Leave; the stream closes after the hub's grace period if nobody else watches it."""
+        if not self.closed:
+            self.closed = True
+            self._hub._release(self.camera_id, self.stream)
+
+    def __enter__(self) -> Subscription:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class FeedHub:
+    """Every configured feed; decodes only what is subscribed.
+
+    Args:
+        configs: one :class:`FeedConfig` per camera.
+        timeouts: bounds on every blocking step of every stream.
+        retry: reconnect delays.
+        grace_s: how long a stream nobody watches stays open.
+        seed: seeds each stream's reconnect jitter.
+    """
+
+    def __init__(
+        self,
+        configs: Iterable[FeedConfig],
+        *,
+        timeouts: Timeouts | None = None,
+        retry: RetryPolicy | None = None,
+        grace_s: float = 5.0,
+        seed: int = 0,
+    ):
+        self.configs: dict[str, FeedConfig] = {}
+        for c in configs:
+            if c.camera_id in self.configs:
+                raise FeedConfigError(f"camera {c.camera_id!r} is configured twice")
+            self.configs[c.camera_id] = c
+        if not (0.0 <= grace_s <= 3600.0):
+            raise FeedConfigError(f"grace_s must be in [0, 3600], got {grace_s}")
+        self.timeouts, self.retry = timeouts or Timeouts(), retry or RetryPolicy()
+        self.grace_s, self.seed = grace_s, seed
+        self._masks = {
+            c.camera_id: PrivacyMask(
+                c.privacy_masks, ref_size=c.mask_ref_size, mode=c.privacy_mode, camera_id=c.camera_id
+            )
+            for c in self.configs.values()
+        }
+        self._lock = threading.Lock()
+        self._workers: dict[tuple[str, str], CaptureWorker] = {}
+        self._refs: dict[tuple[str, str], int] = {}
+        self._idle_since: dict[tuple[str, str], float] = {}
+        self._retired: list[CaptureWorker] = []
+        self._closed = False
+        self._stop = threading.Event()
+        self._reaper = threading.Thread(target=self._reap_loop, name="feed-hub-reaper", daemon=True)
+        self._reaper.start()
+
+    @classmethod
+    def from_cameras(cls, cameras: Sequence[Camera], *, privacy_mode: str = "black", **kw: Any) -> FeedHub:
+        """A hub over the cameras that have a stream URL (the others are left out)."""
+        cfgs = [FeedConfig.from_camera(c, privacy_mode=privacy_mode) for c in cameras]
+        return cls([c for c in cfgs if c is not None], **kw)
+
+    # -- subscriptions ---------------------------------------------------------------------------
+    def subscribe(self, camera_id: str, tier: str = "low") -> Subscription:
+        """Watch ``camera_id`` at ``tier``: the cheapest stream that serves it is opened if it is not yet."""
+        cfg = self.configs.get(camera_id)
+        if cfg is None:
+            raise FeedConfigError(f"camera {camera_id!r} has no configured feed")
+        name = cfg.stream_for(tier)
+        key = (camera_id, name)
+        with self._lock:
+            if self._closed:
+                raise FeedConfigError("the feed hub is closed")
+            w = self._workers.get(key)
+            if w is None:
+                w = CaptureWorker(
+                    camera_id, name, cfg.streams[name], mask=self._masks[camera_id] or None,
+                    timeouts=self.timeouts, retry=self.retry, seed=self.seed,
+                ).start()
+                self._workers[key] = w
+            self._refs[key] = self._refs.get(key, 0) + 1
+            self._idle_since.pop(key, None)
+        return Subscription(self, camera_id, name, w)
+
+    def _release(self, camera_id: str, stream: str) -> None:
+        key = (camera_id, stream)
+        with self._lock:
+            n = self._refs.get(key, 0) - 1
+            if n > 0:
+                self._refs[key] = n
+                return
+            self._refs.pop(key, None)
+            self._idle_since[key] = time.monotonic()
+        if self.grace_s == 0:
+            self._reap(time.monotonic())
+
+    def _reap(self, now: float) -> None:
+        with self._lock:
+            due = [k for k, t in self._idle_since.items() if now - t >= self.grace_s]
+            stopped = []
+            for k in due:
+                self._idle_since.pop(k)
+                w = self._workers.pop(k, None)
+                if w is not None:
+                    w.stop()
+                    stopped.append(w)
+            self._retired = [w for w in self._retired if w.alive] + stopped
+
+    def _reap_loop(self) -> None:
+        tick = min(0.25, max(0.02, self.grace_s / 4))
+        while not self._stop.wait(tick):
+            self._reap(time.monotonic())
+
+    # -- state -----------------------------------------------------------------------------------
+    @property
+    def open_streams(self) -> int:
+        """Streams with a running worker (subscribed, or within their grace period)."""
+        with self._lock:
+            return len(self._workers)
+
+    @property
+    def threads_alive(self) -> int:
+        """Worker threads still running, including stopped ones still finishing a bounded read."""
+        with self._lock:
+            return sum(w.alive for w in self._workers.values()) + sum(w.alive for w in self._retired)
+
+    def health(self) -> list[Health]:
+        """Health of every configured camera's open streams; an unwatched camera reports ``idle``."""
+        with self._lock:
+            workers = dict(self._workers)
+        out: list[Health] = []
+        for cid, cfg in self.configs.items():
+            open_names = [n for n in cfg.streams if (cid, n) in workers]
+            if open_names:
+                out.extend(workers[(cid, n)].health() for n in open_names)
+                continue
+            name = cfg.stream_for("max")
+            out.append(
+                Health(cid, name, cfg.streams[name].safe_url, FeedState.IDLE, 0.0, None, None, 0, 0, 0, 0, None, 0.0)
+            )
+        return out
+
+    def close(self, timeout_s: float | None = None) -> list[str]:
+        """Stop every worker and wait for them (bounded); returns the names of threads that did not end."""
+        with self._lock:
+            self._closed = True
+            workers = list(self._workers.values()) + self._retired
+            self._workers.clear()
+            self._refs.clear()
+            self._idle_since.clear()
+            self._retired = []
+        self._stop.set()
+        for w in workers:
+            w.stop()
+        bound = timeout_s if timeout_s is not None else max([w.join_bound_s for w in workers] + [1.0])
+        deadline = time.monotonic() + bound
+        hung = [w for w in workers if not w.join(max(0.0, deadline - time.monotonic()))]
+        self._reaper.join(max(0.0, deadline - time.monotonic()) + 0.5)
+        return [f"feed-{w.camera_id}-{w.stream}" for w in hung]
+
+    def __enter__(self) -> FeedHub:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,207 @@
+"""Where frames come from: a :class:`StreamSpec` per stream and :func:`open_reader` to open it.
+
+Kinds of source, as IP cameras and the twin serve them:
+
+- ``rtsp``: RTSP (H.264/H.265 over RTP) through OpenCV's FFmpeg backend; TCP interleaved by default
+  (robust through NAT and loss), UDP as an option.
+- ``mjpeg``: HTTP multipart MJPEG (``multipart/x-mixed-replace``), read by our own parser so that
+  timeouts, Basic authentication and the bitrate are under our control.
+- ``snapshot``: a JPEG snapshot URL polled every ``poll_s`` seconds.
+- ``file``: a video file played at its own frame rate, looping by default.
+- ``synthetic``: a test pattern with the camera id and the time burnt in.
+- ``render``: frames from a user-supplied :class:`Renderer` (the 3D scene filming the twin from a
+  camera's pose).
+
+A reader is opened in the capture worker's thread; every blocking step in it is bounded by
+:class:`Timeouts`. Readers pace themselves (a file or a synthetic source sleeps until its next frame
+is due), so a worker simply calls :meth:`Reader.read` in a loop.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+from urllib.parse import parse_qs, urlsplit
+
+import numpy as np
+
+from ._errors import FeedConfigError
+from ._redact import redact_url
+
+__all__ = ["KINDS", "Reader", "Renderer", "StreamSpec", "Timeouts", "open_reader", "stream_from_url"]
+
+KINDS = ("rtsp", "mjpeg", "snapshot", "file", "synthetic", "render")
+
+
+@runtime_checkable
+class Renderer(Protocol):
+    """Draws a camera's view: the 3D scene implements this to feed the twin's own pictures.
+
+    ``render(camera_id, t)`` returns a ``height x width x 3`` ``uint8`` BGR image of what the camera
+    sees at wall-clock time ``t`` (seconds since the epoch, as ``time.time()``).
+    """
+
+    def __call__(self, camera_id: str, t: float) -> np.ndarray:
+        """One BGR frame of ``camera_id`` at time ``t``."""
+        ...
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    """Every blocking step of a stream is bounded by one of these (seconds).
+
+    ``connect_s`` bounds a TCP connect plus the first reply (an RTSP DESCRIBE, an HTTP header);
+    ``open_s`` the decoder's open (OpenCV's ``CAP_PROP_OPEN_TIMEOUT_MSEC``); ``read_s`` a wait for one
+    frame (``CAP_PROP_READ_TIMEOUT_MSEC``, socket timeouts) after which the stream counts as broken and
+    is reconnected; ``stall_s`` the frame age after which an open stream is reported ``stalled``.
+    OpenCV's defaults are 30 s each and its FFmpeg opens are serialised process-wide, so one dead
+    camera would stall every other reconnect: these defaults are short on purpose.
+    """
+
+    connect_s: float = 2.0
+    open_s: float = 4.0
+    read_s: float = 2.5
+    stall_s: float = 1.5
+
+    def __post_init__(self) -> None:
+        for name in ("connect_s", "open_s", "read_s", "stall_s"):
+            v = getattr(self, name)
+            if not (0.0 < v <= 120.0):
+                raise FeedConfigError(f"Timeouts.{name} must be in (0, 120] s, got {v}")
+
+
+@dataclass(frozen=True)
+class StreamSpec:
+    """One stream of a camera: where it is and what it delivers.
+
+    ``width_px``/``height_px``/``fps`` are what the stream is configured to deliver (used to pick the
+    cheapest stream for a tier and by synthetic sources); ``None`` where unknown.
+    """
+
+    url: str
+    kind: str
+    width_px: int | None = None
+    height_px: int | None = None
+    fps: float | None = None
+    transport: str = "tcp"
+    poll_s: float = 1.0
+    loop: bool = True
+    renderer: Renderer | None = field(default=None, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        where = f"stream {redact_url(self.url)!r}"
+        if self.kind not in KINDS:
+            raise FeedConfigError(f"{where}: kind must be one of {', '.join(KINDS)}, got {self.kind!r}")
+        if self.transport not in ("tcp", "udp"):
+            raise FeedConfigError(f"{where}: transport must be 'tcp' or 'udp', got {self.transport!r}")
+        if self.fps is not None and not (0.0 < self.fps <= 240.0):
+            raise FeedConfigError(f"{where}: fps must be in (0, 240], got {self.fps}")
+        if not (0.01 <= self.poll_s <= 3600.0):
+            raise FeedConfigError(f"{where}: poll_s must be in [0.01, 3600], got {self.poll_s}")
+        for name in ("width_px", "height_px"):
+            v = getattr(self, name)
+            if v is not None and not (8 <= v <= 16384):
+                raise FeedConfigError(f"{where}: {name} must be in [8, 16384], got {v}")
+        if self.kind == "render" and self.renderer is None:
+            raise FeedConfigError(f"{where}: a render stream needs a renderer(camera_id, t) -> image")
+
+    @property
+    def safe_url(self) -> str:
+        """The URL with credentials replaced by ``***``: the only form that may be shown."""
+        return redact_url(self.url)
+
+
+def stream_from_url(
+    url: str,
+    *,
+    kind: str | None = None,
+    width_px: int | None = None,
+    height_px: int | None = None,
+    fps: float | None = None,
+    transport: str = "tcp",
+    poll_s: float = 1.0,
+    loop: bool = True,
+) -> StreamSpec:
+    """A :class:`StreamSpec` from a URL, its kind inferred from the scheme unless given.
+
+    ``rtsp://``/``rtsps://`` -> rtsp; ``http(s)://`` -> snapshot when the path ends in ``.jpg``/``.jpeg``
+    or contains ``snapshot``, else mjpeg; ``file://`` or a plain path -> file;
+    ``synthetic://CAM-ID?w=640&h=360&fps=15`` -> a test pattern.
+    """
+    low = url.lower()
+    if kind is None:
+        if low.startswith(("rtsp://", "rtsps://")):
+            kind = "rtsp"
+        elif low.startswith(("http://", "https://")):
+            path = urlsplit(low).path
+            kind = "snapshot" if path.endswith((".jpg", ".jpeg")) or "snapshot" in path else "mjpeg"
+        elif low.startswith("synthetic://"):
+            kind = "synthetic"
+        elif low.startswith("file://") or "://" not in low:
+            kind = "file"
+        else:
+            raise FeedConfigError(
+                f"stream {redact_url(url)!r}: unknown URL scheme; use rtsp://, http(s)://, file://, a path or synthetic://"
+            )
+    if kind == "synthetic":
+        q = parse_qs(urlsplit(url).query)
+        width_px = width_px or int(q.get("w", ["640"])[0])
+        height_px = height_px or int(q.get("h", ["360"])[0])
+        fps = fps or float(q.get("fps", ["15"])[0])
+    return StreamSpec(
+        url=url, kind=kind, width_px=width_px, height_px=height_px, fps=fps,
+        transport=transport, poll_s=poll_s, loop=loop,
+    )
+
+
+def file_path(url: str) -> Path:
+    """The local path of a ``file://`` URL or a plain path."""
+    return Path(urlsplit(url).path) if url.lower().startswith("file://") else Path(url)
+
+
+class Reader(Protocol):
+    """An open stream. ``read`` blocks (bounded) until the next frame; ``close`` releases it."""
+
+    #: Bitrate as the container reports it, kbit/s; None where the source does not say.
+    bitrate_kbps: float | None
+
+    def read(self) -> tuple[np.ndarray, int]:
+        """The next BGR ``uint8`` frame and the bytes it took on the wire (0 if unknown).
+
+        Raises:
+            StreamError: the stream broke (the worker reconnects), or StreamEnded at the end of a file.
+        """
+        ...
+
+    def close(self) -> None:
+        """Release the stream; safe to call twice."""
+        ...
+
+
+def open_reader(spec: StreamSpec, *, camera_id: str, timeouts: Timeouts, stop: threading.Event) -> Reader:
+    """Open ``spec``; every blocking step is bounded by ``timeouts``, and paced waits end when ``stop`` is set.
+
+    Raises:
+        StreamError: the stream could not be opened (the reason says why, without credentials).
+    """
+    if spec.kind == "rtsp":
+        from ._rtsp import RtspReader
+
+        return RtspReader(spec, timeouts)
+    if spec.kind == "mjpeg":
+        from ._http import MjpegReader
+
+        return MjpegReader(spec, timeouts)
+    if spec.kind == "snapshot":
+        from ._http import SnapshotReader
+
+        return SnapshotReader(spec, timeouts, stop)
+    from ._local import FileReader, RenderReader, SyntheticReader
+
+    if spec.kind == "file":
+        return FileReader(spec, timeouts, stop)
+    if spec.kind == "synthetic":
+        return SyntheticReader(spec, camera_id, stop)
+    return RenderReader(spec, camera_id, stop)

@@ -1,0 +1,106 @@
+#!/usr/bin/python3
+"""A real RTSP server for the feeds tests: GStreamer's gst-rtsp-server, driven from Debian's python3.
+
+Run it with the system interpreter (where ``gi`` lives), not a virtualenv's::
+
+    /usr/bin/python3 tests/feeds/servers/rtsp_server.py --port 0
+
+Mounts (all H.264 over RTP, x264 ``zerolatency``, a key frame every second so a client that joins
+late decodes within a second, as IP cameras configured for VMS use do):
+
+- ``/main``  the main stream, ``--width`` x ``--height`` at ``--fps`` (default 640x360 at 15 fps)
+- ``/sub``   the sub stream, a quarter of the main one's pixels
+- ``/cam<N>`` for N in 0..``--cams``-1: independent main-size streams (one encoder each)
+- ``/file<N>`` one per ``--file``: a pre-encoded H.264 MP4 streamed without re-encoding (for benches)
+
+With ``--auth`` every mount needs Basic authentication (``--user`` / ``--password``); a client
+without credentials gets 401 and one with wrong ones 401 again. (gst-rtsp-server answers 404, not
+401, when a default token is set for anonymous clients, so the server is either open or closed.)
+
+Test-pattern mounts are shared: every client of a mount gets the same encoder. The server prints
+``READY <port>`` on stdout once it listens, then serves until killed (SIGTERM/SIGINT end it cleanly).
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+
+import gi
+
+gi.require_version("Gst", "1.0")
+gi.require_version("GstRtspServer", "1.0")
+from gi.repository import GLib, Gst, GstRtspServer  # noqa: E402
+
+
+def _pattern_launch(width: int, height: int, fps: int, pattern: str, bitrate_kbps: int) -> str:
+    return (
+        f"( videotestsrc is-live=true pattern={pattern} ! video/x-raw,width={width},height={height},framerate={fps}/1 "
+        "! timeoverlay font-desc=\"Sans 24\" "
+        f"! x264enc tune=zerolatency speed-preset=ultrafast key-int-max={fps} bitrate={bitrate_kbps} "
+        "! video/x-h264,profile=baseline ! rtph264pay name=pay0 pt=96 config-interval=1 )"
+    )
+
+
+def _file_launch(path: str) -> str:
+    return f"( filesrc location={path} ! qtdemux ! h264parse ! rtph264pay name=pay0 pt=96 config-interval=1 )"
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--host", default="127.0.0.1")
+    ap.add_argument("--port", type=int, default=0, help="0 picks a free port (printed on READY)")
+    ap.add_argument("--width", type=int, default=640)
+    ap.add_argument("--height", type=int, default=360)
+    ap.add_argument("--fps", type=int, default=15)
+    ap.add_argument("--cams", type=int, default=0, help="independent /cam<N> mounts")
+    ap.add_argument("--file", action="append", default=[], help="pre-encoded H.264 MP4 served as /file<N>")
+    ap.add_argument("--auth", action="store_true", help="every mount needs Basic authentication")
+    ap.add_argument("--user", default="admin")
+    ap.add_argument("--password", default="s3cret")
+    args = ap.parse_args()
+
+    Gst.init(None)
+    server = GstRtspServer.RTSPServer()
+    server.set_address(args.host)
+    server.set_service(str(args.port))
+    mounts = server.get_mount_points()
+
+    if args.auth:
+        auth = GstRtspServer.RTSPAuth()
+        token = GstRtspServer.RTSPToken()
+        token.set_string("media.factory.role", "user")
+        auth.add_basic(GstRtspServer.RTSPAuth.make_basic(args.user, args.password), token)
+        server.set_auth(auth)
+
+    def add(path: str, launch: str, *, shared: bool = True) -> None:
+        f = GstRtspServer.RTSPMediaFactory()
+        f.set_launch(launch)
+        f.set_shared(shared)
+        if args.auth:
+            perms = "user, media.factory.access=(boolean)true, media.factory.construct=(boolean)true"
+            f.add_role_from_structure(Gst.Structure.from_string(perms)[0])
+        mounts.add_factory(path, f)
+
+    w, h, fps = args.width, args.height, args.fps
+    add("/main", _pattern_launch(w, h, fps, "smpte", 600))
+    add("/sub", _pattern_launch(w // 2, h // 2, fps, "ball", 200))
+    for i in range(args.cams):
+        add(f"/cam{i}", _pattern_launch(w, h, fps, "smpte", 600))
+    for i, path in enumerate(args.file):
+        add(f"/file{i}", _file_launch(path), shared=False)
+
+    if server.attach(None) == 0:
+        print(f"cannot listen on {args.host}:{args.port}", file=sys.stderr)
+        return 1
+    loop = GLib.MainLoop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        GLib.unix_signal_add(GLib.PRIORITY_DEFAULT, sig, loop.quit)
+    print(f"READY {server.get_bound_port()}", flush=True)
+    loop.run()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
