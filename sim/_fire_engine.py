@@ -1,0 +1,379 @@
+"""The SimPy fire-response engine: detection, call processing, dispatch, turnout, travel, on scene, return.
+
+Trucks are dispatched without queueing: the chosen (by default the nearest available by routed
+travel time) station's truck goes, and when every own truck is busy the call goes to mutual aid.
+That is the loss system Erlang B and the zero-line-capacity hypercube describe. Operators on duty
+are a SimPy resource that verifies analytics alarms. Injects (road closures, breakdowns, weather,
+cameras offline) change the state at their time; the engine never routes per event.
+"""
+
+from __future__ import annotations
+
+__all__ = ["EVENT_KINDS", "DispatchOption", "FireEngine", "Inject", "Outcome", "SOURCES"]
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import simpy
+
+from twin import TwinError
+
+if TYPE_CHECKING:
+    from twin import FireStation
+
+    from ._fire_incidents import Incidents
+    from ._fire_params import FireParams
+    from .travel import TravelModel
+
+#: how an incident reached the fire control room
+SOURCES = ("call", "operator", "analytics")
+EVENT_KINDS = (
+    "ignition", "detected", "dispatch", "mutual_aid", "enroute", "arrive", "water_on", "flashover",
+    "leave_scene", "in_service", "inject", "no_truck",
+)  # fmt: skip
+MUTUAL_AID = -1
+
+
+@dataclass(frozen=True)
+class DispatchOption:
+    """A choice at a dispatch decision: a station with a free truck (or mutual aid) and its estimated arrival."""
+
+    station: int
+    station_id: str
+    eta_s: float
+    free_trucks: int
+
+
+@dataclass(frozen=True)
+class Inject:
+    """A change to the world at ``t_s``: ``road_closure``, ``road_reopen``, ``truck_breakdown``,
+    ``truck_repaired``, ``weather``, ``camera_offline``, ``camera_online``, or ``note``."""
+
+    t_s: float
+    kind: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Outcome:
+    """What happened to every incident (parallel arrays, absolute sim seconds; NaN where not reached)."""
+
+    t_ignite: np.ndarray
+    t_detect: np.ndarray
+    source: np.ndarray
+    t_dispatch: np.ndarray
+    station: np.ndarray
+    truck: np.ndarray
+    t_enroute: np.ndarray
+    t_arrive: np.ndarray
+    t_water: np.ndarray
+    t_leave: np.ndarray
+    t_back: np.ndarray
+    q_water_kw: np.ndarray
+    flashed_over: np.ndarray
+    t_flashover: np.ndarray
+    truck_station: np.ndarray
+    busy: list[list[tuple[float, float]]]
+    events: list[tuple[float, int, str, int, int, dict[str, Any]]]
+    horizon_s: float
+
+    def phases(self) -> dict[str, np.ndarray]:
+        """Phase durations per incident in seconds, named as in :data:`sim.standards.PHASES`."""
+        own = self.station >= 0
+        nan = np.full(self.t_ignite.shape, np.nan)
+        return {
+            "detection": self.t_detect - self.t_ignite,
+            "call_processing": self.t_dispatch - self.t_detect,
+            "turnout": np.where(own, self.t_enroute - self.t_dispatch, nan),
+            "dispatch_prep": np.where(own, self.t_enroute - self.t_detect, nan),
+            "travel": np.where(own, self.t_arrive - self.t_enroute, nan),
+            "setup": self.t_water - self.t_arrive,
+            "response": self.t_arrive - self.t_detect,
+            "total": self.t_water - self.t_detect,
+            "ignition_to_water": self.t_water - self.t_ignite,
+        }
+
+    def utilisation(self) -> np.ndarray:
+        """Share of the horizon each truck was busy (dispatch to back in service), clipped to the horizon."""
+        h = self.horizon_s
+        out = np.zeros(len(self.busy))
+        for k, iv in enumerate(self.busy):
+            if iv:
+                a = np.asarray(iv)
+                out[k] = np.clip(np.minimum(a[:, 1], h) - np.minimum(a[:, 0], h), 0, None).sum() / h
+        return out
+
+
+Dispatcher = Callable[["FireEngine", int, list[DispatchOption]], int]
+
+
+def nearest_available(engine: FireEngine, i: int, options: list[DispatchOption]) -> int:
+    """The default policy: the station with a free truck nearest by routed travel time (fixed preferences)."""
+    node = engine.inc.node[i]
+    best = min(options, key=lambda o: (engine.travel.fwd_s[o.station, node] if o.station >= 0 else np.inf, o.station))
+    return best.station
+
+
+class FireEngine:
+    """One run over a fixed set of incidents. Build, call :meth:`run`, read the :class:`Outcome`."""
+
+    def __init__(
+        self,
+        stations: list[FireStation],
+        travel: TravelModel,
+        incidents: Incidents,
+        params: FireParams,
+        *,
+        camera_va_s: np.ndarray,
+        camera_op_s: np.ndarray,
+        operators_on_duty: int,
+        horizon_s: float,
+        dispatcher: Dispatcher | None = None,
+        injects: list[Inject] | tuple[Inject, ...] = (),
+        log_routes: bool = False,
+    ):
+        self.stations = stations
+        self.base_travel = travel
+        self.travel = travel
+        self.inc = incidents
+        self.p = params
+        self.va = np.asarray(camera_va_s, dtype=float)
+        self.op = np.asarray(camera_op_s, dtype=float)
+        self.dispatcher = dispatcher or nearest_available
+        self.injects = sorted(injects, key=lambda j: j.t_s)
+        self.log_routes = log_routes
+        self.horizon_s = float(horizon_s)
+        self.env = simpy.Environment()
+        self.operators = simpy.Resource(self.env, capacity=max(int(operators_on_duty), 1))
+        self.truck_station = np.repeat(np.arange(len(stations)), [s.trucks for s in stations])
+        self.truck_names = [f"{s.id}-E{k + 1}" for s in stations for k in range(s.trucks)]
+        first = np.concatenate([[0], np.cumsum([s.trucks for s in stations])])
+        self.free: list[list[int]] = [list(range(first[s], first[s + 1])) for s in range(len(stations))]
+        self.out_of_service: set[int] = set()
+        self.pending_breakdowns = [0] * len(stations)
+        self.weather = 1.0
+        self.closed: set[tuple[object, object]] = set()
+        self._travel_cache: dict[frozenset, TravelModel] = {frozenset(): travel}
+        n = len(incidents)
+        nan = lambda: np.full(n, np.nan)  # noqa: E731
+        self.out = Outcome(
+            t_ignite=incidents.t_s.copy(), t_detect=nan(), source=np.full(n, -1), t_dispatch=nan(),
+            station=np.full(n, -2), truck=np.full(n, -1), t_enroute=nan(), t_arrive=nan(), t_water=nan(),
+            t_leave=nan(), t_back=nan(), q_water_kw=nan(), flashed_over=np.zeros(n, bool), t_flashover=nan(),
+            truck_station=self.truck_station.copy(), busy=[[] for _ in self.truck_names], events=[],
+            horizon_s=self.horizon_s,
+        )
+        self._seq = 0
+        self._alpha = incidents.alpha
+
+    # ---- log -----------------------------------------------------------------------------------
+    def log(self, kind: str, i: int = -1, truck: int = -1, **info: Any) -> None:
+        """Append an event at the current sim time (sequence number keeps ties in order)."""
+        self.out.events.append((float(self.env.now), self._seq, kind, int(i), int(truck), info))
+        self._seq += 1
+
+    # ---- run -----------------------------------------------------------------------------------
+    def run(self) -> Outcome:
+        """Run every incident to the end (trucks back in service) and return the outcome."""
+        for j in self.injects:
+            self.env.process(self._inject(j))
+        for i in range(len(self.inc)):
+            self.env.process(self._incident(i))
+        self.env.run()
+        self.out.events.sort(key=lambda e: (e[0], e[1]))
+        return self.out
+
+    def options(self, i: int) -> list[DispatchOption]:
+        """Stations with a free truck for incident ``i``, nearest first, then mutual aid."""
+        node = self.inc.node[i]
+        now = self.env.now
+        opts = []
+        for s, free in enumerate(self.free):
+            if free and np.isfinite(self.travel.fwd_s[s, node]):
+                drive = float(self.travel.realise(self.travel.fwd_s[s, node], now, 0.0,
+                                                  start_hour=self.p.start_hour, weather=self.weather))
+                eta = self.stations[s].turnout_s + drive + float(self.inc.access_s[i])
+                opts.append(DispatchOption(s, self.stations[s].id, eta, len(free)))
+        opts.sort(key=lambda o: (self.travel.fwd_s[o.station, node], o.station))
+        opts.append(DispatchOption(MUTUAL_AID, "mutual_aid", self.p.mutual_aid.median_s, 0))
+        return opts
+
+    def _incident(self, i: int):  # noqa: C901 - one incident's life, in order
+        env, inc, p, o = self.env, self.inc, self.p, self.out
+        t0 = float(inc.t_s[i])
+        yield env.timeout(t0)
+        self.log("ignition", i, x=float(inc.x[i]), y=float(inc.y[i]), growth=inc.growth_name[i],
+                 building=int(inc.building[i]), flashover_kw=round(float(inc.flashover_kw[i]), 1))
+        call = float(p.call_delay.of(inc.z["call"][i]))
+        op = float(self.op[i])
+        va = float(self.va[i])
+        if va < min(call, op):
+            yield env.timeout(va)
+            # the analytics alarm waits for an operator on duty to verify it; a call or an operator's
+            # own notice may come first
+            verified = env.event()
+            env.process(self._verify(i, verified))
+            rest = min(call, op) - va
+            yield env.any_of([verified, env.timeout(rest)])
+            if verified.triggered and env.now - t0 < min(call, op):
+                src = 2
+            else:
+                src = 0 if call <= op else 1
+                yield env.timeout(max(t0 + min(call, op) - env.now, 0.0))
+        else:
+            yield env.timeout(min(call, op))
+            src = 0 if call <= op else 1
+        o.t_detect[i] = env.now
+        o.source[i] = src
+        self.log("detected", i, source=SOURCES[src])
+        yield env.timeout(float(p.call_processing.of(inc.z["cp"][i])))
+        o.t_dispatch[i] = env.now
+        opts = self.options(i)
+        s = int(self.dispatcher(self, i, opts))
+        if s != MUTUAL_AID and not self.free[s]:
+            raise TwinError(f"dispatch to station {self.stations[s].id} for {inc.ids[i]}: it has no free truck")
+        if s == MUTUAL_AID:
+            o.station[i] = MUTUAL_AID
+            self.log("mutual_aid", i)
+            yield env.timeout(float(p.mutual_aid.of(inc.z["mutual"][i])))
+            o.t_arrive[i] = env.now
+            self.log("arrive", i)
+            yield env.timeout(float(p.setup.of(inc.z["setup"][i])))
+            self._water_on(i)
+            return
+        truck = self.free[s].pop(0)
+        travel = self.travel
+        o.station[i], o.truck[i] = s, truck
+        node = int(inc.node[i])
+        drive = float(travel.realise(travel.fwd_s[s, node], env.now, inc.z_out[i, s], start_hour=p.start_hour,
+                                     weather=self.weather)) + float(inc.access_s[i])
+        info: dict[str, Any] = {"station": self.stations[s].id, "eta_s": round(drive, 2)}
+        self.log("dispatch", i, truck, **info)
+        if p.busy_override is not None:
+            env.process(self._busy_override(i, truck, s))
+        turnout = self.stations[s].turnout_s * float(np.exp(p.turnout_sigma * inc.z["turnout"][i]))
+        yield env.timeout(turnout)
+        o.t_enroute[i] = env.now
+        route = {}
+        if self.log_routes:
+            acc = float(inc.access_s[i])
+            route = self._route(travel.route_out(s, node), drive - acc, acc, inc.x[i], inc.y[i])
+        self.log("enroute", i, truck, drive_s=round(drive, 3), **route)
+        yield env.timeout(drive)
+        o.t_arrive[i] = env.now
+        self.log("arrive", i, truck)
+        yield env.timeout(float(p.setup.of(inc.z["setup"][i])))
+        q_mw = self._water_on(i, truck) / 1000.0
+        scene = (p.on_scene_base_s + p.on_scene_per_mw_s * q_mw) * (
+            p.on_scene_flashover_factor if o.flashed_over[i] else 1.0
+        ) * float(np.exp(p.on_scene_sigma * inc.z["scene"][i]))
+        yield env.timeout(scene)
+        o.t_leave[i] = env.now
+        back = float(self.travel.realise(self.travel.back_s[s, node], env.now, inc.z_back[i, s],
+                                         start_hour=p.start_hour, weather=self.weather)) + float(inc.access_s[i])
+        route = {}
+        if self.log_routes:
+            acc = float(inc.access_s[i])
+            route = self._route(self.travel.route_back(node, s), back - acc, acc, inc.x[i], inc.y[i], leading=True)
+        self.log("leave_scene", i, truck, drive_s=round(back, 3), **route)
+        yield env.timeout(back)
+        o.t_back[i] = env.now
+        if p.busy_override is None:
+            self._release(truck, s, float(o.t_dispatch[i]))
+
+    def _busy_override(self, i: int, truck: int, s: int):
+        p, u = self.p.busy_override, float(self.inc.u_busy[i])
+        assert p is not None
+        if p[0] == "exponential":
+            b = -p[1] * np.log1p(-u)
+        else:
+            from scipy.special import ndtri
+
+            b = p[1] * np.exp(p[2] * ndtri(min(max(u, 1e-12), 1 - 1e-12)))
+        t_start = self.env.now
+        yield self.env.timeout(float(b))
+        self._release(truck, s, t_start)
+
+    def _release(self, truck: int, s: int, t_start: float) -> None:
+        self.out.busy[truck].append((t_start, float(self.env.now)))
+        if self.pending_breakdowns[s] > 0:
+            self.pending_breakdowns[s] -= 1
+            self.out_of_service.add(truck)
+            self.log("in_service", -1, truck, station=self.stations[s].id, out_of_service=True)
+            return
+        self.free[s].append(truck)
+        self.free[s].sort()
+        self.log("in_service", -1, truck, station=self.stations[s].id)
+
+    def _water_on(self, i: int, truck: int = -1) -> float:
+        o, inc = self.out, self.inc
+        o.t_water[i] = self.env.now
+        age = self.env.now - inc.t_s[i]
+        a = self._alpha[i]
+        q = min(a * age * age, float(inc.vent_kw[i]))
+        o.q_water_kw[i] = q
+        t_fo = float(np.sqrt(inc.flashover_kw[i] / a))
+        if t_fo <= age:
+            o.flashed_over[i] = True
+            o.t_flashover[i] = inc.t_s[i] + t_fo
+            # logged at its own time (the list is sorted by time at the end)
+            self.out.events.append((float(inc.t_s[i] + t_fo), -1, "flashover", int(i), -1,
+                                    {"kw": round(float(inc.flashover_kw[i]), 1)}))
+        self.log("water_on", i, truck, kw=round(q, 1), flashed_over=bool(o.flashed_over[i]))
+        return q
+
+    def _verify(self, i: int, done: simpy.Event):
+        with self.operators.request() as req:
+            yield req
+            yield self.env.timeout(float(self.p.verify.of(self.inc.z["verify"][i])))
+        if not done.triggered:
+            done.succeed()
+
+    def _route(self, path: list[int], duration_s: float, access_s: float, x: float, y: float, *,
+               leading: bool = False) -> dict:
+        """The route as node ids, xy and seconds into the trip; the access leg to the building at one end."""
+        xy, ts = self.travel.timed_polyline(path, duration_s)
+        pts = np.round(xy, 2).tolist()
+        here = [round(float(x), 2), round(float(y), 2)]
+        if leading:
+            pts = [here] + pts
+            tt = [0.0] + np.round(ts + access_s, 2).tolist()
+        else:
+            pts = pts + [here]
+            tt = np.round(ts, 2).tolist() + [round(float(duration_s + access_s), 2)]
+        return {"route_nodes": [self.travel.node_ids[k] for k in path], "route_xy": pts, "route_t": tt}
+
+    # ---- injects ----------------------------------------------------------------------------
+    def _inject(self, j: Inject):  # noqa: C901 - a switch over inject kinds
+        yield self.env.timeout(j.t_s)
+        d = j.data
+        if j.kind in ("road_closure", "road_reopen"):
+            edges = {tuple(e) for e in d["edges"]}
+            self.closed = (self.closed | edges) if j.kind == "road_closure" else (self.closed - edges)
+            key = frozenset(self.closed)
+            if key not in self._travel_cache:
+                self._travel_cache[key] = self.base_travel.with_closures(set(key))
+            self.travel = self._travel_cache[key]
+        elif j.kind == "truck_breakdown":
+            s, n = d["station"], d.get("trucks", 1)
+            for _ in range(n):
+                if self.free[s]:
+                    self.out_of_service.add(self.free[s].pop())
+                else:
+                    self.pending_breakdowns[s] += 1
+        elif j.kind == "truck_repaired":
+            s, n = d["station"], d.get("trucks", 1)
+            for _ in range(n):
+                back = [k for k in sorted(self.out_of_service) if self.truck_station[k] == s]
+                if back:
+                    self.out_of_service.discard(back[0])
+                    self.free[s].append(back[0])
+                    self.free[s].sort()
+                elif self.pending_breakdowns[s]:
+                    self.pending_breakdowns[s] -= 1
+        elif j.kind == "weather":
+            self.weather = float(d["travel_factor"])
+        self.log("inject", -1, -1, kind=j.kind, **{k: v for k, v in d.items() if k != "edges"},
+                 **({"edges": len(d["edges"])} if "edges" in d else {}))
