@@ -1,0 +1,144 @@
+"""Where a sweep keeps its finished tasks: an append-only JSON Lines log, fsynced line by line.
+
+A task is stored the moment its result reaches the client, so a crash, a Ctrl-C or a lost cluster
+loses at most the tasks in flight. ``--resume`` reads the log back, skips what is there and
+repairs a last line cut short by a crash. The log is the truth; ``results.csv`` and the summary
+are rebuilt from it at the end of every run.
+"""
+
+from __future__ import annotations
+
+__all__ = ["TaskStore"]
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from twin import TwinError
+
+MANIFEST = "sweep.json"
+TASKS = "tasks.jsonl"
+FAILURES = "failures.jsonl"
+FORMAT = 1
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+
+
+class TaskStore:
+    """The finished tasks of one sweep in ``out``; open it with :meth:`open`."""
+
+    def __init__(self, out: Path, manifest: dict[str, Any]):
+        self.out = out
+        self.manifest = manifest
+        self.done: dict[str, dict[str, Any]] = {}
+        self.repaired_bytes = 0
+        self.duplicates = 0
+        self._fh: Any = None
+        self._fail_fh: Any = None
+
+    @classmethod
+    def open(cls, out: str | os.PathLike[str], manifest: dict[str, Any], *, resume: bool) -> TaskStore:
+        """Open (or start) the store in ``out`` for the sweep described by ``manifest``.
+
+        Raises:
+            TwinError: ``out`` holds another sweep (a different spec), or holds this one and
+                ``resume`` is false (nothing is overwritten).
+        """
+        out = Path(out)
+        if out.exists() and not out.is_dir():
+            raise TwinError(f"--out {out}: is a file, not a folder")
+        out.mkdir(parents=True, exist_ok=True)
+        store = cls(out, manifest)
+        mpath = out / MANIFEST
+        if mpath.exists() or (out / TASKS).exists():
+            if not resume:
+                raise TwinError(
+                    f"{out} already holds a sweep: pass --resume to continue it, or choose another --out "
+                    "(nothing was overwritten)"
+                )
+            store._check_same_sweep(mpath)
+            store._load()
+            # the failed tasks of the last run are tried again; their log starts afresh
+            (out / FAILURES).unlink(missing_ok=True)
+        _write_atomic(mpath, json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+        return store
+
+    def _check_same_sweep(self, mpath: Path) -> None:
+        try:
+            old = json.loads(mpath.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as e:
+            raise TwinError(f"{mpath}: cannot resume, the manifest is unreadable ({e})") from None
+        if old.get("format") != FORMAT:
+            raise TwinError(f"{mpath}: written by an incompatible version (format {old.get('format')!r})")
+        if old.get("spec_hash") != self.manifest["spec_hash"]:
+            a, b = old.get("spec", {}), self.manifest["spec"]
+            changed = sorted(k for k in set(a) | set(b) if a.get(k) != b.get(k)) or ["(model code defaults)"]
+            raise TwinError(
+                f"{self.out} was written by a different sweep (changed: {', '.join(changed)}): "
+                "resume needs the same sweep file, or choose another --out"
+            )
+
+    def _load(self) -> None:
+        path = self.out / TASKS
+        if not path.exists():
+            return
+        raw = path.read_bytes()
+        good_end = 0
+        pos = 0
+        lineno = 0
+        while pos < len(raw):
+            nl = raw.find(b"\n", pos)
+            lineno += 1
+            if nl < 0:  # a last line without its newline: the write was cut short by a crash
+                break
+            line = raw[pos:nl]
+            pos = nl + 1
+            try:
+                row = json.loads(line)
+                tid = row["task"]
+            except (ValueError, KeyError, TypeError):
+                if pos >= len(raw):  # only the last line may be torn
+                    break
+                raise TwinError(f"{path} line {lineno}: not a task record; the log is damaged") from None
+            good_end = pos
+            if tid in self.done:
+                self.duplicates += 1
+                continue
+            self.done[tid] = row
+        if good_end < len(raw):
+            self.repaired_bytes = len(raw) - good_end
+            with open(path, "r+b") as fh:
+                fh.truncate(good_end)
+
+    def append(self, row: dict[str, Any]) -> bool:
+        """Store one finished task durably (flush + fsync); False when it was already stored."""
+        if row["task"] in self.done:
+            self.duplicates += 1
+            return False
+        if self._fh is None:
+            self._fh = open(self.out / TASKS, "a", encoding="utf-8")  # noqa: SIM115 - held open for the run
+        self._fh.write(json.dumps(row, ensure_ascii=False, separators=(",", ":")) + "\n")
+        self._fh.flush()
+        os.fsync(self._fh.fileno())
+        self.done[row["task"]] = row
+        return True
+
+    def fail(self, record: dict[str, Any]) -> None:
+        """Log a task whose model raised; it is not 'done', so ``--resume`` tries it again."""
+        if self._fail_fh is None:
+            self._fail_fh = open(self.out / FAILURES, "a", encoding="utf-8")  # noqa: SIM115
+        self._fail_fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+        self._fail_fh.flush()
+        os.fsync(self._fail_fh.fileno())
+
+    def close(self) -> None:
+        """Close the logs (every line is already on disk)."""
+        for fh in (self._fh, self._fail_fh):
+            if fh is not None:
+                fh.close()
+        self._fh = self._fail_fh = None
