@@ -233,7 +233,9 @@ def import_city(
     if box is not None:
         lon0, lat0 = (box[0] + box[2]) / 2.0, (box[1] + box[3]) / 2.0
     else:
-        b = shapely.total_bounds(np.array(everything, dtype=object))
+        # centre the frame on the city itself, not on a stray camera far outside it
+        core = [f.geometry for f in (*raw.buildings, *raw.roads, *raw.fire_stations)] or everything
+        b = shapely.total_bounds(np.array(core, dtype=object))
         lon0, lat0 = float(b[0] + b[2]) / 2.0, float(b[1] + b[3]) / 2.0
     frame = LocalFrame(lon0, lat0)
     for layer, feats in (
@@ -256,20 +258,19 @@ def import_city(
     timings["roads"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    cameras, cstats = build_cameras(raw.cameras, raw)
     stations, sstats = build_fire_stations(raw.fire_stations, raw)
     twin = Twin(
         frame=frame,
         name=p.name.split(".")[0] or p.stem,
         buildings=buildings,
         roads=graph,
-        cameras=cameras,
         fire_stations=stations,
         extent=None if box is None else _clip_extent(box, frame),
         source=str(p),
     )
     if box is None:
-        twin.cameras = _drop_far_cameras(twin, raw)
+        raw.cameras = _drop_far_cameras(twin, raw)
+    twin.cameras, cstats = build_cameras(raw.cameras, raw)
     xmin, ymin, xmax, ymax = twin.bounds()
     twin.command_center = CommandCenter((xmin + xmax) / 2.0, (ymin + ymax) / 2.0)
     timings["cameras_and_stations"] = time.perf_counter() - t
@@ -315,16 +316,17 @@ def import_city(
     )
 
 
-def _drop_far_cameras(twin: Twin, raw: RawData) -> list[Any]:
-    """Leave out cameras farther than the loader allows outside buildings, roads and stations."""
+def _drop_far_cameras(twin: Twin, raw: RawData) -> list[RawFeature]:
+    """Leave out cameras farther outside the buildings, roads and stations than the loader allows."""
     xmin, ymin, xmax, ymax = data_bounds(twin)
     if xmin == xmax == ymin == ymax == 0.0:
-        return twin.cameras  # a city of cameras only: nothing for them to be outside of
+        return raw.cameras  # a city of cameras only: nothing for them to be outside of
     m = CAMERA_MARGIN_M
     kept = []
-    for c in twin.cameras:
-        if xmin - m <= c.x <= xmax + m and ymin - m <= c.y <= ymax + m:
-            kept.append(c)
+    for f in raw.cameras:
+        x, y = f.geometry.x, f.geometry.y
+        if xmin - m <= x <= xmax + m and ymin - m <= y <= ymax + m:
+            kept.append(f)
         else:
-            raw.skip("cameras", f"more than {m:g} m outside the buildings and roads imported", c.id)
+            raw.skip("cameras", f"more than {m:g} m outside the buildings and roads imported", f.id)
     return kept
