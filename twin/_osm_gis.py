@@ -19,7 +19,11 @@ Building height fields: ``height`` / ``height_m`` / ``building:height``; levels:
 ``building:levels`` / ``building_levels`` / ``building_l`` (a Shapefile's 10-character cut) /
 ``levels`` / ``floors`` / ``storeys``. Roads: ``maxspeed``; ``oneway`` as OSM writes it or as
 Geofabrik does (``F`` forward, ``T`` against the line, ``B`` both ways); ``name``. Ids come from
-``id`` / ``osm_id`` / ``fid``, prefixed with the layer name, else the row number.
+``id`` / ``osm_id`` / ``osm_way_id`` / ``fid`` (the first one set), prefixed with the layer name,
+else the row number. A GeoPackage made from an OSM extract by GDAL (``ogr2ogr city.gpkg
+city.osm.pbf``) keeps most tags in an ``other_tags`` field (``"height"=>"12","building:levels"=>"3"``):
+those are read too, so it imports like the extract itself (less the ``type=surveillance`` relations).
+Cameras and fire stations mapped as lines or polygons stand at a representative point.
 """
 
 from __future__ import annotations
@@ -27,6 +31,8 @@ from __future__ import annotations
 __all__ = ["GIS_SUFFIXES", "read_gis"]
 
 import math
+import re
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +49,7 @@ GIS_SUFFIXES = (".gpkg", ".shp", ".fgb", ".gml", ".kml", ".sqlite", ".geojson", 
 
 #: OSM tag -> the field names a GIS layer may use for it (case-insensitive, first present wins).
 FIELD_ALIASES: dict[str, tuple[str, ...]] = {
-    "id": ("id", "osm_id", "fid"),
+    "id": ("id", "osm_id", "osm_way_id", "fid"),
     "name": ("name",),
     "building": ("building",),
     "height": ("height", "height_m", "building:height"),
@@ -66,6 +72,18 @@ _LINE = (shapely.GeometryType.LINESTRING, shapely.GeometryType.MULTILINESTRING)
 _POINT = (shapely.GeometryType.POINT, shapely.GeometryType.MULTIPOINT)
 
 
+_HSTORE_RE = re.compile(r'"((?:[^"\\]|\\.)*)"=>"((?:[^"\\]|\\.)*)"')
+
+
+def _unescape(s: str) -> str:
+    return s.replace('\\"', '"').replace("\\\\", "\\")
+
+
+def parse_other_tags(text: str) -> dict[str, str]:
+    """GDAL's OSM ``other_tags`` (hstore text ``"k"=>"v","k2"=>"v2"``) as a dict."""
+    return {_unescape(k): _unescape(v) for k, v in _HSTORE_RE.findall(text)}
+
+
 def _value(v: Any) -> str | None:
     if isinstance(v, np.generic):
         v = v.item()
@@ -85,16 +103,19 @@ def read_gis(path: Path) -> RawData:
     name = path.name
     raw = RawData(format=path.suffix.lower().lstrip("."))
     try:
-        layers = [(str(n), str(t)) for n, t in pyogrio.list_layers(path)]
+        layers = [str(n) for n, _t in pyogrio.list_layers(path)]
     except Exception as e:  # pyogrio raises DataSourceError and GDAL's own errors
         raise TwinError(f"{name}: cannot be read by GDAL: {e}") from None
     raw.notes["layers"] = {}
-    for layer, _gtype in layers:
+    for layer in layers:
         label = f"{name}:{layer}" if len(layers) > 1 else name
         try:
             meta, _fids, geoms, field_data = pyogrio.raw.read(path, layer=layer)
         except Exception as e:
             raise TwinError(f"{label}: cannot be read by GDAL: {e}") from None
+        if not len(geoms):
+            raw.notes["layers"][layer] = "empty"
+            continue
         crs_text = meta.get("crs")
         if not crs_text:
             raise TwinError(f"{label}: has no CRS (a Shapefile needs its .prj): add one, e.g. EPSG:4326")
@@ -107,95 +128,98 @@ def read_gis(path: Path) -> RawData:
             tr = Transformer.from_crs(crs, CRS.from_epsg(4326), always_xy=True)
             shp = shapely.transform(shp, lambda xy, tr=tr: np.column_stack(tr.transform(xy[:, 0], xy[:, 1])))
         fields = {str(f).lower(): col for f, col in zip(meta["fields"], field_data, strict=True)}
-        cols = {tag: next((fields[a] for a in aliases if a in fields), None) for tag, aliases in FIELD_ALIASES.items()}
-        raw.notes["layers"][layer] = _layer(raw, layer, shp, cols)
+        raw.notes["layers"][layer] = _layer(raw, layer, shp, fields)
     return raw
 
 
-def _layer(raw: RawData, layer: str, shp: np.ndarray, cols: dict[str, Any]) -> str:
-    """Turn one layer's rows into features; returns what the layer became (for the report)."""
-    types = shapely.get_type_id(shp)
-    present = types[types >= 0]
-    if not len(present):
-        raw.tally("gis_layers_skipped", f"{layer}: no geometry")
-        return "skipped: no geometry"
-    n = len(shp)
+class _Rows:
+    """Per-row OSM tags of a layer: mapped fields first, then GDAL's ``other_tags``."""
 
-    def tags(i: int) -> dict[str, str]:
-        out = {}
-        for tag, col in cols.items():
-            if col is not None and tag != "id":
+    def __init__(self, layer: str, fields: dict[str, Any]):
+        self.layer = layer
+        self.cols = {tag: [fields[a] for a in aliases if a in fields] for tag, aliases in FIELD_ALIASES.items()}
+        self.other = fields.get("other_tags")
+        self.has = {tag for tag, cols in self.cols.items() if cols}
+
+    def tags(self, i: int) -> dict[str, str]:
+        out = parse_other_tags(str(self.other[i])) if self.other is not None and self.other[i] else {}
+        for tag, cols in self.cols.items():
+            if tag == "id":
+                continue
+            for col in cols:
                 v = _value(col[i])
                 if v is not None:
                     out[tag] = v
+                    break
         return out
 
-    def fid(i: int) -> str:
-        col = cols["id"]
-        v = None if col is None else _value(col[i])
-        return f"{layer}-{v if v is not None else i}"
+    def fid(self, i: int) -> str:
+        for col in self.cols["id"]:
+            v = _value(col[i])
+            if v is not None:
+                return f"{self.layer}-{v}"
+        return f"{self.layer}-{i}"
 
-    kinds = {int(t) for t in present}
-    became = []
-    if kinds & {int(t) for t in _POLY}:
-        has_building = cols["building"] is not None
-        for i in range(n):
-            if int(types[i]) not in _POLY:
-                continue
-            t = tags(i)
-            if t.get("amenity") == "fire_station":
-                raw.fire_stations.append(RawFeature(fid(i), shp[i].representative_point(), t))
-            if has_building and t.get("building", "no") == "no":
-                if t.get("amenity") != "fire_station":
-                    raw.skip("buildings", "polygon is not a building (building field empty or 'no')", fid(i))
+
+def _layer(raw: RawData, layer: str, shp: np.ndarray, fields: dict[str, Any]) -> str:
+    """Turn one layer's rows into features; returns what the layer gave (for the report)."""
+    rows = _Rows(layer, fields)
+    types = shapely.get_type_id(shp)
+    has_building_field = "building" in rows.has
+    has_highway = "highway" in rows.has or rows.other is not None
+    got: Counter[str] = Counter()
+    for i in range(len(shp)):
+        kind = int(types[i])
+        g = shp[i]
+        if kind < 0 or g.is_empty:
+            raw.tally("gis_rows_skipped", f"{layer}: no geometry")
+            continue
+        t = rows.tags(i)
+        fid = rows.fid(i)
+        if kind not in _POLY and kind not in _LINE and kind not in _POINT:
+            raw.tally("gis_rows_skipped", f"{layer}: {g.geom_type} is neither a polygon, a line nor a point")
+            continue
+        used = False
+        pt = g if kind == int(shapely.GeometryType.POINT) else g.representative_point()
+        if t.get("man_made") == "surveillance":
+            raw.cameras.append(RawFeature(fid, pt, t))
+            got["cameras"] += 1
+            used = True
+        if t.get("amenity") == "fire_station":
+            raw.fire_stations.append(RawFeature(fid, pt, t))
+            got["fire stations"] += 1
+            used = True
+        if kind in _POLY:
+            if has_building_field and t.get("building", "no") == "no":
+                if not used:
+                    raw.skip("buildings", "polygon is not a building (building field empty or 'no')", fid)
                 continue
             t.setdefault("building", "yes")
-            if shp[i].is_empty:
-                raw.skip("buildings", "polygon is empty", fid(i))
+            raw.buildings.append(RawFeature(fid, g, t))
+            got["buildings"] += 1
+        elif kind in _LINE:
+            hw = t.get("highway")
+            if hw is None:
+                if not used:
+                    why = (
+                        "lines that are not roads (no highway class)"
+                        if has_highway
+                        else "lines without a highway field"
+                    )
+                    raw.tally("gis_rows_skipped", f"{layer}: {why}")
                 continue
-            raw.buildings.append(RawFeature(fid(i), shp[i], t))
-        became.append("buildings")
-    if kinds & {int(t) for t in _LINE}:
-        if cols["highway"] is None:
-            raw.tally("gis_layers_skipped", f"{layer}: lines without a highway (or fclass) field")
-        else:
-            for i in range(n):
-                if int(types[i]) not in _LINE:
-                    continue
-                t = tags(i)
-                hw = t.get("highway")
-                if hw is None:
-                    raw.skip("roads", "line has no highway class", fid(i))
-                    continue
-                if hw not in DRIVABLE_CLASSES:
-                    raw.tally("non_drivable_highway", hw)
-                    continue
-                ow = t.get("oneway")
-                if ow in _GEOFABRIK_ONEWAY:
-                    t["oneway"] = _GEOFABRIK_ONEWAY[ow]
-                g = shp[i]
-                parts = list(g.geoms) if g.geom_type == "MultiLineString" else [g]
-                parts = [p for p in parts if not p.is_empty and len(p.coords) >= 2]
-                if not parts:
-                    raw.skip("roads", "line has fewer than 2 points", fid(i))
-                for k, p in enumerate(parts):
-                    raw.roads.append(RawFeature(fid(i) if len(parts) == 1 else f"{fid(i)}.{k}", p, t))
-            became.append("roads")
-    if kinds & {int(t) for t in _POINT}:
-        used = 0
-        for i in range(n):
-            if int(types[i]) not in _POINT:
+            if hw not in DRIVABLE_CLASSES:
+                raw.tally("non_drivable_highway", hw)
                 continue
-            t = tags(i)
-            g = shp[i]
-            pt = g if g.geom_type == "Point" else g.centroid
-            if t.get("man_made") == "surveillance":
-                raw.cameras.append(RawFeature(fid(i), pt, t))
-                used += 1
-            if t.get("amenity") == "fire_station":
-                raw.fire_stations.append(RawFeature(fid(i), pt, t))
-                used += 1
-            if t.get("man_made") != "surveillance" and t.get("amenity") != "fire_station":
-                raw.tally("gis_points_skipped", f"{layer}: neither man_made=surveillance nor amenity=fire_station")
-        became.append("cameras/fire stations" if used else "points (none used)")
-    return ", ".join(became)
+            ow = t.get("oneway")
+            if ow in _GEOFABRIK_ONEWAY:
+                t["oneway"] = _GEOFABRIK_ONEWAY[ow]
+            parts = [p for p in shapely.get_parts(g) if len(p.coords) >= 2 and p.length > 0]
+            if not parts:
+                raw.skip("roads", "line has fewer than 2 distinct points", fid)
+            for k, p in enumerate(parts):
+                raw.roads.append(RawFeature(fid if len(parts) == 1 else f"{fid}.{k}", p, t))
+            got["roads"] += len(parts)
+        elif not used:
+            raw.tally("gis_rows_skipped", f"{layer}: points neither man_made=surveillance nor amenity=fire_station")
+    return ", ".join(f"{n} {k}" for k, n in got.items()) or "nothing used"
