@@ -44,7 +44,7 @@ def _rings(g: object) -> list[np.ndarray]:
 def draw(city: Path, out: Path) -> None:
     """Render the map."""
     t = twin.load(city)
-    fig, ax = plt.subplots(figsize=(10, 10), dpi=110)
+    fig, ax = plt.subplots(figsize=(12.6, 10), dpi=100)
     for z in t.zones:
         ax.add_collection(PolyCollection(_rings(z.polygon), facecolors=LANDUSE_COLOURS.get(z.landuse, "#eeeeee"),
                                          edgecolors="none", zorder=0))
@@ -99,7 +99,7 @@ def draw(city: Path, out: Path) -> None:
         Line2D([], [], color="#ff6a00", marker="^", ls="", markeredgecolor="black", label="fire station"),
         Line2D([], [], color="#1f4e9e", marker="*", ls="", markersize=12, label="command center"),
     ]
-    ax.legend(handles=handles, loc="lower right", fontsize=7, framealpha=0.9)
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
     fig.tight_layout()
     fig.savefig(out, metadata={"Software": None})
     plt.close(fig)
