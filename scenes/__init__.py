@@ -1,3 +1,56 @@
-"""scenes package."""
+"""The 3D twin in Panda3D: city mesh, live CCTV projected onto it, overlays, sim entities, virtual CCTV.
 
-__all__: list[str] = []
+Headless (EGL on llvmpipe) or in the showroom's window alike: builders take a NodePath and a
+:class:`Graphics` (engine + host output), never ShowBase's globals. See docs/rendering.md.
+"""
+
+from .city import CityMesh, build_city
+from .engine import Graphics, HeadlessEngine, OffscreenView, configure_panda
+from .entities import SimEntities, fire_diameter_m, flame_height_m, load_rgb
+from .masks import DEPTH_MASK, VCCTV_MASK, VIEW_MASK
+from .overlays import KEYMAP, LEVEL_RGBA, coverage_overlay, coverage_rgba
+from .pose import CameraPose, camera_pose, footprint
+from .projectors import ProjectorSet, ProjectorSettings, UploadStats
+from .render import OffscreenRenderer, render_sequence, write_mp4
+from .scene import OVERLAYS, CityScene, FrameStats, SceneSettings
+from .testpattern import camera_hue_bgr, pattern_frame, solid_frame
+from .tour import TourPath
+from .vcctv import VirtualCCTV
+
+__all__ = [
+    "DEPTH_MASK",
+    "KEYMAP",
+    "LEVEL_RGBA",
+    "OVERLAYS",
+    "VCCTV_MASK",
+    "VIEW_MASK",
+    "CameraPose",
+    "CityMesh",
+    "CityScene",
+    "FrameStats",
+    "Graphics",
+    "HeadlessEngine",
+    "OffscreenRenderer",
+    "OffscreenView",
+    "ProjectorSet",
+    "ProjectorSettings",
+    "SceneSettings",
+    "SimEntities",
+    "TourPath",
+    "UploadStats",
+    "VirtualCCTV",
+    "build_city",
+    "camera_hue_bgr",
+    "camera_pose",
+    "configure_panda",
+    "coverage_overlay",
+    "coverage_rgba",
+    "fire_diameter_m",
+    "flame_height_m",
+    "footprint",
+    "load_rgb",
+    "pattern_frame",
+    "render_sequence",
+    "solid_frame",
+    "write_mp4",
+]

@@ -28,6 +28,8 @@ from panda3d.core import (
     load_prc_file_data,
 )
 
+from .masks import VIEW_MASK
+
 #: Engine settings for a machine with no display: EGL offscreen, no audio, no vsync.
 HEADLESS_PRC = """
 load-display p3headlessgl
@@ -169,7 +171,9 @@ class OffscreenView:
             lens = PerspectiveLens()
             lens.set_fov(60.0, 60.0 * self.height / self.width)
             lens.set_near_far(1.0, 6000.0)
-        self.camera = scene.attach_new_node(Camera(f"{name}-camera", lens))
+        cam = Camera(f"{name}-camera", lens)
+        cam.set_camera_mask(VIEW_MASK)
+        self.camera = scene.attach_new_node(cam)
         self.lens = lens
         self.region = self.buffer.make_display_region()
         self.region.set_camera(self.camera)

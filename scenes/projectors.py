@@ -10,7 +10,7 @@ first, up to a per-frame budget; the rest keep their last still frame.
 
 from __future__ import annotations
 
-__all__ = ["Projector", "ProjectorSet", "ProjectorSettings", "DEPTH_MASK", "UploadStats"]
+__all__ = ["Projector", "ProjectorSet", "ProjectorSettings", "UploadStats", "projector_shader"]
 
 import math
 import time
@@ -22,7 +22,6 @@ import cv2
 import numpy as np
 import shapely
 from panda3d.core import (
-    BitMask32,
     Camera,
     GraphicsOutput,
     LColor,
@@ -41,10 +40,9 @@ import twin
 
 from .city import CityMesh
 from .engine import Graphics
+from .masks import DEPTH_MASK
 from .pose import CameraPose, camera_pose, footprint
 
-#: Camera mask bit of the projectors' depth cameras; nodes that must not occlude video hide from it.
-DEPTH_MASK = BitMask32.bit(5)
 _NO_OCCLUDER_M = 1.0e9
 
 
@@ -92,17 +90,19 @@ def _shader_source(name: str) -> str:
     return resources.files("scenes").joinpath("shaders", name).read_text(encoding="utf-8")
 
 
-def projector_shader(max_slots: int) -> Shader:
-    """The projector shader with ``max_slots`` camera slots."""
+def projector_shader(slots: int) -> Shader:
+    """The projector shader for exactly ``slots`` cameras (0 draws the city's own colours).
+
+    One variant per camera count, chosen per tile: a software rasteriser pays for every slot a
+    shader declares, used or not, so a tile with two cameras must not run an eight-slot loop.
+    """
     decls, calls = [], []
-    for i in range(max_slots):
+    for i in range(slots):
         decls.append(
             f"uniform mat4 view{i};\nuniform vec4 pos{i};\nuniform vec4 lens{i};\nuniform vec4 dist{i};\n"
             f"uniform sampler2D vid{i};\nuniform sampler2D dep{i};"
         )
-        calls.append(
-            f"    if (n_cams > {i}) paint(view{i}, pos{i}, lens{i}, dist{i}, vid{i}, dep{i}, n, acc, wsum, cover);"
-        )
+        calls.append(f"    paint(view{i}, pos{i}, lens{i}, dist{i}, vid{i}, dep{i}, n, acc, wsum, cover);")
     frag = (
         _shader_source("projector.frag")
         .replace("@SLOT_DECLARATIONS@", "\n".join(decls))
@@ -270,22 +270,11 @@ class ProjectorSet:
     def _bind(self) -> None:
         s = self.settings
         root = self.city.root
-        root.set_shader(projector_shader(s.max_per_tile))
+        self._shaders = [projector_shader(k) for k in range(s.max_per_tile + 1)]
+        root.set_shader(self._shaders[0])
         texel = 2.0 * math.atan(1.0 / s.depth_px)  # of a 90-degree depth lens; wider lenses are similar
         root.set_shader_input("proj_params", LVecBase4f(texel, s.occlusion_tolerance_m, s.edge_fade, 0.0))
         root.set_shader_input("video_on", 1.0)
-        root.set_shader_input("n_cams", 0)
-        dummy = Texture("no-camera")
-        dummy.setup_2d_texture(1, 1, Texture.T_unsigned_byte, Texture.F_rgb8)
-        dummy.set_ram_image(b"\0\0\0")
-        self._dummy = dummy
-        ident = PTA_LMatrix4f([Mat4.ident_mat()])
-        zero = PTA_LVecBase4f([LVecBase4f(0, 0, 0, 0)])
-        for i in range(s.max_per_tile):
-            for name, val in (("view", ident), ("pos", zero), ("lens", zero), ("dist", zero)):
-                root.set_shader_input(f"{name}{i}", val)
-            root.set_shader_input(f"vid{i}", dummy)
-            root.set_shader_input(f"dep{i}", dummy)
         self.tile_cameras: dict[tuple[int, int], list[str]] = {}
         self.truncated_tiles = 0
         if not self._order or not self.city.tiles:
@@ -309,7 +298,7 @@ class ProjectorSet:
             if len(chosen) == 0:
                 continue
             node = tile.node
-            node.set_shader_input("n_cams", len(chosen))
+            node.set_shader(self._shaders[len(chosen)])
             for slot, j in enumerate(chosen):
                 p = self._order[j]
                 node.set_shader_input(f"view{slot}", p.view)
@@ -377,7 +366,8 @@ class ProjectorSet:
 
     @property
     def _bounds(self) -> np.ndarray:
-        if getattr(self, "_bounds_cache", None) is None or any(p.ptz for p in self._order):
+        """Footprint bounds per projector (a PTZ's circle does not move when it turns)."""
+        if getattr(self, "_bounds_cache", None) is None:
             self._bounds_cache = np.array([p.footprint().bounds for p in self._order], dtype=float)
         return self._bounds_cache
 
@@ -419,4 +409,7 @@ class ProjectorSet:
         self._order.clear()
         self.city.root.clear_shader()
         for t in self.city.tiles:
-            t.node.clear_shader_input("n_cams")
+            t.node.clear_shader()
+            for i in range(self.settings.max_per_tile):
+                for name in ("view", "pos", "lens", "dist", "vid", "dep"):
+                    t.node.clear_shader_input(f"{name}{i}")

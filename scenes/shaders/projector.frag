@@ -12,7 +12,6 @@ in vec3 v_normal;
 in vec4 v_color;
 out vec4 frag_color;
 
-uniform int n_cams;
 uniform float video_on;
 // x: depth-map texel angle (rad), y: absolute occlusion tolerance (m), z: edge fade width (uv)
 uniform vec4 proj_params;

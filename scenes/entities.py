@@ -1,0 +1,211 @@
+"""Sim entities from state snapshots: trucks along their routes, fires sized by heat release, racks by load.
+
+The scene never drives the simulation: it reads snapshots (plain dicts or dataclasses, see
+docs/rendering.md) and interpolates between the last two for each rendered frame, so the sim can
+step at its own rate. A snapshot looks like::
+
+    {"t": 130.0,
+     "trucks": [{"id": "E1", "x": 10.0, "y": 52.0}                      # a position, or
+                {"id": "E2", "route": [[0, 0], [80, 0]], "progress_m": 35.0}],  # a route and the distance along it
+     "fires":  [{"id": "F1", "x": 40.0, "y": 60.0, "hrr_kw": 1055.0}],
+     "racks":  [{"id": "R01", "load": 0.72}]}                           # utilisation 0..1
+"""
+
+from __future__ import annotations
+
+__all__ = ["SimEntities", "flame_height_m", "fire_diameter_m", "load_rgb", "HRRPUA_KW_M2"]
+
+import dataclasses
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import shapely
+from panda3d.core import NodePath, TransparencyAttrib
+
+from ._mesh import Soup, boxes, geom_node
+from .masks import DEPTH_MASK
+
+#: Heat release rate per unit area of the burning fuel (kW/m2): sizes the fire's base from its HRR.
+#: 500 kW/m2 is a common design value for furnished rooms (SFPE Handbook); make it a setting.
+HRRPUA_KW_M2 = 500.0
+TRUCK_SIZE_M = (2.5, 8.0, 3.2)
+TRUCK_RGB = (210, 30, 30)
+RACK_SIZE_M = (3.0, 5.0, 10.0)  # server racks drawn 5x life size, so they read from the air
+
+
+def fire_diameter_m(hrr_kw: float, hrrpua_kw_m2: float = HRRPUA_KW_M2) -> float:
+    """Diameter of a round fire of this heat release: ``sqrt(4 Q / (pi q''))``."""
+    return math.sqrt(4.0 * max(hrr_kw, 0.0) / (math.pi * hrrpua_kw_m2))
+
+
+def flame_height_m(hrr_kw: float, hrrpua_kw_m2: float = HRRPUA_KW_M2) -> float:
+    """Mean flame height by Heskestad's correlation ``L = 0.235 Q^(2/5) - 1.02 D`` (m, kW), never below 0."""
+    q = max(hrr_kw, 0.0)
+    return max(0.235 * q**0.4 - 1.02 * fire_diameter_m(q, hrrpua_kw_m2), 0.0)
+
+
+def load_rgb(load: float) -> tuple[float, float, float]:
+    """A rack's colour by load (0..1): green at 0, yellow at 0.5, red at 1 (RGB 0..1)."""
+    u = float(np.clip(load, 0.0, 1.0))
+    if u <= 0.5:
+        return (0.15 + 1.6 * u, 0.75, 0.15)
+    return (0.95, 0.75 - 1.3 * (u - 0.5), 0.15)
+
+
+def _as_dict(obj: Any) -> dict[str, Any]:
+    if isinstance(obj, Mapping):
+        return dict(obj)
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return dataclasses.asdict(obj)
+    return dict(vars(obj))
+
+
+def _cone(n: int = 12) -> Soup:
+    """A unit cone (base radius 0.5 at z=0, apex at z=1), unlit colours filled in later."""
+    a = np.linspace(0.0, 2.0 * math.pi, n + 1)
+    rim = np.stack([0.5 * np.cos(a), 0.5 * np.sin(a), np.zeros_like(a)], 1)
+    apex = np.array([0.0, 0.0, 1.0])
+    tris = np.stack([rim[:-1], rim[1:], np.broadcast_to(apex, rim[:-1].shape)], 1)
+    nrm = np.repeat(np.stack([np.cos(a[:-1]), np.sin(a[:-1]), np.full(n, 0.5)], 1), 3, axis=0)
+    return Soup(tris, nrm, np.full((n * 3, 4), 255))
+
+
+class SimEntities:
+    """Trucks, fires and racks under one node, placed from interpolated snapshots."""
+
+    def __init__(self, parent: NodePath, *, rack_origin: tuple[float, float] = (0.0, 0.0)) -> None:
+        self.root = parent.attach_new_node("sim-entities")
+        self.root.hide(DEPTH_MASK)
+        self.rack_origin = rack_origin
+        self._truck_geom = geom_node("truck", boxes([[0, 0, TRUCK_SIZE_M[2] / 2]], TRUCK_SIZE_M, TRUCK_RGB))
+        self._cone = geom_node("cone", _cone())
+        rack = boxes([[0, 0, RACK_SIZE_M[2] / 2]], RACK_SIZE_M, (255, 255, 255), lit=False)
+        self._rack_geom = geom_node("rack", rack)
+        self.trucks: dict[str, NodePath] = {}
+        self.fires: dict[str, tuple[NodePath, NodePath]] = {}
+        self.racks: dict[str, NodePath] = {}
+        self._prev: dict[str, Any] | None = None
+        self._cur: dict[str, Any] | None = None
+
+    # ---- snapshots --------------------------------------------------------------------------
+    def push(self, snapshot: Any) -> None:
+        """Add the sim's newest snapshot (it must carry ``t``, sim seconds)."""
+        snap = _as_dict(snapshot)
+        if "t" not in snap:
+            raise ValueError("a sim snapshot needs 't' (sim seconds)")
+        self._prev, self._cur = self._cur, snap
+
+    def set_time(self, t: float) -> None:
+        """Place everything at sim time ``t``, interpolated between the last two snapshots."""
+        if self._cur is None:
+            return
+        prev = self._prev if self._prev is not None else self._cur
+        t0, t1 = float(prev["t"]), float(self._cur["t"])
+        a = 1.0 if t1 <= t0 else float(np.clip((t - t0) / (t1 - t0), 0.0, 1.0))
+        self._place_trucks(prev, self._cur, a)
+        self._place_fires(prev, self._cur, a)
+        self._place_racks(self._cur)
+
+    @staticmethod
+    def _by_id(snap: Mapping[str, Any], key: str) -> dict[str, dict[str, Any]]:
+        return {str(d["id"]): d for d in (_as_dict(x) for x in snap.get(key, []) or [])}
+
+    @staticmethod
+    def _truck_xy(d: Mapping[str, Any]) -> tuple[np.ndarray, shapely.LineString | None, float]:
+        route = d.get("route")
+        if route is not None and len(route) >= 2:
+            line = shapely.LineString(route)
+            s = float(d.get("progress_m", 0.0))
+            p = line.interpolate(s)
+            return np.array([p.x, p.y]), line, s
+        return np.array([float(d["x"]), float(d["y"])]), None, 0.0
+
+    def _place_trucks(self, prev: Mapping[str, Any], cur: Mapping[str, Any], a: float) -> None:
+        pa, pb = self._by_id(prev, "trucks"), self._by_id(cur, "trucks")
+        for tid in list(self.trucks):
+            if tid not in pb:
+                self.trucks.pop(tid).remove_node()
+        for tid, db in pb.items():
+            xb, line, sb = self._truck_xy(db)
+            da = pa.get(tid)
+            if da is None:
+                xy, heading = xb, db.get("heading_deg")
+            else:
+                xa, line_a, sa = self._truck_xy(da)
+                if line is not None and line_a is not None and line.equals(line_a):
+                    # along the route, not across the corner
+                    p = line.interpolate(sa + a * (sb - sa))
+                    xy = np.array([p.x, p.y])
+                else:
+                    xy = xa + a * (xb - xa)
+                heading = db.get("heading_deg")
+                if heading is None and np.hypot(*(xb - xa)) > 1e-6:
+                    heading = math.degrees(math.atan2(xb[0] - xa[0], xb[1] - xa[1]))
+            node = self.trucks.get(tid)
+            if node is None:
+                node = self.root.attach_new_node(f"truck-{tid}")
+                node.attach_new_node(self._truck_geom.make_copy())
+                self.trucks[tid] = node
+            node.set_pos(float(xy[0]), float(xy[1]), 0.2)
+            if heading is not None:
+                node.set_h(-float(heading))
+
+    def _place_fires(self, prev: Mapping[str, Any], cur: Mapping[str, Any], a: float) -> None:
+        pa, pb = self._by_id(prev, "fires"), self._by_id(cur, "fires")
+        for fid in list(self.fires):
+            if fid not in pb:
+                for n in self.fires.pop(fid):
+                    n.remove_node()
+        for fid, db in pb.items():
+            q1 = float(db.get("hrr_kw", 0.0))
+            q0 = float(pa[fid].get("hrr_kw", q1)) if fid in pa else q1
+            q = q0 + a * (q1 - q0)
+            nodes = self.fires.get(fid)
+            if nodes is None:
+                flame = self.root.attach_new_node(self._cone.make_copy())
+                flame.set_color(1.0, 0.45, 0.05, 1.0)
+                flame.set_light_off()
+                smoke = self.root.attach_new_node(self._cone.make_copy())
+                smoke.set_color(0.25, 0.25, 0.27, 0.55)
+                smoke.set_transparency(TransparencyAttrib.M_alpha)
+                smoke.set_depth_write(False)
+                smoke.set_bin("fixed", 20)
+                nodes = (flame, smoke)
+                self.fires[fid] = nodes
+            flame, smoke = nodes
+            d = max(fire_diameter_m(q), 0.3)
+            h = max(flame_height_m(q), 0.3)
+            z = float(db.get("z_m", 0.0))
+            flame.set_pos(float(db["x"]), float(db["y"]), z)
+            flame.set_scale(d, d, h)
+            # the smoke plume: widening upwards, a few flame heights tall
+            smoke.set_pos(float(db["x"]), float(db["y"]), z + h * 3.0 + 8.0)
+            smoke.set_scale(d * 3.0 + 4.0, d * 3.0 + 4.0, -(h * 3.0 + 8.0))
+            smoke.set_two_sided(True)
+
+    def _place_racks(self, cur: Mapping[str, Any]) -> None:
+        racks = self._by_id(cur, "racks")
+        for rid in list(self.racks):
+            if rid not in racks:
+                self.racks.pop(rid).remove_node()
+        x0, y0 = self.rack_origin
+        for k, (rid, d) in enumerate(sorted(racks.items())):
+            node = self.racks.get(rid)
+            if node is None:
+                node = self.root.attach_new_node(self._rack_geom.make_copy())
+                self.racks[rid] = node
+            node.set_pos(x0 + 30.0 + (k % 10) * (RACK_SIZE_M[0] + 1.0), y0 + (k // 10) * (RACK_SIZE_M[1] + 2.0), 0.0)
+            node.set_color(*load_rgb(float(d.get("load", 0.0))), 1.0)
+
+    def counts(self) -> dict[str, int]:
+        """How many of each are shown."""
+        return {"trucks": len(self.trucks), "fires": len(self.fires), "racks": len(self.racks)}
+
+    def destroy(self) -> None:
+        """Remove every entity."""
+        self.root.remove_node()
+        self.trucks.clear()
+        self.fires.clear()
+        self.racks.clear()

@@ -1,0 +1,182 @@
+"""Offscreen rendering of a scene to numpy frames, PNG files and an MP4: ``showroom render`` and the README's pictures.
+
+:class:`OffscreenRenderer` owns a headless engine, a :class:`~scenes.CityScene` and a main view;
+:func:`render_sequence` flies it along the tour (or sits at a camera's pose) with test-pattern or
+live frames projected and writes the frames and a video.
+"""
+
+from __future__ import annotations
+
+__all__ = ["OffscreenRenderer", "render_sequence", "write_mp4"]
+
+import shutil
+import subprocess
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+from panda3d.core import NodePath, PerspectiveLens
+
+import twin
+
+from .engine import HeadlessEngine, OffscreenView
+from .pose import camera_pose
+from .scene import CityScene, SceneSettings
+from .testpattern import pattern_frame
+from .tour import TourPath
+
+FrameSource = Callable[[str, float], np.ndarray]
+
+
+class OffscreenRenderer:
+    """A city scene and a main camera rendering into an offscreen buffer of ``size`` (w, h)."""
+
+    def __init__(
+        self,
+        city: twin.Twin,
+        *,
+        size: tuple[int, int] = (1280, 720),
+        settings: SceneSettings | None = None,
+        engine: HeadlessEngine | None = None,
+        hfov_deg: float = 60.0,
+    ) -> None:
+        self._own_engine = engine is None
+        self.engine = engine or HeadlessEngine()
+        self.render_root = NodePath("render")
+        self.scene = CityScene(city, self.render_root, self.engine.graphics, settings=settings)
+        w, h = size
+        lens = PerspectiveLens()
+        lens.set_fov(hfov_deg, float(np.degrees(2 * np.arctan(np.tan(np.radians(hfov_deg) / 2) * h / w))))
+        lens.set_near_far(2.0, 8000.0)
+        self.view = OffscreenView(self.engine.graphics, self.render_root, w, h, name="main", lens=lens)
+        self.last_stats = None
+
+    def look(self, eye: np.ndarray, target: np.ndarray) -> None:
+        """Put the eye at ``eye`` looking at ``target`` (z up)."""
+        self.view.camera.set_pos(*map(float, eye))
+        self.view.camera.look_at(*map(float, target))
+
+    def look_as(self, camera_id: str) -> None:
+        """Put the eye at a CCTV camera's corrected pose, with its field of view."""
+        p = self.scene.projectors.projectors.get(camera_id)
+        pose = p.pose if p is not None else camera_pose(self.scene.twin.camera(camera_id))
+        th, tv = pose.tan_half
+        self.view.lens.set_fov(float(np.degrees(2 * np.arctan(th))), float(np.degrees(2 * np.arctan(tv))))
+        self.view.lens.set_near_far(0.3, 8000.0)
+        self.view.camera.set_pos(*map(float, pose.position))
+        self.view.camera.set_hpr(*pose.hpr)
+
+    def render(self) -> np.ndarray:
+        """Update the scene for this view, draw, and return the frame (BGR, top row first)."""
+        self.last_stats = self.scene.update(self.view.camera, self.view.lens)
+        self.engine.render_frame()
+        return self.view.grab()
+
+    def close(self) -> None:
+        """Tear the scene down (and the engine, if this renderer made it)."""
+        self.view.destroy()
+        self.scene.destroy()
+        if self._own_engine:
+            self.engine.close()
+
+
+def write_mp4(frames_dir: Path, fps: float, out: Path) -> str:
+    """Encode ``frame_%05d.png`` to H.264 with ffmpeg (playable in browsers); OpenCV's mp4v if ffmpeg is missing.
+
+    Returns the encoder used.
+    """
+    ffmpeg = shutil.which("ffmpeg")
+    if ffmpeg:
+        cmd = [
+            ffmpeg, "-y", "-loglevel", "error", "-framerate", f"{fps:g}", "-i", str(frames_dir / "frame_%05d.png"),
+            "-c:v", "libx264", "-pix_fmt", "yuv420p", "-vf", "pad=ceil(iw/2)*2:ceil(ih/2)*2", str(out),
+        ]  # fmt: skip
+        r = subprocess.run(cmd, capture_output=True, text=True)
+        if r.returncode == 0:
+            return "ffmpeg-libx264"
+    files = sorted(frames_dir.glob("frame_*.png"))
+    first = cv2.imread(str(files[0]))
+    h, w = first.shape[:2]
+    vw = cv2.VideoWriter(str(out), cv2.VideoWriter_fourcc(*"mp4v"), fps, (w, h))
+    for f in files:
+        vw.write(cv2.imread(str(f)))
+    vw.release()
+    return "opencv-mp4v"
+
+
+def render_sequence(
+    renderer: OffscreenRenderer,
+    out_dir: Path,
+    *,
+    path: str = "tour",
+    seconds: float = 10.0,
+    fps: float = 10.0,
+    frames: FrameSource | None = None,
+    feed_fps: float = 5.0,
+    progress: Callable[[int, int], None] | None = None,
+) -> dict[str, Any]:
+    """Render ``seconds`` x ``fps`` frames along ``path`` ("tour" or a camera id) into ``out_dir``.
+
+    Feeds come from ``frames(camera_id, t)`` (default: test patterns), refreshed at ``feed_fps``
+    (a camera's new frame is due every 1/feed_fps s of video time). Writes ``frames/frame_%05d.png``
+    and ``render.mp4``; returns the summary (also written by the CLI as summary.json).
+    """
+    scene = renderer.scene
+    frames = frames or pattern_frame
+    twin_ = scene.twin
+    if path != "tour":
+        try:
+            twin_.camera(path)
+        except KeyError:
+            ids = ", ".join(c.id for c in twin_.cameras[:5])
+            msg = f"--path {path!r} is neither 'tour' nor a camera id of this city (e.g. {ids})"
+            raise twin.TwinError(msg) from None
+    tour = TourPath.over(twin_, seconds)
+    frames_dir = out_dir / "frames"
+    frames_dir.mkdir(parents=True, exist_ok=True)
+    for old in frames_dir.glob("frame_*.png"):
+        old.unlink()
+    n = max(1, int(round(seconds * fps)))
+    cam_ids = list(scene.projectors.projectors)
+    frame_ms, uploads, deferred = [], 0, 0
+    last_feed_tick = -1
+    for k in range(n):
+        t = k / fps
+        tick = int(t * feed_fps)
+        if tick != last_feed_tick:
+            for cid in cam_ids:
+                scene.submit_frame(cid, frames(cid, t), seq=tick)
+            last_feed_tick = tick
+        if path == "tour":
+            renderer.look(*tour.pose_at(t))
+        else:
+            renderer.look_as(path)
+        t0 = time.perf_counter()
+        img = renderer.render()
+        frame_ms.append((time.perf_counter() - t0) * 1000.0)
+        st = renderer.last_stats.uploads
+        uploads += len(st.uploaded)
+        deferred += st.deferred
+        cv2.imwrite(str(frames_dir / f"frame_{k:05d}.png"), img)
+        if progress:
+            progress(k + 1, n)
+    encoder = write_mp4(frames_dir, fps, out_dir / "render.mp4")
+    fm = np.array(frame_ms)
+    return {
+        "path": path,
+        "frames": n,
+        "fps": fps,
+        "size": [renderer.view.width, renderer.view.height],
+        "frame_ms_mean": round(float(fm.mean()), 2),
+        "frame_ms_p95": round(float(np.percentile(fm, 95)), 2),
+        "first_frame_ms": round(float(fm[0]), 2),
+        "uploads": uploads,
+        "deferred_uploads": deferred,
+        "upload_budget": scene.settings.projectors.upload_budget,
+        "mp4": "render.mp4",
+        "encoder": encoder,
+        "scene": scene.stats(),
+    }

@@ -1,0 +1,201 @@
+"""The whole 3D twin as one object: city mesh, projectors, markers, overlays, sim entities, virtual CCTVs.
+
+:class:`CityScene` is the API the showroom (window, VR, ``showroom render``) drives. It is built from
+a :class:`twin.Twin` under any NodePath with any Panda3D graphics engine (:class:`scenes.Graphics`),
+so it runs in a ShowBase window and headless alike. Each frame: hand over new feed frames
+(:meth:`~CityScene.submit_frame`) and sim snapshots (:meth:`~CityScene.push_snapshot`,
+:meth:`~CityScene.set_sim_time`), call :meth:`~CityScene.update` with the viewer's camera, render.
+"""
+
+from __future__ import annotations
+
+__all__ = ["CityScene", "SceneSettings", "FrameStats", "OVERLAYS"]
+
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from panda3d.core import Lens, Mat4, NodePath
+
+import twin
+
+from .city import CityMesh, build_city
+from .engine import Graphics
+from .entities import SimEntities
+from .markers import Markers, build_markers
+from .overlays import KEYMAP, LEVEL_RGBA, coverage_overlay
+from .projectors import ProjectorSet, ProjectorSettings, UploadStats
+from .vcctv import VirtualCCTV
+
+#: Overlay names and whether each is on when a scene is built.
+OVERLAYS: dict[str, bool] = {"coverage": True, "frustums": False, "video": True, "markers": True, "entities": True}
+
+
+@dataclass
+class SceneSettings:
+    """How a scene is built."""
+
+    tile_m: float = 125.0
+    #: cameras of these statuses project their feeds and get markers
+    camera_statuses: tuple[str, ...] = ("existing", "planned")
+    projectors: ProjectorSettings = field(default_factory=ProjectorSettings)
+
+
+@dataclass
+class FrameStats:
+    """What :meth:`CityScene.update` did this frame (the showroom's HUD shows it)."""
+
+    uploads: UploadStats
+    update_ms: float
+
+
+class CityScene:
+    """A twin's city, its cameras' live video and its sim state, under ``parent``."""
+
+    def __init__(
+        self, city: twin.Twin, parent: NodePath, graphics: Graphics, *, settings: SceneSettings | None = None
+    ) -> None:
+        t0 = time.perf_counter()
+        self.twin = city
+        self.settings = settings or SceneSettings()
+        self.graphics = graphics
+        self.root = parent.attach_new_node(f"scene-{city.name}")
+        self.city: CityMesh = build_city(city, self.root, tile_m=self.settings.tile_m)
+        cams = [c for c in city.cameras if c.status in self.settings.camera_statuses]
+        self.projectors = ProjectorSet(cams, self.city, graphics, self.root, self.settings.projectors)
+        self.markers: Markers = build_markers(city, self.root, statuses=self.settings.camera_statuses)
+        cc = city.command_center
+        self.entities = SimEntities(self.root, rack_origin=(cc.x, cc.y))
+        self._coverage_group = self.root.attach_new_node("coverage")
+        self._overlay_on = dict(OVERLAYS)
+        self._overlay_on["frustums"] = False
+        self._vcctvs: list[VirtualCCTV] = []
+        self.build_s = time.perf_counter() - t0
+
+    # ---- feeds and sim ----------------------------------------------------------------------
+    def submit_frame(self, camera_id: str, frame: np.ndarray, seq: object = None) -> None:
+        """A camera's latest frame (BGR, top row first); uploaded at the next update if new and in view."""
+        self.projectors.submit(camera_id, frame, seq)
+
+    def submit_frames(self, frames: Mapping[str, np.ndarray]) -> None:
+        """Several cameras' latest frames at once."""
+        for cid, f in frames.items():
+            self.projectors.submit(cid, f)
+
+    def push_snapshot(self, snapshot: Any) -> None:
+        """The sim's newest state snapshot (trucks, fires, racks; see :mod:`scenes.entities`)."""
+        self.entities.push(snapshot)
+
+    def set_sim_time(self, t: float) -> None:
+        """Place sim entities at sim time ``t`` (interpolated between the last two snapshots)."""
+        self.entities.set_time(t)
+
+    def set_ptz(self, camera_id: str, *, heading_deg: float, tilt_deg: float, hfov_deg: float | None = None) -> None:
+        """Turn a PTZ camera; its depth map is re-rendered once at the next frame."""
+        self.projectors.set_ptz(camera_id, heading_deg=heading_deg, tilt_deg=tilt_deg, hfov_deg=hfov_deg)
+
+    # ---- overlays ---------------------------------------------------------------------------
+    def set_coverage(
+        self,
+        levels: np.ndarray,
+        geotransform: Sequence[float],
+        *,
+        palette: Sequence[tuple[int, int, int, int]] = LEVEL_RGBA,
+    ) -> None:
+        """Drape a coverage raster (levels 0..L and its GDAL geotransform) on the ground; replaces any before."""
+        self._coverage_group.get_children().detach()
+        coverage_overlay(levels, geotransform, self._coverage_group, palette=palette)
+
+    def _overlay_node(self, name: str) -> NodePath | None:
+        return {
+            "coverage": self._coverage_group,
+            "frustums": self.markers.frustums,
+            "markers": self.markers.root,
+            "entities": self.entities.root,
+        }.get(name)
+
+    def set_overlay(self, name: str, on: bool) -> None:
+        """Show or hide an overlay: coverage, frustums, video, markers, entities."""
+        if name not in OVERLAYS:
+            raise twin.TwinError(f"unknown overlay {name!r}: choose one of {', '.join(OVERLAYS)}")
+        on = bool(on)
+        self._overlay_on[name] = on
+        if name == "video":
+            self.projectors.set_video(on)
+            return
+        node = self._overlay_node(name)
+        if node is not None:
+            # stash rather than hide: hide/show would undo the camera-mask hides (depth, CCTV) below
+            if on and node.is_stashed():
+                node.unstash()
+            elif not on and not node.is_stashed():
+                node.stash()
+
+    def toggle_overlay(self, name: str) -> bool:
+        """Flip an overlay; returns whether it is now on."""
+        self.set_overlay(name, not self._overlay_on.get(name, False))
+        return self._overlay_on[name]
+
+    def overlay_on(self, name: str) -> bool:
+        """Whether an overlay is shown."""
+        return self._overlay_on[name]
+
+    def handle_key(self, key: str) -> str | None:
+        """Toggle the overlay bound to ``key`` (:data:`scenes.KEYMAP`); returns its name, or None."""
+        name = KEYMAP.get(key)
+        if name is not None:
+            self.toggle_overlay(name)
+        return name
+
+    # ---- per frame --------------------------------------------------------------------------
+    def update(self, viewer: NodePath, lens: Lens) -> FrameStats:
+        """Before rendering a frame seen through ``viewer`` with ``lens``: depth maps due, frame uploads."""
+        t0 = time.perf_counter()
+        m = Mat4(viewer.get_mat(self.root))
+        m.invert_in_place()
+        m = m * lens.get_projection_mat()
+        w2c = np.array([[m.get_cell(i, j) for j in range(4)] for i in range(4)])
+        pos = viewer.get_pos(self.root)
+        up = self.projectors.update(np.array([pos[0], pos[1], pos[2]]), w2c)
+        return FrameStats(uploads=up, update_ms=(time.perf_counter() - t0) * 1000.0)
+
+    def virtual_cctv(
+        self, camera_id: str, *, size: tuple[int, int] | None = None, with_video: bool = False
+    ) -> VirtualCCTV:
+        """An offscreen camera at this CCTV camera's pose and lens (destroyed with the scene)."""
+        cam = self.twin.camera(camera_id)
+        v = VirtualCCTV(self.graphics, self.root, cam, size=size, with_video=with_video)
+        p = self.projectors.projectors.get(camera_id)
+        if p is not None:
+            v.set_pose(p.pose)
+        self._vcctvs.append(v)
+        return v
+
+    # ---- figures and teardown -----------------------------------------------------------------
+    def stats(self) -> dict[str, Any]:
+        """Build figures: buildings, tiles, geoms, triangles, projecting cameras, build time."""
+        return {
+            "buildings": len(self.twin.buildings),
+            "tiles": len(self.city.tiles),
+            "geoms": self.city.n_geoms,
+            "triangles": self.city.n_triangles,
+            "cameras_projecting": len(self.projectors),
+            "cameras_skipped": dict(self.projectors.skipped),
+            "tiles_over_camera_limit": self.projectors.truncated_tiles,
+            "max_cameras_per_tile": max((len(v) for v in self.projectors.tile_cameras.values()), default=0),
+            "city_build_s": round(self.city.build_s, 3),
+            "scene_build_s": round(self.build_s, 3),
+        }
+
+    def destroy(self) -> None:
+        """Close every buffer this scene opened and remove its nodes."""
+        for v in self._vcctvs:
+            v.destroy()
+        self._vcctvs.clear()
+        self.projectors.destroy()
+        self.entities.destroy()
+        self.markers.destroy()
+        self.city.destroy()
+        self.root.remove_node()
