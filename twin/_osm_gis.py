@@ -123,12 +123,14 @@ def read_gis(path: Path) -> RawData:
             crs = CRS.from_user_input(crs_text)
         except CRSError:
             raise TwinError(f"{label}: unknown CRS {crs_text!r}") from None
-        shp = shapely.from_wkb(geoms)
+        # a ring of fewer than 4 points (GDAL writes them from broken OSM areas) reads as None
+        shp = shapely.from_wkb(geoms, on_invalid="ignore")
+        malformed = np.array([a is not None and b is None for a, b in zip(geoms, shp, strict=True)], dtype=bool)
         if not crs.equals(CRS.from_epsg(4326)):
             tr = Transformer.from_crs(crs, CRS.from_epsg(4326), always_xy=True)
             shp = shapely.transform(shp, lambda xy, tr=tr: np.column_stack(tr.transform(xy[:, 0], xy[:, 1])))
         fields = {str(f).lower(): col for f, col in zip(meta["fields"], field_data, strict=True)}
-        raw.notes["layers"][layer] = _layer(raw, layer, shp, fields)
+        raw.notes["layers"][layer] = _layer(raw, layer, shp, fields, malformed)
     return raw
 
 
@@ -161,7 +163,7 @@ class _Rows:
         return f"{self.layer}-{i}"
 
 
-def _layer(raw: RawData, layer: str, shp: np.ndarray, fields: dict[str, Any]) -> str:
+def _layer(raw: RawData, layer: str, shp: np.ndarray, fields: dict[str, Any], malformed: np.ndarray) -> str:
     """Turn one layer's rows into features; returns what the layer gave (for the report)."""
     rows = _Rows(layer, fields)
     types = shapely.get_type_id(shp)
@@ -171,6 +173,9 @@ def _layer(raw: RawData, layer: str, shp: np.ndarray, fields: dict[str, Any]) ->
     for i in range(len(shp)):
         kind = int(types[i])
         g = shp[i]
+        if malformed[i]:
+            raw.tally("gis_rows_skipped", f"{layer}: malformed geometry (e.g. a ring of under 4 points)")
+            continue
         if kind < 0 or g.is_empty:
             raw.tally("gis_rows_skipped", f"{layer}: no geometry")
             continue
@@ -191,8 +196,12 @@ def _layer(raw: RawData, layer: str, shp: np.ndarray, fields: dict[str, Any]) ->
             used = True
         if kind in _POLY:
             if has_building_field and t.get("building", "no") == "no":
-                if not used:
-                    raw.skip("buildings", "polygon is not a building (building field empty or 'no')", fid)
+                if used:
+                    pass
+                elif "building" in t:
+                    raw.skip("buildings", "polygon has building=no", fid)
+                else:
+                    raw.tally("gis_rows_skipped", f"{layer}: polygons that are not buildings (building field empty)")
                 continue
             t.setdefault("building", "yes")
             raw.buildings.append(RawFeature(fid, g, t))

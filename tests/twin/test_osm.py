@@ -441,7 +441,31 @@ def test_shapefile_with_truncated_field_names(tmp_path: Path) -> None:
     rep = import_city(shp)
     [b] = rep.twin.buildings
     assert (b.height_m, b.use) == (6.0, "house")
-    assert rep.as_dict()["skipped"]["buildings"] == {"polygon is not a building (building field empty or 'no')": 1}
+    assert rep.as_dict()["skipped"]["buildings"] == {"polygon has building=no": 1}
+
+
+def test_malformed_gis_geometry_is_counted_not_fatal(tmp_path: Path) -> None:
+    import struct
+
+    import pyogrio.raw
+
+    # a polygon whose only ring has 2 points (GDAL writes such rings from broken OSM areas)
+    bad = struct.pack("<BIII4d", 1, 3, 1, 2, 119.4, -5.14, 119.401, -5.14)
+    good = shapely.to_wkb(shapely.box(119.4, -5.14, 119.4001, -5.1399))
+    p = tmp_path / "b.gpkg"
+    pyogrio.raw.write(
+        p,
+        np.array([good, bad], dtype=object),
+        [np.array(["1", "2"], dtype=object)],
+        ["id"],
+        layer="b",
+        driver="GPKG",
+        geometry_type="Polygon",
+        crs="EPSG:4326",
+    )
+    rep = import_city(p)
+    assert [b.id for b in rep.twin.buildings] == ["b-1"]
+    assert rep.as_dict()["other"]["gis_rows_skipped"] == {"b: malformed geometry (e.g. a ring of under 4 points)": 1}
 
 
 def test_geopackage_made_by_gdal_from_the_extract(small: twin.osm.ImportReport, tmp_path: Path) -> None:
