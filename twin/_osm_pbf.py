@@ -178,6 +178,8 @@ def _read(path: Path, raw: RawData) -> RawData:
             t = o.tags
             mm = t.get("man_made")
             am = t.get("amenity")
+            if _is_building(t) and t.get("building") != "entrance":
+                raw.skip("buildings", "building mapped as a node (no footprint)", f"osm-n{o.id}")
             if mm != "surveillance" and am != "fire_station":
                 continue
             fid = f"osm-n{o.id}"

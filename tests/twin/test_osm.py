@@ -170,12 +170,13 @@ def test_broken_rings_are_skipped_and_counted(small: twin.osm.ImportReport) -> N
         "ring is not closed (first and last node differ)": 1,
         "ring has nodes missing from the extract (clipped at the edge)": 1,
         "multipolygon has member ways missing from the extract (clipped at the edge)": 1,
+        "building mapped as a node (no footprint)": 1,
     }
     ex = d["skipped_examples"]["buildings"]
     assert ex["ring is not closed (first and last node differ)"] == ["osm-w109"]
     assert ex["ring has nodes missing from the extract (clipped at the edge)"] == ["osm-w110"]
     assert ex["multipolygon has member ways missing from the extract (clipped at the edge)"] == ["osm-r202"]
-    assert d["skipped_total"]["buildings"] == 3
+    assert d["skipped_total"]["buildings"] == 4
     assert "ring is not closed" in small.summary()
 
 
