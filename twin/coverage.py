@@ -1,0 +1,486 @@
+"""What the cameras really see, and at which DORI level: coverage with occlusion and pixel density.
+
+The model (docs/coverage.md states it in full): a target point at ground + ``target_height_m`` in
+the centre of a raster cell is seen by a camera pose when
+
+(a) it projects inside the image of a pinhole camera at the lens position with the pose's heading
+    (clockwise from north), tilt (down), roll, horizontal FOV and the resolution's aspect ratio
+    (a 360-degree dome is a fisheye that sees everything below the lens);
+(b) the straight segment from the lens to it passes no building (prisms of their height on the
+    :class:`~twin.raster.HeightRaster`); and
+(c) its pixel density ``width_px / (2 d tan(hfov / 2))`` at slant distance ``d`` reaches the level.
+
+A PTZ camera with presets sees the union of its presets (each cell at the best level a preset
+gives); without presets it is a fixed camera at its home pose. Cells inside buildings hold no
+target. Every camera's work is limited to the sector of its frustum within its range.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "DEFAULT_TARGET_HEIGHT_M",
+    "CellIndex",
+    "CoverageResult",
+    "Pose",
+    "camera_poses",
+    "compute_coverage",
+    "load_cells",
+]
+
+import math
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ._errors import TwinError
+from ._visibility import aggregate, poses_levels
+from .profiles import DoriProfile, dori_profile
+from .raster import HeightRaster, build_raster
+
+if TYPE_CHECKING:
+    from .model import Camera, Twin
+
+#: Height of the target above the ground, metres: a person's face (REFERENCE.md).
+DEFAULT_TARGET_HEIGHT_M = 1.6
+#: Largest horizontal FOV modelled as a pinhole; wider non-360 lenses are clamped to it (see docs).
+MAX_PINHOLE_HFOV_DEG = 179.0
+
+
+@dataclass(frozen=True)
+class Pose:
+    """One way a camera looks: lens position, orientation and lens (what the kernels need)."""
+
+    x: float
+    y: float
+    z: float
+    heading_deg: float
+    tilt_deg: float
+    roll_deg: float
+    hfov_deg: float
+    width_px: int
+    height_px: int
+    fisheye: bool = False
+
+    @property
+    def tan_h(self) -> float:
+        """tan(hfov / 2)."""
+        return math.tan(math.radians(min(self.hfov_deg, MAX_PINHOLE_HFOV_DEG)) / 2.0)
+
+    @property
+    def tan_v(self) -> float:
+        """tan(vfov / 2), the vertical FOV from the horizontal one and the aspect ratio."""
+        return self.tan_h * self.height_px / self.width_px
+
+    @property
+    def ppm_num(self) -> float:
+        """Pixel density times slant distance: ``width_px / (2 tan(hfov/2))``; a fisheye's ``min(w, h) / pi``."""
+        if self.fisheye:
+            return min(self.width_px, self.height_px) / math.pi
+        return self.width_px / (2.0 * self.tan_h)
+
+    def range_m(self, ppm: float) -> float:
+        """Slant distance at which the pixel density falls to ``ppm``."""
+        return self.ppm_num / ppm
+
+    def axes(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Forward, right and up unit vectors in the local frame (x east, y north, z up)."""
+        h, t, r = (math.radians(v) for v in (self.heading_deg, self.tilt_deg, self.roll_deg))
+        f = np.array([math.sin(h) * math.cos(t), math.cos(h) * math.cos(t), -math.sin(t)])
+        r0 = np.array([math.cos(h), -math.sin(h), 0.0])
+        u0 = np.cross(r0, f)
+        # roll turns the image clockwise as the camera sees it: right tips down, up tips right
+        right = r0 * math.cos(r) - u0 * math.sin(r)
+        up = u0 * math.cos(r) + r0 * math.sin(r)
+        return f, right, up
+
+    def sector(self) -> tuple[float, float]:
+        """The azimuths (radians clockwise from north) the frustum can reach: (start, span)."""
+        if self.fisheye:
+            return 0.0, 2.0 * math.pi
+        f, r, u = self.axes()
+        th, tv = self.tan_h, self.tan_v
+        for vert in (-1.0, 1.0):  # nadir or zenith inside the frustum: every azimuth
+            cf, cr, cu = vert * f[2], vert * r[2], vert * u[2]
+            if cf > 0 and abs(cr) <= cf * th and abs(cu) <= cf * tv:
+                return 0.0, 2.0 * math.pi
+        az_f = math.atan2(f[0], f[1]) if abs(f[0]) + abs(f[1]) > 1e-12 else 0.0
+        rel = []
+        for a in (-th, th):
+            for b in (-tv, tv):
+                d = f + a * r + b * u
+                rel.append((math.atan2(d[0], d[1]) - az_f + math.pi) % (2 * math.pi) - math.pi)
+        lo, hi = min(rel), max(rel)
+        if hi - lo >= math.pi:
+            return 0.0, 2.0 * math.pi
+        return az_f + lo, hi - lo
+
+
+def camera_poses(cam: Camera) -> list[Pose]:
+    """The poses a camera covers: its presets (PTZ with presets), else its one pose; correction applied."""
+    c = cam.correction
+    x, y, z = cam.position
+    fisheye = cam.hfov >= 360.0
+    looks = [(p.heading_deg, p.tilt_deg, p.hfov_deg) for p in cam.presets] if cam.type == "ptz" and cam.presets else []
+    if not looks:
+        looks = [(cam.heading_deg, cam.tilt_deg, None)]
+    return [
+        Pose(
+            x=x,
+            y=y,
+            z=z,
+            heading_deg=(h + c.heading_deg) % 360.0,
+            tilt_deg=t + c.tilt_deg,
+            roll_deg=c.roll_deg,
+            hfov_deg=float(hf if hf is not None else cam.hfov),
+            width_px=cam.width_px,
+            height_px=cam.height_px,
+            fisheye=fisheye,
+        )
+        for h, t, hf in looks
+    ]
+
+
+def target_heights(raster: HeightRaster, target_height_m: float) -> np.ndarray:
+    """Target height per cell: ground + ``target_height_m`` on open ground, NaN inside buildings (cached)."""
+    cache = raster.__dict__.setdefault("_tz_cache", {})
+    key = float(target_height_m)
+    if key not in cache:
+        tz = np.full(raster.shape, np.float32(target_height_m), dtype=np.float32)
+        tz[raster.building] = np.nan
+        cache.clear()
+        cache[key] = tz
+    return cache[key]
+
+
+def pose_params(poses: list[Pose], ppm_min: float, max_slant_m: np.ndarray | None = None) -> np.ndarray:
+    """The (n, 19) parameter table the compiled kernel reads (see :func:`twin._visibility.poses_levels`).
+
+    Orientation, frustum sector and range are computed for all poses at once.
+    """
+    n = len(poses)
+    out = np.zeros((n, 19), dtype=np.float64)
+    if n == 0:
+        return out
+    a = np.array(
+        [(p.x, p.y, p.z, p.heading_deg, p.tilt_deg, p.roll_deg, p.tan_h, p.tan_v, p.fisheye, p.ppm_num) for p in poses],
+        dtype=np.float64,
+    )
+    h, t, rl = (np.radians(a[:, k]) for k in (3, 4, 5))
+    f = np.column_stack([np.sin(h) * np.cos(t), np.cos(h) * np.cos(t), -np.sin(t)])
+    r0 = np.column_stack([np.cos(h), -np.sin(h), np.zeros(n)])
+    u0 = np.cross(r0, f)
+    cr, sr = np.cos(rl)[:, None], np.sin(rl)[:, None]
+    right = r0 * cr - u0 * sr
+    up = u0 * cr + r0 * sr
+    th, tv, fish = a[:, 6], a[:, 7], a[:, 8] > 0.5
+    rng = a[:, 9] / ppm_min
+    if max_slant_m is not None:
+        rng = np.minimum(rng, max_slant_m)
+    # the frustum's azimuths: all round when the nadir or zenith is inside it, else the hull of its edges
+    full = fish.copy()
+    for vert in (-1.0, 1.0):
+        cf, crr, cu = vert * f[:, 2], vert * right[:, 2], vert * up[:, 2]
+        full |= (cf > 0) & (np.abs(crr) <= cf * th) & (np.abs(cu) <= cf * tv)
+    az_f = np.arctan2(f[:, 0], f[:, 1])
+    rel = []
+    for sa in (-1.0, 1.0):
+        for sb in (-1.0, 1.0):
+            d = f + (sa * th)[:, None] * right + (sb * tv)[:, None] * up
+            rel.append((np.arctan2(d[:, 0], d[:, 1]) - az_f + np.pi) % (2 * np.pi) - np.pi)
+    rel_a = np.column_stack(rel)
+    lo, hi = rel_a.min(axis=1), rel_a.max(axis=1)
+    full |= (hi - lo) >= np.pi
+    out[:, 0:3] = a[:, 0:3]
+    out[:, 3:6] = f
+    out[:, 6:9] = right
+    out[:, 9:12] = up
+    out[:, 12] = th
+    out[:, 13] = tv
+    out[:, 14] = fish
+    out[:, 15] = a[:, 9]
+    out[:, 16] = rng
+    out[:, 17] = np.where(full, 0.0, az_f + lo)
+    out[:, 18] = np.where(full, 2 * np.pi, hi - lo)
+    return out
+
+
+def pose_levels(
+    pose: Pose,
+    raster: HeightRaster,
+    tz: np.ndarray,
+    thresholds: np.ndarray,
+    *,
+    max_slant_m: float | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Cells one pose sees (flat index) and the level each reaches (1 = weakest level of the profile)."""
+    ms = None if max_slant_m is None else np.array([max_slant_m])
+    params = pose_params([pose], float(thresholds[0]), ms)
+    _, cells, lev = poses_levels(raster.dsm, tz, raster.xmin, raster.ymax, raster.res_m, params, thresholds)
+    return cells, lev
+
+
+@dataclass
+class CoverageResult:
+    """Coverage of a set of cameras: per cell, which cameras see it and at which level.
+
+    ``cells``, ``camera``, ``level`` are parallel arrays of (flat cell index, camera index into
+    ``cameras``, level 1..L) triples, one per camera that sees a cell; ``best`` is each cell's best
+    level (0 unseen) and ``count`` how many cameras see it at any level.
+    """
+
+    raster: HeightRaster
+    profile: DoriProfile
+    cameras: list[Camera]
+    cells: np.ndarray
+    camera: np.ndarray
+    level: np.ndarray
+    best: np.ndarray
+    count: np.ndarray
+    target_height_m: float
+    timings_s: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def level_names(self) -> tuple[str, ...]:
+        """Level names, weakest first (level 1 is the first)."""
+        return self.profile.names
+
+    def level_index(self, name: str) -> int:
+        """1-based index of a level name (case-insensitive); TwinError if the profile has none such."""
+        self.profile.ppm(name)  # raises a clear TwinError for an unknown level
+        return [n.lower() for n in self.level_names].index(name.lower()) + 1
+
+    def cameras_at(self, x: float, y: float) -> list[tuple[str, str]]:
+        """Which cameras see the point (x, y) and at which level: [(camera id, level name)], best first."""
+        i, j = self.raster.cell_of(x, y)
+        if not self.raster.inside(i, j):
+            return []
+        flat = int(i) * self.raster.shape[1] + int(j)
+        m = self.cells == flat
+        pairs = sorted(zip(self.level[m].tolist(), self.camera[m].tolist(), strict=True), key=lambda p: (-p[0], p[1]))
+        return [(self.cameras[c].id, self.level_names[lv - 1]) for lv, c in pairs]
+
+    # ---- metrics -------------------------------------------------------------------------------
+    def per_camera(self) -> list[dict[str, Any]]:
+        """Per camera: area seen at each level (this camera alone), public area, area no other camera sees."""
+        n_cam, n_lev = len(self.cameras), len(self.level_names)
+        a = self.raster.cell_area_m2
+        hist = np.bincount(self.camera * (n_lev + 1) + self.level, minlength=n_cam * (n_lev + 1))
+        at_least = np.cumsum(hist.reshape(n_cam, n_lev + 1)[:, ::-1], axis=1)[:, ::-1]
+        pub = self.raster.public.ravel()[self.cells]
+        phist = np.bincount(self.camera[pub], minlength=n_cam)
+        only = self.count.ravel()[self.cells] == 1
+        ohist = np.bincount(self.camera[only], minlength=n_cam)
+        thr0 = self.profile.levels[0][1]
+        rows = []
+        for k, c in enumerate(self.cameras):
+            row: dict[str, Any] = {
+                "id": c.id,
+                "status": c.status,
+                "type": c.type,
+                "poses": len(camera_poses(c)),
+                "range_m": round(max(p.range_m(thr0) for p in camera_poses(c)), 2),
+            }
+            for q, name in enumerate(self.level_names):
+                row[f"area_m2_{name}"] = round(float(at_least[k, q + 1]) * a, 2)
+            row["public_area_m2"] = round(float(phist[k]) * a, 2)
+            row["exclusive_area_m2"] = round(float(ohist[k]) * a, 2)
+            rows.append(row)
+        return rows
+
+    def blind_spots(self, n: int = 10) -> list[dict[str, Any]]:
+        """The ``n`` largest connected pieces of public space no camera sees (8-connected)."""
+        from scipy import ndimage
+
+        blind = self.raster.public & (self.best == 0)
+        lab, k = ndimage.label(blind, structure=np.ones((3, 3), dtype=bool))
+        if k == 0:
+            return []
+        sizes = np.bincount(lab.ravel())[1:]
+        top = np.argsort(-sizes, kind="stable")[:n] + 1
+        com = ndimage.center_of_mass(blind, lab, top)
+        out = []
+        r = self.raster
+        for lab_id, (ci, cj) in zip(top.tolist(), com, strict=True):
+            x = r.xmin + (cj + 0.5) * r.res_m
+            y = r.ymax - (ci + 0.5) * r.res_m
+            out.append(
+                {"area_m2": round(float(sizes[lab_id - 1]) * r.cell_area_m2, 1), "x": round(x, 1), "y": round(y, 1)}
+            )
+        return out
+
+    def summary(self, *, blind_spots: int = 10) -> dict[str, Any]:
+        """The metrics of the issue, JSON-ready (keys documented in docs/coverage.md and the README)."""
+        r = self.raster
+        a = r.cell_area_m2
+        names = self.level_names
+        best = self.best
+        hist = np.bincount(best.ravel(), minlength=len(names) + 1)
+        at_least = np.cumsum(hist[::-1])[::-1]
+        pub = r.public
+        pb = best[pub]
+        pw = r.priority[pub].astype(np.float64)
+        phist = np.bincount(pb, minlength=len(names) + 1)
+        pwhist = np.bincount(pb, weights=pw, minlength=len(names) + 1)
+        p_at = np.cumsum(phist[::-1])[::-1]
+        pw_at = np.cumsum(pwhist[::-1])[::-1]
+        n_pub = max(int(pub.sum()), 1)
+        w_pub = max(float(pw.sum()), 1e-12)
+        sl = best.ravel()[r.street_cells]
+        s_hist = np.bincount(sl, weights=r.street_len_m, minlength=len(names) + 1)
+        s_at = np.cumsum(s_hist[::-1])[::-1]
+        cnt = self.count
+        status: dict[str, int] = {}
+        for c in self.cameras:
+            status[c.status] = status.get(c.status, 0) + 1
+        return {
+            "profile": self.profile.name,
+            "levels_ppm": {n: v for n, v in self.profile.levels},
+            "target_height_m": self.target_height_m,
+            "raster": {"resolution_m": r.res_m, "rows": r.shape[0], "cols": r.shape[1], "cells": r.cells},
+            "cameras": len(self.cameras),
+            "cameras_by_status": status,
+            "area_m2": {n: round(float(at_least[q + 1]) * a, 1) for q, n in enumerate(names)},
+            "area_best_m2": {n: round(float(hist[q + 1]) * a, 1) for q, n in enumerate(names)},
+            "public_area_m2": round(float(pub.sum()) * a, 1),
+            "public_share": {n: round(float(p_at[q + 1]) / n_pub, 5) for q, n in enumerate(names)},
+            "public_share_priority_weighted": {n: round(float(pw_at[q + 1]) / w_pub, 5) for q, n in enumerate(names)},
+            "street_length_m": round(float(r.street_len_m.sum()), 1),
+            "street_seen_m": {n: round(float(s_at[q + 1]), 1) for q, n in enumerate(names)},
+            "overlap_area_m2": round(float((cnt >= 2).sum()) * a, 1),
+            "overlap_public_share": round(float((cnt[pub] >= 2).sum()) / n_pub, 5),
+            "blind_spots": self.blind_spots(blind_spots),
+            "timings_s": {k: round(v, 4) for k, v in self.timings_s.items()},
+        }
+
+    def save_cells(self, path: str) -> None:
+        """Write the per-cell answer (cell, camera, level triples, the grid and camera ids) to a .npz."""
+        r = self.raster
+        np.savez_compressed(
+            path,
+            row=(self.cells // r.shape[1]).astype(np.int32),
+            col=(self.cells % r.shape[1]).astype(np.int32),
+            camera=self.camera.astype(np.int32),
+            level=self.level.astype(np.int8),
+            camera_ids=np.array([c.id for c in self.cameras]),
+            level_names=np.array(self.level_names),
+            grid=np.array([r.xmin, r.ymax, r.res_m, r.shape[0], r.shape[1]], dtype=np.float64),
+        )
+
+
+@dataclass
+class CellIndex:
+    """The per-cell answer read back from :meth:`CoverageResult.save_cells`: which cameras see a spot."""
+
+    xmin: float
+    ymax: float
+    res_m: float
+    cols: int
+    flat: np.ndarray
+    camera: np.ndarray
+    level: np.ndarray
+    camera_ids: list[str]
+    level_names: list[str]
+
+    def at(self, x: float, y: float) -> list[tuple[str, str]]:
+        """[(camera id, level name)] seeing the point, best level first."""
+        j = math.floor((x - self.xmin) / self.res_m)
+        i = math.floor((self.ymax - y) / self.res_m)
+        if j < 0 or j >= self.cols or i < 0:
+            return []
+        lo = np.searchsorted(self.flat, i * self.cols + j, side="left")
+        hi = np.searchsorted(self.flat, i * self.cols + j, side="right")
+        pairs = sorted(
+            zip(self.level[lo:hi].tolist(), self.camera[lo:hi].tolist(), strict=True), key=lambda p: (-p[0], p[1])
+        )
+        return [(self.camera_ids[c], self.level_names[lv - 1]) for lv, c in pairs]
+
+
+def load_cells(path: str) -> CellIndex:
+    """Read a per-cell coverage file written by :meth:`CoverageResult.save_cells`."""
+    with np.load(path) as z:
+        xmin, ymax, res, _rows, cols = z["grid"].tolist()
+        flat = z["row"].astype(np.int64) * int(cols) + z["col"]
+        order = np.argsort(flat, kind="stable")
+        return CellIndex(
+            xmin=xmin,
+            ymax=ymax,
+            res_m=res,
+            cols=int(cols),
+            flat=flat[order],
+            camera=z["camera"][order],
+            level=z["level"][order],
+            camera_ids=[str(s) for s in z["camera_ids"]],
+            level_names=[str(s) for s in z["level_names"]],
+        )
+
+
+def compute_coverage(
+    twin: Twin,
+    cameras: list[Camera] | None = None,
+    *,
+    raster: HeightRaster | None = None,
+    resolution_m: float = 1.0,
+    profile: str | DoriProfile | None = None,
+    target_height_m: float = DEFAULT_TARGET_HEIGHT_M,
+    night: bool = False,
+) -> CoverageResult:
+    """Coverage of ``cameras`` (default: the city's existing and planned ones) over the city.
+
+    Args:
+        twin: the city.
+        cameras: the cameras to count; default the ``existing`` and ``planned`` cameras.
+        raster: a height raster already built (else one is built at ``resolution_m``).
+        resolution_m: cell size when the raster is built here.
+        profile: DORI profile name or object (default the city's ``standards.dori``).
+        target_height_m: target height above the ground (a face: 1.6 m).
+        night: cut each camera at its ``ir_range_m`` (slant metres) where it has one.
+
+    Raises:
+        TwinError: unknown profile, bad resolution, negative target height.
+    """
+    t0 = time.perf_counter()
+    prof = profile if isinstance(profile, DoriProfile) else dori_profile(profile or twin.standards.dori)
+    if not (math.isfinite(target_height_m) and target_height_m >= 0):
+        raise TwinError(f"target height must be >= 0 m, got {target_height_m!r}")
+    cams = list(cameras) if cameras is not None else twin.cameras_by_status("existing", "planned")
+    if raster is None:
+        raster = build_raster(twin, resolution_m=resolution_m)
+    t1 = time.perf_counter()
+    tz = target_heights(raster, target_height_m)
+    thresholds = np.array([v for _, v in prof.levels], dtype=np.float64)
+    poses, owner, cuts = [], [], []
+    for k, cam in enumerate(cams):
+        cut = cam.ir_range_m if (night and cam.ir_range_m) else np.inf
+        for pose in camera_poses(cam):
+            poses.append(pose)
+            owner.append(k)
+            cuts.append(cut)
+    params = pose_params(poses, float(thresholds[0]), np.array(cuts) if night else None)
+    pidx, cells, level = poses_levels(raster.dsm, tz, raster.xmin, raster.ymax, raster.res_m, params, thresholds)
+    owner_a = np.array(owner, dtype=np.int32)
+    camera = owner_a[pidx] if len(owner_a) else np.empty(0, dtype=np.int32)
+    if len(poses) > len(cams):  # a PTZ's presets overlap: keep each (camera, cell) once at its best level
+        key = camera.astype(np.int64) * raster.cells + cells
+        order = np.lexsort((-level, key))
+        key, level = key[order], level[order]
+        first = np.ones(len(key), dtype=bool)
+        first[1:] = key[1:] != key[:-1]
+        key, level = key[first], level[first]
+        camera, cells = (key // raster.cells).astype(np.int32), key % raster.cells
+    t2 = time.perf_counter()
+    best, count = aggregate(cells, level, raster.cells)
+    t3 = time.perf_counter()
+    return CoverageResult(
+        raster=raster,
+        profile=prof,
+        cameras=cams,
+        cells=cells,
+        camera=camera,
+        level=level,
+        best=best.reshape(raster.shape),
+        count=count.reshape(raster.shape),
+        target_height_m=float(target_height_m),
+        timings_s={"raster": t1 - t0, "visibility": t2 - t1, "aggregate": t3 - t2},
+    )

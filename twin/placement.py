@@ -1,0 +1,449 @@
+"""Where the next cameras go: the maximal covering location problem over candidate poses.
+
+Chooses K new camera poses (site x heading x lens) that maximise the priority-weighted area of
+public space seen at a chosen DORI level (default Observe), counting overlap once and keeping the
+cameras already in the city (existing and planned). Each site's all-round line of sight is computed
+once over the height raster and cut per heading and lens (:mod:`twin.coverage`'s model, parts a-c).
+
+Lazy greedy (CELF, Leskovec et al. 2007) solves it at scale with the (1 - 1/e) guarantee of
+Nemhauser, Wolsey and Fisher (1978); on instances HiGHS can solve, the exact MILP
+(:mod:`twin._placement_milp`) gives the optimum and so the greedy answer's true gap.
+Constraints: K, a budget with a cost per site (and per lens), a minimum spacing between new
+sites, sites the user excludes, one camera per site, and backup coverage (a second camera over
+cells of high-priority zones earns ``backup_weight`` of their weight again).
+"""
+
+from __future__ import annotations
+
+__all__ = ["DEFAULT_LEVEL", "Lens", "PlanResult", "candidate_sites", "plan_cameras", "street_candidates"]
+
+import heapq
+import math
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import scipy.sparse as sp
+import shapely
+
+from ._errors import TwinError
+from ._placement_milp import MilpResult, solve
+from ._visibility import cut_levels, visible_sector
+from .coverage import DEFAULT_TARGET_HEIGHT_M, CoverageResult, Pose, compute_coverage, target_heights
+from .model import Camera
+from .profiles import DoriProfile, dori_profile
+from .raster import STREET_WIDTH_M, HeightRaster, build_raster
+
+if TYPE_CHECKING:
+    from .model import Twin
+
+#: The level planned for when none is given: Observe (62.5 px/m in EN 62676-4:2015).
+DEFAULT_LEVEL = "Observe"
+
+
+@dataclass(frozen=True)
+class Lens:
+    """A lens and sensor a planner may put on a site: horizontal FOV, resolution and extra cost."""
+
+    name: str
+    hfov_deg: float
+    width_px: int = 1920
+    height_px: int = 1080
+    cost: float = 0.0
+
+
+def _lens_of(cam: Camera) -> Lens:
+    return Lens("site", cam.hfov, cam.width_px, cam.height_px, 0.0)
+
+
+def street_candidates(
+    twin: Twin, *, spacing_m: float = 50.0, mount_height_m: float = 6.0, tilt_deg: float = 15.0
+) -> list[Camera]:
+    """Candidate sites from the street network: every junction, and a pole every ``spacing_m`` metres.
+
+    Poles stand at the kerb (half the street's right-of-way width from the centreline, sides
+    alternating); junction poles stand on the junction node. Sites inside buildings are dropped,
+    and a site closer than 2 m to an earlier one is dropped as a duplicate.
+    """
+    if spacing_m <= 0:
+        raise TwinError(f"pole spacing must be > 0 m, got {spacing_m:g}")
+    g = twin.roads
+    if g is None or g.number_of_edges() == 0:
+        return []
+    pts: list[tuple[float, float]] = []
+    und = g.to_undirected(as_view=True)
+    for n, deg in und.degree():
+        if deg != 2:  # junctions and dead ends
+            pts.append((float(g.nodes[n]["x"]), float(g.nodes[n]["y"])))
+    seen: set[object] = set()
+    side = 1.0
+    for _, _, d in g.edges(data=True):
+        if d.get("road_id") in seen:
+            continue
+        seen.add(d.get("road_id"))
+        line = d["geometry"]
+        hw = d.get("highway", "")
+        half = STREET_WIDTH_M.get(hw if isinstance(hw, str) else str(hw), 8.0) / 2.0
+        n_poles = int(line.length // spacing_m)
+        for q in range(1, n_poles + 1):
+            s = q * spacing_m
+            if line.length - s < spacing_m / 4:
+                break
+            p = line.interpolate(s)
+            a = line.interpolate(max(s - 1.0, 0.0))
+            b = line.interpolate(min(s + 1.0, line.length))
+            tx, ty = b.x - a.x, b.y - a.y
+            norm = math.hypot(tx, ty) or 1.0
+            pts.append((p.x - side * ty / norm * half, p.y + side * tx / norm * half))
+            side = -side
+    if not pts:
+        return []
+    xy = np.array(pts)
+    keep = np.ones(len(xy), dtype=bool)
+    if twin.buildings:
+        tree = shapely.STRtree(twin.footprints)
+        hit = tree.query(shapely.points(xy), predicate="intersects")
+        keep[np.unique(hit[0])] = False
+    from scipy.spatial import cKDTree
+
+    for a_, b_ in sorted(cKDTree(xy).query_pairs(2.0)):
+        if keep[a_]:
+            keep[b_] = False
+    return [
+        Camera(
+            id=f"G{q:05d}", x=float(x), y=float(y), mount_height_m=mount_height_m, tilt_deg=tilt_deg, status="candidate"
+        )
+        for q, (x, y) in enumerate(xy[keep])
+    ]
+
+
+def candidate_sites(
+    twin: Twin, candidates: list[Camera] | None = None, *, pole_spacing_m: float = 50.0
+) -> list[Camera]:
+    """The sites to plan over: ``candidates`` if given, else the city's, else generated from its streets.
+
+    Raises:
+        TwinError: a city with neither candidate cameras nor streets.
+    """
+    if candidates is not None:
+        sites = list(candidates)
+    else:
+        sites = twin.cameras_by_status("candidate") or street_candidates(twin, spacing_m=pole_spacing_m)
+    if not sites:
+        raise TwinError(
+            f"city {twin.name!r} has neither candidate cameras nor streets to site poles along: add cameras with "
+            "status 'candidate' or a roads layer, or pass a candidates file"
+        )
+    return sites
+
+
+@dataclass
+class PlanResult:
+    """The chosen cameras, in the order the greedy picked them, with what each added and the proof."""
+
+    cameras: list[Camera]
+    gains: list[float]
+    level: str
+    profile: DoriProfile
+    base_value: float
+    value: float
+    exact: MilpResult | None
+    instance: dict[str, Any]
+    timings_s: dict[str, float] = field(default_factory=dict)
+    raster: HeightRaster | None = None
+    before: CoverageResult | None = None
+
+    @property
+    def gap(self) -> float | None:
+        """Relative gap of the greedy gain to the MILP optimum (to its proven bound if not optimal)."""
+        if self.exact is None or not math.isfinite(self.exact.bound) or self.exact.bound <= 0:
+            return None
+        return max(self.exact.bound - sum(self.gains), 0.0) / self.exact.bound
+
+
+def _site_pose_cells(
+    site: Camera,
+    lenses: list[Lens],
+    headings: np.ndarray,
+    raster: HeightRaster,
+    tz: np.ndarray,
+    ppm: float,
+    useful: np.ndarray,
+) -> list[np.ndarray]:
+    """Flat cells each (heading, lens) pose of a site sees at ``ppm`` or better (one sight line per site)."""
+    x, y, z = site.position
+    rng = max(
+        Pose(x, y, z, 0.0, 0.0, 0.0, ln.hfov_deg, ln.width_px, ln.height_px, ln.hfov_deg >= 360).range_m(ppm)
+        for ln in lenses
+    )
+    cells, dx, dy, dz = visible_sector(
+        raster.dsm, tz, raster.xmin, raster.ymax, raster.res_m, x, y, z, rng, 0.0, 2 * math.pi
+    )
+    m = useful[cells]
+    cells, dx, dy, dz = cells[m], dx[m], dy[m], dz[m]
+    thr = np.array([ppm])
+    out = []
+    for ln in lenses:
+        for h in headings:
+            pose = Pose(
+                x, y, z, float(h), site.tilt_deg, 0.0, ln.hfov_deg, ln.width_px, ln.height_px, ln.hfov_deg >= 360
+            )
+            f, r, u = pose.axes()
+            lev = cut_levels(dx, dy, dz, f, r, u, pose.tan_h, pose.tan_v, pose.fisheye, pose.ppm_num, thr)
+            out.append(cells[lev > 0])
+    return out
+
+
+def _greedy(
+    a: sp.csr_matrix,
+    c0: np.ndarray,
+    w1: np.ndarray,
+    w2: np.ndarray,
+    *,
+    k: int,
+    pose_site: np.ndarray,
+    pose_cost: np.ndarray,
+    budget: float | None,
+    neighbours: list[np.ndarray],
+    by_ratio: bool,
+) -> tuple[list[int], list[float]]:
+    """CELF lazy greedy: stale gains are upper bounds (coverage is submodular), so most never get recomputed."""
+    cnt = c0.astype(np.int32).copy()
+    ind, ptr = a.indices, a.indptr
+
+    def gain(p: int) -> float:
+        c = ind[ptr[p] : ptr[p + 1]]
+        n = cnt[c]
+        return float(w1[c][n == 0].sum() + w2[c][n == 1].sum())
+
+    base = a @ (w1 * (cnt == 0)) + a @ (w2 * (cnt == 1))
+    cost = np.maximum(pose_cost, 1e-12)
+    key = base / cost if by_ratio else base
+    heap = [(-float(key[p]), p) for p in range(a.shape[0]) if base[p] > 0]
+    heapq.heapify(heap)
+    fresh = np.full(a.shape[0], -1)
+    fresh[:] = 0
+    blocked = np.zeros(int(pose_site.max()) + 1 if len(pose_site) else 0, dtype=bool)
+    chosen: list[int] = []
+    gains: list[float] = []
+    spent = 0.0
+    rnd = 0
+    while heap and len(chosen) < k:
+        neg, p = heapq.heappop(heap)
+        if blocked[pose_site[p]] or (budget is not None and spent + pose_cost[p] > budget + 1e-9):
+            continue
+        if fresh[p] != rnd:
+            g = gain(p)
+            fresh[p] = rnd
+            if g > 0:
+                heapq.heappush(heap, (-(g / cost[p] if by_ratio else g), p))
+            continue
+        g = gain(p)
+        if g <= 0:
+            break
+        chosen.append(p)
+        gains.append(g)
+        spent += float(pose_cost[p])
+        np.add.at(cnt, ind[ptr[p] : ptr[p + 1]], 1)
+        blocked[neighbours[pose_site[p]]] = True
+        rnd += 1
+    return chosen, gains
+
+
+def plan_cameras(
+    twin: Twin,
+    k: int,
+    *,
+    level: str = DEFAULT_LEVEL,
+    headings: int = 8,
+    lenses: list[Lens] | None = None,
+    budget: float | None = None,
+    min_spacing_m: float = 0.0,
+    exclude: list[str] | tuple[str, ...] = (),
+    backup_weight: float = 0.0,
+    backup_min_priority: float = 2.0,
+    exact: bool = False,
+    time_limit_s: float = 60.0,
+    raster: HeightRaster | None = None,
+    resolution_m: float = 1.0,
+    profile: str | DoriProfile | None = None,
+    candidates: list[Camera] | None = None,
+    pole_spacing_m: float = 50.0,
+    target_height_m: float = DEFAULT_TARGET_HEIGHT_M,
+    where: str = "public",
+) -> PlanResult:
+    """Choose ``k`` new camera poses (see the module docstring).
+
+    Args:
+        twin: the city; its existing and planned cameras are kept.
+        k: how many cameras to add (at most one per site).
+        level: the DORI level a cell must be seen at to count.
+        headings: headings tried per site, evenly spaced from north.
+        lenses: lens catalogue tried on every site (default: each site's own lens).
+        budget: total cost allowed (site ``cost`` plus lens ``cost``); None for no budget.
+        min_spacing_m: least distance between two new sites.
+        exclude: ids of candidate sites not to use.
+        backup_weight: worth of a second camera over a high-priority cell, relative to the first.
+        backup_min_priority: zone priority from which a cell wants a backup camera.
+        exact: also solve the MILP with HiGHS to measure the greedy answer's gap.
+        time_limit_s: HiGHS's time limit.
+        raster: a height raster already built (else one at ``resolution_m``).
+        resolution_m: cell size when the raster is built here.
+        profile: DORI profile (default the city's).
+        candidates: candidate sites to use instead of the city's.
+        pole_spacing_m: spacing of generated street poles when the city has no candidates.
+        target_height_m: target height above the ground.
+        where: ``"public"`` counts public space only (streets and squares), ``"open"`` all open ground.
+
+    Raises:
+        TwinError: K out of range, unknown level or profile, no candidates and no streets, bad options.
+    """
+    t0 = time.perf_counter()
+    prof = profile if isinstance(profile, DoriProfile) else dori_profile(profile or twin.standards.dori)
+    ppm = prof.ppm(level)
+    level_name = prof.names[[n.lower() for n in prof.names].index(level.lower())]
+    if headings < 1:
+        raise TwinError(f"headings must be >= 1, got {headings}")
+    if where not in ("public", "open"):
+        raise TwinError(f"where must be 'public' or 'open', got {where!r}")
+    if min_spacing_m < 0 or backup_weight < 0:
+        raise TwinError("min spacing and backup weight must be >= 0")
+    if budget is not None and budget < 0:
+        raise TwinError(f"budget must be >= 0, got {budget:g}")
+    sites = candidate_sites(twin, candidates, pole_spacing_m=pole_spacing_m)
+    unknown = sorted(set(exclude) - {s.id for s in sites})
+    if unknown:
+        raise TwinError(f"excluded site(s) {unknown[:5]} are not candidate sites")
+    sites = [s for s in sites if s.id not in set(exclude)]
+    if not isinstance(k, int | np.integer) or k < 1:
+        raise TwinError(f"the number of cameras to add must be a whole number >= 1, got {k!r}")
+    if k > len(sites):
+        raise TwinError(
+            f"cannot add {k} cameras: only {len(sites)} candidate sites (one camera per site); "
+            "add candidates, lower --add, or lower --pole-spacing"
+        )
+    if raster is None:
+        raster = build_raster(twin, resolution_m=resolution_m)
+    t1 = time.perf_counter()
+    # what the cameras already in the city see at the level
+    base_cams = twin.cameras_by_status("existing", "planned")
+    before = compute_coverage(twin, base_cams, raster=raster, profile=prof, target_height_m=target_height_m)
+    li = prof.names.index(level_name) + 1
+    c0_all = np.bincount(before.cells[before.level >= li], minlength=raster.cells)
+    mask = raster.public if where == "public" else ~raster.building
+    w_all = (mask * raster.priority).ravel().astype(np.float64) * raster.cell_area_m2
+    b_all = np.where(raster.priority.ravel() >= backup_min_priority, backup_weight * w_all, 0.0)
+    useful = ((c0_all == 0) & (w_all > 0)) | ((c0_all == 1) & (b_all > 0))
+    t2 = time.perf_counter()
+    # one sight line per site, cut per heading and lens
+    tz = target_heights(raster, target_height_m)
+    hd = np.arange(headings) * (360.0 / headings)
+    pose_cells: list[np.ndarray] = []
+    pose_site, pose_lens, pose_heading = [], [], []
+    for si, s in enumerate(sites):
+        lns = lenses if lenses else [_lens_of(s)]
+        cs = _site_pose_cells(s, lns, hd, raster, tz, ppm, useful)
+        pose_cells += cs
+        for ln in lns:
+            for h in hd:
+                pose_site.append(si)
+                pose_lens.append(ln)
+                pose_heading.append(float(h))
+    t3 = time.perf_counter()
+    lens_ = np.array([len(c) for c in pose_cells])
+    flat = np.concatenate(pose_cells) if pose_cells else np.empty(0, dtype=np.int64)
+    cols, inv = np.unique(flat, return_inverse=True)
+    a = sp.csr_matrix(
+        (np.ones(len(flat), dtype=np.float64), inv, np.concatenate([[0], np.cumsum(lens_)])),
+        shape=(len(pose_cells), len(cols)),
+    )
+    c0, w1, w2 = c0_all[cols], w_all[cols], b_all[cols]
+    psite = np.array(pose_site, dtype=np.int64)
+    pcost = np.array([sites[s].cost + ln.cost for s, ln in zip(pose_site, pose_lens, strict=True)])
+    from scipy.spatial import cKDTree
+
+    sxy = np.array([(s.x, s.y) for s in sites])
+    tree = cKDTree(sxy)
+    neighbours = [np.array(n, dtype=np.int64) for n in tree.query_ball_point(sxy, r=max(min_spacing_m, 0.0))]
+    for q, n in enumerate(neighbours):  # a site always blocks itself
+        if q not in n:
+            neighbours[q] = np.append(n, q)
+    pairs = (
+        np.array(sorted(tree.query_pairs(min_spacing_m)), dtype=np.int64).reshape(-1, 2)
+        if min_spacing_m > 0
+        else np.empty((0, 2), dtype=np.int64)
+    )
+    kw = dict(k=int(k), pose_site=psite, pose_cost=pcost, budget=budget, neighbours=neighbours)
+    chosen, gains = _greedy(a, c0, w1, w2, by_ratio=False, **kw)
+    if budget is not None:
+        alt, alt_g = _greedy(a, c0, w1, w2, by_ratio=True, **kw)
+        if sum(alt_g) > sum(gains):
+            chosen, gains = alt, alt_g
+    t4 = time.perf_counter()
+    milp_res = None
+    if exact:
+        milp_res = solve(
+            a,
+            c0,
+            w1,
+            w2,
+            k=int(k),
+            pose_site=psite,
+            pose_cost=pcost,
+            budget=budget,
+            spacing_pairs=pairs,
+            time_limit_s=time_limit_s,
+        )
+    t5 = time.perf_counter()
+    planned = []
+    for rank, p in enumerate(chosen, start=1):
+        s, ln = sites[pose_site[p]], pose_lens[p]
+        planned.append(
+            Camera(
+                id=f"PLAN-{rank:03d}",
+                name=f"site {s.id}",
+                x=s.x,
+                y=s.y,
+                mount_height_m=s.mount_height_m,
+                heading_deg=pose_heading[p],
+                tilt_deg=s.tilt_deg,
+                hfov_deg=ln.hfov_deg,
+                width_px=ln.width_px,
+                height_px=ln.height_px,
+                fps=s.fps,
+                codec=s.codec,
+                type="fixed",
+                status="planned",
+                cost=float(pcost[p]),
+            )
+        )
+    base_value = float((w_all * (c0_all >= 1)).sum() + (b_all * (c0_all >= 2)).sum())
+    return PlanResult(
+        cameras=planned,
+        gains=gains,
+        level=level_name,
+        profile=prof,
+        base_value=base_value,
+        value=base_value + float(sum(gains)),
+        exact=milp_res,
+        instance={
+            "sites": len(sites),
+            "headings": int(headings),
+            "lenses": len(lenses) if lenses else 1,
+            "poses": int(a.shape[0]),
+            "cells": int(a.shape[1]),
+            "nonzeros": int(a.nnz),
+            "elements": milp_res.elements if milp_res else None,
+        },
+        timings_s={
+            "raster": t1 - t0,
+            "existing_coverage": t2 - t1,
+            "site_visibility": t3 - t2,
+            "greedy": t4 - t3,
+            "milp": t5 - t4,
+            "total": t5 - t0,
+        },
+        raster=raster,
+        before=before,
+    )
