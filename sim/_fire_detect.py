@@ -83,10 +83,12 @@ def sightings(
         cameras: the cameras in play.
         targets: shapely geometries (building footprints or points) in local metres.
         target_h_m: height at which each target shows (roof line for a building).
-        obstacles: building footprints that block sight lines, with ``obstacle_h_m``.
+        obstacles: building footprints that block sight lines.
+        obstacle_h_m: their heights.
         target_obstacle: index into ``obstacles`` of each target's own building (-1 for none), so a
             building does not hide its own fire.
-        dori: DORI profile name. level: the level a camera must reach (Detect: 25 px/m).
+        dori: DORI profile name.
+        level: the level a camera must reach (Detect: 25 px/m).
 
     Returns:
         The sightings, CSR by target, with the pixel density each camera reaches on it.
@@ -164,7 +166,7 @@ def camera_detection_s(
     pair_online: np.ndarray,
     *,
     cameras_on_wall: int,
-    tiles: int,
+    tiles: np.ndarray,
     params: FireParams,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Seconds after ignition at which a camera-based detection happens, per incident (inf: never).
@@ -176,13 +178,18 @@ def camera_detection_s(
     suffice), noticing it with probability ``operator_p_notice`` per showing, after ``operator_notice``.
 
     Args:
-        pair_incident, pair_camera: one row per (incident, camera that sees it).
+        pair_incident: incident of each (incident, camera that sees it) pair.
+        pair_camera: camera of each pair.
         pair_u: (pairs, 5) uniform draws per pair (common random numbers: with and without some
             cameras the remaining pairs keep their draws).
-        alpha: growth coefficient per incident. n_incidents: number of incidents.
+        alpha: growth coefficient per incident.
+        n_incidents: number of incidents.
         camera_has_analytics: boolean per camera.
         pair_online: boolean per pair: the camera is online when this fire becomes visible.
-        cameras_on_wall, tiles, params: the wall and the delays.
+        cameras_on_wall: cameras in the wall's tour.
+        tiles: per pair, tiles watched when the fire
+            becomes visible (operators on duty in that shift times tiles each).
+        params: the delays and probabilities.
 
     Returns:
         ``(analytics_s, operator_s)``: the earliest analytics alarm and the earliest operator notice.
@@ -199,15 +206,17 @@ def camera_detection_s(
     hit = on & camera_has_analytics[pair_camera] & (u[:, 0] < params.analytics_p_detect)
     t_va = np.where(hit, t_vis + params.analytics_delay.of(ndtri(u[:, 1])), np.inf)
     dwell = params.tile_dwell_s
-    cycle = dwell * max(cameras_on_wall / max(tiles, 1), 1.0) if tiles > 0 else np.inf
+    tiles = np.broadcast_to(np.asarray(tiles, dtype=float), (len(u),))
+    # a tour of cameras_on_wall cameras over the tiles: each camera is on a tile one dwell in every cycle
+    cycle = dwell * np.maximum(cameras_on_wall / np.maximum(tiles, 1.0), 1.0)
     p = params.operator_p_notice
-    if tiles > 0 and p > 0:
+    if p > 0:
         k = np.ceil(np.log1p(-u[:, 3]) / math.log1p(-p)) if p < 1 else np.ones(len(u))
         k = np.maximum(k, 1.0)
-        # first showing after the fire becomes visible, then (k - 1) more cycles until noticed
-        t_op = t_vis + u[:, 2] * (cycle if cycle > dwell else dwell) + (k - 1) * cycle
+        # the first showing after the fire becomes visible, then (k - 1) more cycles until noticed
+        t_op = t_vis + u[:, 2] * cycle + (k - 1) * cycle
         t_op = t_op + params.operator_notice.of(ndtri(np.clip(u[:, 4], 1e-12, 1 - 1e-12)))
-        t_op = np.where(on, t_op, np.inf)
+        t_op = np.where(on & (tiles > 0), t_op, np.inf)
     else:
         t_op = np.full(len(u), np.inf)
     np.minimum.at(va, pair_incident, t_va)

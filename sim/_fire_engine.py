@@ -20,11 +20,14 @@ import simpy
 
 from twin import TwinError
 
+from .operators import OperatorDesk
+
 if TYPE_CHECKING:
     from twin import FireStation
 
     from ._fire_incidents import Incidents
     from ._fire_params import FireParams
+    from .operators import Roster
     from .travel import TravelModel
 
 #: how an incident reached the fire control room
@@ -48,8 +51,11 @@ class DispatchOption:
 
 @dataclass(frozen=True)
 class Inject:
-    """A change to the world at ``t_s``: ``road_closure``, ``road_reopen``, ``truck_breakdown``,
-    ``truck_repaired``, ``weather``, ``camera_offline``, ``camera_online``, or ``note``."""
+    """A change to the world at ``t_s``.
+
+    Kinds: ``road_closure``, ``road_reopen``, ``truck_breakdown``, ``truck_repaired``, ``weather``,
+    ``camera_offline``, ``camera_online`` (cameras act through detection times) or ``note``.
+    """
 
     t_s: float
     kind: str
@@ -128,7 +134,7 @@ class FireEngine:
         *,
         camera_va_s: np.ndarray,
         camera_op_s: np.ndarray,
-        operators_on_duty: int,
+        roster: Roster,
         horizon_s: float,
         dispatcher: Dispatcher | None = None,
         injects: list[Inject] | tuple[Inject, ...] = (),
@@ -141,12 +147,14 @@ class FireEngine:
         self.p = params
         self.va = np.asarray(camera_va_s, dtype=float)
         self.op = np.asarray(camera_op_s, dtype=float)
-        self.dispatcher = dispatcher or nearest_available
+        self.dispatcher = dispatcher
+        self._pref_of: dict[int, list[list[int]]] = {}
         self.injects = sorted(injects, key=lambda j: j.t_s)
         self.log_routes = log_routes
         self.horizon_s = float(horizon_s)
         self.env = simpy.Environment()
-        self.operators = simpy.Resource(self.env, capacity=max(int(operators_on_duty), 1))
+        # the video-wall staff in shifts (sim.operators): verification of analytics alarms needs one
+        self.operators = OperatorDesk(self.env, roster)
         self.truck_station = np.repeat(np.arange(len(stations)), [s.trucks for s in stations])
         self.truck_names = [f"{s.id}-E{k + 1}" for s in stations for k in range(s.trucks)]
         first = np.concatenate([[0], np.cumsum([s.trucks for s in stations])])
@@ -167,6 +175,7 @@ class FireEngine:
         )
         self._seq = 0
         self._alpha = incidents.alpha
+        self._pending_free: set[float] = set()
 
     # ---- log -----------------------------------------------------------------------------------
     def log(self, kind: str, i: int = -1, truck: int = -1, **info: Any) -> None:
@@ -179,9 +188,11 @@ class FireEngine:
         """Run every incident to the end (trucks back in service) and return the outcome."""
         for j in self.injects:
             self.env.process(self._inject(j))
-        for i in range(len(self.inc)):
-            self.env.process(self._incident(i))
-        self.env.run()
+        procs = [self.env.process(self._incident(i)) for i in range(len(self.inc))]
+        # the operator desk's shift process never ends: run until every incident is over
+        self.env.run(until=self.env.all_of(procs))
+        tail = [self.env.process(self._drain())]
+        self.env.run(until=self.env.all_of(tail))
         self.out.events.sort(key=lambda e: (e[0], e[1]))
         return self.out
 
@@ -192,8 +203,8 @@ class FireEngine:
         opts = []
         for s, free in enumerate(self.free):
             if free and np.isfinite(self.travel.fwd_s[s, node]):
-                drive = float(self.travel.realise(self.travel.fwd_s[s, node], now, 0.0,
-                                                  start_hour=self.p.start_hour, weather=self.weather))
+                drive = self.travel.realise_one(float(self.travel.fwd_s[s, node]), now, 0.0,
+                                                start_hour=self.p.start_hour, weather=self.weather)
                 eta = self.stations[s].turnout_s + drive + float(self.inc.access_s[i])
                 opts.append(DispatchOption(s, self.stations[s].id, eta, len(free)))
         opts.sort(key=lambda o: (self.travel.fwd_s[o.station, node], o.station))
@@ -204,7 +215,7 @@ class FireEngine:
         env, inc, p, o = self.env, self.inc, self.p, self.out
         t0 = float(inc.t_s[i])
         yield env.timeout(t0)
-        self.log("ignition", i, x=float(inc.x[i]), y=float(inc.y[i]), growth=inc.growth_name[i],
+        self.log("ignition", i, x=float(inc.x[i]), y=float(inc.y[i]), growth=inc.growth_name(i),
                  building=int(inc.building[i]), flashover_kw=round(float(inc.flashover_kw[i]), 1))
         call = float(p.call_delay.of(inc.z["call"][i]))
         op = float(self.op[i])
@@ -230,8 +241,10 @@ class FireEngine:
         self.log("detected", i, source=SOURCES[src])
         yield env.timeout(float(p.call_processing.of(inc.z["cp"][i])))
         o.t_dispatch[i] = env.now
-        opts = self.options(i)
-        s = int(self.dispatcher(self, i, opts))
+        if self.dispatcher is None:
+            s = self._nearest_free(int(inc.node[i]))
+        else:
+            s = int(self.dispatcher(self, i, self.options(i)))
         if s != MUTUAL_AID and not self.free[s]:
             raise TwinError(f"dispatch to station {self.stations[s].id} for {inc.ids[i]}: it has no free truck")
         if s == MUTUAL_AID:
@@ -247,8 +260,8 @@ class FireEngine:
         travel = self.travel
         o.station[i], o.truck[i] = s, truck
         node = int(inc.node[i])
-        drive = float(travel.realise(travel.fwd_s[s, node], env.now, inc.z_out[i, s], start_hour=p.start_hour,
-                                     weather=self.weather)) + float(inc.access_s[i])
+        drive = travel.realise_one(float(travel.fwd_s[s, node]), env.now, float(inc.z_out[i, s]),
+                                   start_hour=p.start_hour, weather=self.weather) + float(inc.access_s[i])
         info: dict[str, Any] = {"station": self.stations[s].id, "eta_s": round(drive, 2)}
         self.log("dispatch", i, truck, **info)
         if p.busy_override is not None:
@@ -271,8 +284,8 @@ class FireEngine:
         ) * float(np.exp(p.on_scene_sigma * inc.z["scene"][i]))
         yield env.timeout(scene)
         o.t_leave[i] = env.now
-        back = float(self.travel.realise(self.travel.back_s[s, node], env.now, inc.z_back[i, s],
-                                         start_hour=p.start_hour, weather=self.weather)) + float(inc.access_s[i])
+        back = self.travel.realise_one(float(self.travel.back_s[s, node]), env.now, float(inc.z_back[i, s]),
+                                       start_hour=p.start_hour, weather=self.weather) + float(inc.access_s[i])
         route = {}
         if self.log_routes:
             acc = float(inc.access_s[i])
@@ -282,6 +295,23 @@ class FireEngine:
         o.t_back[i] = env.now
         if p.busy_override is None:
             self._release(truck, s, float(o.t_dispatch[i]))
+
+    def _nearest_free(self, node: int) -> int:
+        """The default policy (fixed preferences): the nearest station by routed time with a free truck."""
+        key = id(self.travel)
+        if key not in self._pref_of:
+            reach = np.isfinite(self.travel.fwd_s)
+            pref = self.travel.preference()
+            self._pref_of[key] = [[int(s) for s in row if reach[s, n]] for n, row in enumerate(pref)]
+        for s in self._pref_of[key][node]:
+            if self.free[s]:
+                return s
+        return MUTUAL_AID
+
+    def _drain(self):
+        # trucks still out after the last incident's process ended (validation mode) come home
+        while self._pending_free:
+            yield self.env.timeout(max(self._pending_free) - self.env.now)
 
     def _busy_override(self, i: int, truck: int, s: int):
         p, u = self.p.busy_override, float(self.inc.u_busy[i])
@@ -293,7 +323,9 @@ class FireEngine:
 
             b = p[1] * np.exp(p[2] * ndtri(min(max(u, 1e-12), 1 - 1e-12)))
         t_start = self.env.now
+        self._pending_free.add(t_start + float(b))
         yield self.env.timeout(float(b))
+        self._pending_free.discard(t_start + float(b))
         self._release(truck, s, t_start)
 
     def _release(self, truck: int, s: int, t_start: float) -> None:

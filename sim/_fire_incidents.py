@@ -59,10 +59,9 @@ class Incidents:
         """Growth coefficient (kW/s^2) per incident."""
         return np.asarray([GROWTH_ALPHA_KW_S2[c] for c in GROWTH_CLASSES])[self.growth]
 
-    @property
-    def growth_name(self) -> list[str]:
-        """Growth class name per incident."""
-        return [GROWTH_CLASSES[g] for g in self.growth]
+    def growth_name(self, i: int) -> str:
+        """Growth class name of incident ``i``."""
+        return GROWTH_CLASSES[int(self.growth[i])]
 
 
 def _draws(inc: Incidents, n_stations: int, rng: np.random.Generator) -> None:

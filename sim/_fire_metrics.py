@@ -1,12 +1,12 @@
 """Summaries of a fire run: distributions with confidence intervals, compliance, fire size, utilisation.
 
-Confidence intervals are 95 % percentile bootstraps (seeded, vectorised) for means and 90th
-percentiles, and Wilson intervals for shares.
+Confidence intervals (95 %): normal theory for means, order statistics (binomial ranks, no
+distribution assumed) for 90th percentiles, Wilson intervals for shares.
 """
 
 from __future__ import annotations
 
-__all__ = ["bootstrap_ci", "describe", "summarise_outcome", "wilson_ci"]
+__all__ = ["describe", "mean_ci", "quantile_ci", "summarise_outcome", "wilson_ci"]
 
 import math
 from typing import TYPE_CHECKING, Any
@@ -17,9 +17,6 @@ from .standards import compliance
 
 if TYPE_CHECKING:
     from ._fire_engine import Outcome
-
-_B = 400  # bootstrap resamples: CI endpoints stable to about 1 % of their width at this count
-
 
 def wilson_ci(k: int, n: int, z: float = 1.959964) -> tuple[float, float]:
     """Wilson score interval of a share ``k / n``."""
@@ -32,19 +29,29 @@ def wilson_ci(k: int, n: int, z: float = 1.959964) -> tuple[float, float]:
     return (max(0.0, centre - half), min(1.0, centre + half))
 
 
-def bootstrap_ci(v: np.ndarray, stat: str, rng: np.random.Generator) -> tuple[float, float]:
-    """95 % percentile-bootstrap interval of ``mean`` or ``p90`` of ``v``."""
+def mean_ci(v: np.ndarray, z: float = 1.959964) -> tuple[float, float]:
+    """95 % normal-theory interval of the mean (thousands of incidents: the CLT holds well)."""
     n = v.size
     if n < 2:
         return (float("nan"), float("nan"))
-    idx = rng.integers(0, n, size=(_B, n))
-    s = v[idx]
-    vals = s.mean(axis=1) if stat == "mean" else np.percentile(s, 90, axis=1)
-    lo, hi = np.percentile(vals, [2.5, 97.5])
-    return (float(lo), float(hi))
+    half = z * float(v.std(ddof=1)) / math.sqrt(n)
+    return (float(v.mean()) - half, float(v.mean()) + half)
 
 
-def describe(v: np.ndarray, rng: np.random.Generator, *, scale: float = 1.0) -> dict[str, Any]:
+def quantile_ci(v: np.ndarray, q: float, conf: float = 0.95) -> tuple[float, float]:
+    """Distribution-free interval of the ``q`` quantile from order statistics (binomial ranks)."""
+    from scipy.stats import binom
+
+    n = v.size
+    if n < 2:
+        return (float("nan"), float("nan"))
+    s = np.sort(v)
+    lo = int(binom.ppf((1 - conf) / 2, n, q))
+    hi = int(binom.ppf(1 - (1 - conf) / 2, n, q))
+    return (float(s[max(lo - 1, 0)]), float(s[min(hi, n - 1)]))
+
+
+def describe(v: np.ndarray, *, scale: float = 1.0) -> dict[str, Any]:
     """n, mean, median, p90 with 95 % CIs of the mean and p90 (values divided by ``scale``)."""
     v = np.asarray(v, dtype=float)
     v = v[np.isfinite(v)] / scale
@@ -53,18 +60,16 @@ def describe(v: np.ndarray, rng: np.random.Generator, *, scale: float = 1.0) -> 
     return {
         "n": int(v.size),
         "mean": float(v.mean()),
-        "mean_ci95": list(bootstrap_ci(v, "mean", rng)),
+        "mean_ci95": list(mean_ci(v)),
         "median": float(np.median(v)),
         "p90": float(np.percentile(v, 90)),
-        "p90_ci95": list(bootstrap_ci(v, "p90", rng)),
+        "p90_ci95": list(quantile_ci(v, 0.9)),
         "max": float(v.max()),
     }
 
 
-def summarise_outcome(out: Outcome, station_ids: list[str], truck_names: list[str], standard: str,
-                      seed: int) -> dict[str, Any]:
+def summarise_outcome(out: Outcome, station_ids: list[str], truck_names: list[str], standard: str) -> dict[str, Any]:
     """The metrics of one run (times in seconds, fire sizes in kW)."""
-    rng = np.random.default_rng(seed)
     ph = out.phases()
     n = int(out.t_ignite.size)
     fo = int(out.flashed_over.sum())
@@ -74,9 +79,9 @@ def summarise_outcome(out: Outcome, station_ids: list[str], truck_names: list[st
     return {
         "incidents": n,
         "detected_by": src,
-        "times_s": {k: describe(v, rng) for k, v in ph.items()},
+        "times_s": {k: describe(v) for k, v in ph.items()},
         "compliance": compliance(ph, standard),
-        "fire_kw_at_water_on": describe(out.q_water_kw, rng),
+        "fire_kw_at_water_on": describe(out.q_water_kw),
         "flashover_share": fo / n if n else float("nan"),
         "flashover_share_ci95": list(wilson_ci(fo, n)),
         "mutual_aid_share": ma / n if n else float("nan"),

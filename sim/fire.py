@@ -22,7 +22,6 @@ __all__ = [
     "select_cameras",
 ]
 
-import math
 import time
 import zlib
 from dataclasses import dataclass
@@ -38,6 +37,7 @@ from ._fire_engine import FireEngine, Inject, Outcome
 from ._fire_incidents import Incidents, generate_incidents, zone_rates_per_year
 from ._fire_metrics import describe, summarise_outcome, wilson_ci
 from ._fire_params import FireParams
+from .operators import Roster
 from .standards import standard as get_standard
 from .travel import TravelModel
 
@@ -63,8 +63,11 @@ def hash_uniform(seed: int, a: np.ndarray, b: np.ndarray, k: int) -> np.ndarray:
 
 
 def select_cameras(twin: Twin, which: str | list[Camera] | None) -> list[Camera]:
-    """The cameras of a run: ``"none"``, ``"existing"``, ``"planned"`` (existing + planned), ``"all"``,
-    a file of camera ids (one a line, or a JSON list), or a list of cameras."""
+    """The cameras of a run.
+
+    ``"none"``, ``"existing"``, ``"planned"`` (existing + planned), ``"all"``, a file of camera ids
+    (one a line, or a JSON list), or a list of cameras.
+    """
     if which is None or which == "none":
         return []
     if isinstance(which, list):
@@ -156,17 +159,16 @@ def prepare_cameras(
     ids = np.array([c.id for c in cameras], dtype=object)
     for cid, a, b in offline:
         online &= ~((ids[pair_cam] == cid) & (t_vis_abs >= a) & (t_vis_abs < b))
-    ops = twin.command_center.operators
-    on_duty = max(int(math.ceil(ops.count / max(ops.shifts, 1))), 1)
-    tiles = on_duty * ops.tiles_per_operator
+    rost = roster(twin, params)
+    tiles = np.asarray(rost.tiles(t_vis_abs), dtype=float)
     va, op = camera_detection_s(pair_inc, pair_cam, u, inc.alpha, n, has_va, online,
                                 cameras_on_wall=len(cameras), tiles=tiles, params=params)
     seen = int(np.unique(pair_inc).size)
     return va, op, {
         "cameras": len(cameras),
         "cameras_with_analytics": int(has_va.sum()),
-        "operators_on_duty": on_duty,
-        "wall_tiles": tiles,
+        "operators_per_shift": list(rost.staff_per_shift()),
+        "wall_tiles_per_shift": [k * rost.tiles_per_operator for k in rost.staff_per_shift()],
         "incidents_seen": seen,
         "incidents_seen_share": seen / n,
     }
@@ -192,10 +194,10 @@ class FireStudy:
     summary: dict[str, Any]
 
 
-def operators_on_duty(twin: Twin) -> int:
-    """Operators on duty in a shift (count / shifts, rounded up)."""
-    ops = twin.command_center.operators
-    return max(int(math.ceil(ops.count / max(ops.shifts, 1))), 1)
+def roster(twin: Twin, params: FireParams) -> Roster:
+    """The city's operators in shifts, in sim time (sim time 0 is ``params.start_hour`` o'clock)."""
+    first = (7.0 - params.start_hour) % 24.0  # shifts change at 07:00 local, as in sim.operators
+    return Roster.from_twin(twin.command_center.operators, first_shift_h=first)
 
 
 def run_fire(
@@ -216,10 +218,12 @@ def run_fire(
     Args:
         twin: the city (roads, fire stations, zones, buildings, cameras, operators).
         cameras: which cameras watch (see :func:`select_cameras`).
-        days: simulated days. seed: the one seed of every random draw.
+        days: simulated days.
+        seed: the one seed of every random draw.
         standard: standard profile name (default: the city's ``standards.fire``).
-        params: model parameters (documented defaults). rate_scale: multiplies every zone's fire
-            rate (all fire calls, not only building fires, for a stress test).
+        params: model parameters (documented defaults).
+        rate_scale: multiplies every zone's fire rate (all fire calls, not only building fires,
+            for a stress test).
         compare: also run without cameras on the same draws and report the minutes saved.
         travel: a precomputed travel model (else built here, and counted in the timing).
         injects: road closures, breakdowns or weather for the whole run.
@@ -237,13 +241,13 @@ def run_fire(
     cams = select_cameras(twin, cameras)
     va, op, cam_info = prepare_cameras(twin, cams, inc, params, seed)
     horizon = days * 86400.0
-    on_duty = operators_on_duty(twin)
+    rost = roster(twin, params)
 
     def one(va_s: np.ndarray, op_s: np.ndarray) -> FireRun:
         eng = FireEngine(twin.fire_stations, travel, inc, params, camera_va_s=va_s, camera_op_s=op_s,
-                         operators_on_duty=on_duty, horizon_s=horizon, injects=injects)
+                         roster=rost, horizon_s=horizon, injects=injects)
         out = eng.run()
-        summ = summarise_outcome(out, travel.station_ids, eng.truck_names, std, seed)
+        summ = summarise_outcome(out, travel.station_ids, eng.truck_names, std)
         return FireRun(out, summ, eng)
 
     t1 = time.perf_counter()
@@ -264,18 +268,17 @@ def run_fire(
     }
     if without is not None:
         summary["without_cameras"] = without.summary
-        summary["camera_minutes_saved"] = minutes_saved(with_c.outcome, without.outcome, seed)
+        summary["camera_minutes_saved"] = minutes_saved(with_c.outcome, without.outcome)
     summary["timing_s"] = {"travel_precompute": t_travel, "simulate": t_sim, "total": time.perf_counter() - t0}
     return FireStudy(inc, travel, with_c, without, summary)
 
 
-def minutes_saved(with_c: Outcome, without: Outcome, seed: int) -> dict[str, Any]:
+def minutes_saved(with_c: Outcome, without: Outcome) -> dict[str, Any]:
     """Paired difference of ignition -> water on, in minutes, and of flashover, between the two runs."""
     a = with_c.t_water - with_c.t_ignite
     b = without.t_water - without.t_ignite
     d = (b - a) / 60.0
-    rng = np.random.default_rng(seed + 1)
-    out = describe(d, rng)
+    out = describe(d)
     n = int(np.isfinite(d).sum())
     fo_w, fo_wo = int(with_c.flashed_over.sum()), int(without.flashed_over.sum())
     helped = int((d > 1e-9).sum())
@@ -290,3 +293,68 @@ def minutes_saved(with_c: Outcome, without: Outcome, seed: int) -> dict[str, Any
         "mean_kw_at_water_on_without": float(np.nanmean(without.q_water_kw)) if n else float("nan"),
     })
     return out
+
+
+def demand_by_node(twin: Twin, travel: TravelModel, params: FireParams | None = None, *,
+                   rate_scale: float = 1.0) -> np.ndarray:
+    """Expected fires a year at each road node (matrix order).
+
+    Zone rates are spread over the zone's buildings by footprint area and snapped to their nearest
+    reachable node, as :func:`generate_incidents` does.
+    """
+    import shapely
+
+    from ._fire_incidents import building_zone
+
+    params = params or FireParams()
+    rates = zone_rates_per_year(twin, params) * rate_scale
+    lam = np.zeros(len(travel.node_ids))
+    bz = building_zone(twin)
+    if twin.buildings:
+        areas = shapely.area(twin.footprints)
+        nodes, _ = travel.snap(shapely.get_coordinates(shapely.centroid(twin.footprints)))
+    for zi, z in enumerate(twin.zones):
+        members = np.flatnonzero(bz == zi) if twin.buildings else np.zeros(0, np.int64)
+        if members.size:
+            np.add.at(lam, nodes[members], rates[zi] * areas[members] / areas[members].sum())
+        else:
+            inside = np.flatnonzero(shapely.contains_xy(z.polygon, travel.xy[:, 0], travel.xy[:, 1]) & travel.reachable)
+            if inside.size:
+                lam[inside] += rates[zi] / inside.size
+    return lam
+
+
+def fleet_hypercube(twin: Twin, travel: TravelModel, *, mean_busy_s: float, params: FireParams | None = None,
+                    rate_scale: float = 1.0, method: str = "auto") -> dict[str, Any]:
+    """The hypercube model of the city's fleet: every truck a unit, every road node with fires an atom.
+
+    Preferences are those of the engine's default dispatch: stations by routed time, trucks of a
+    station lowest number first. ``mean_busy_s`` is the mean time a truck is out per call (from a
+    simulation, or a planner's figure). Returns busy share per truck, the share of calls that go to
+    mutual aid, and the call-weighted mean routed travel time of the first-due truck.
+    """
+    from .hypercube import hypercube
+
+    lam_year = demand_by_node(twin, travel, params, rate_scale=rate_scale)
+    atoms = np.flatnonzero(lam_year > 0)
+    lam = lam_year[atoms] / (365.0 * 86400.0)
+    st_pref = travel.preference()[atoms]
+    trucks_of = []
+    k = 0
+    for s in twin.fire_stations:
+        trucks_of.append(list(range(k, k + s.trucks)))
+        k += s.trucks
+    pref = np.array([[t for s in row for t in trucks_of[s]] for row in st_pref], dtype=np.int64)
+    res = hypercube(lam, pref, 1.0 / mean_busy_s, mode="loss", method=method)
+    truck_station = np.repeat(np.arange(len(twin.fire_stations)), [s.trucks for s in twin.fire_stations])
+    travel_cost = travel.fwd_s[truck_station][:, atoms].T
+    names = [f"{s.id}-E{j + 1}" for s in twin.fire_stations for j in range(s.trucks)]
+    return {
+        "method": res.method,
+        "mean_busy_s": mean_busy_s,
+        "truck_busy": {n: float(b) for n, b in zip(names, res.busy, strict=True)},
+        "mutual_aid_share": res.loss,
+        "mean_first_due_travel_s": res.mean_of(travel_cost, lam),
+        "atoms": int(atoms.size),
+        "result": res,
+    }

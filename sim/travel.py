@@ -18,6 +18,7 @@ __all__ = [
     "accel_time_s",
 ]
 
+import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -245,6 +246,17 @@ class TravelModel:
         return (p.a_s + p.b * np.asarray(modelled_s)) * p.congestion(t_s, start_hour) * weather * np.exp(
             p.sigma * np.asarray(noise_z)
         )
+
+    def realise_one(self, modelled_s: float, t_s: float, noise_z: float, *, start_hour: float = 0.0,
+                    weather: float = 1.0) -> float:
+        """:meth:`realise` for one trip, in plain floats (the engine's hot path)."""
+        p = self.params
+        h = int((t_s / 3600.0 + start_hour) % 24.0)
+        return (p.a_s + p.b * modelled_s) * p.congestion_by_hour[h] * weather * math.exp(p.sigma * noise_z)
+
+    def preference(self) -> np.ndarray:
+        """(nodes, stations): stations ordered by routed time to each node, nearest first (ties by index)."""
+        return np.argsort(self.fwd_s.T, axis=1, kind="stable")
 
     # ---- routes (for the replay log and the 3D showroom) ----------------------------------
     def route_out(self, station: int, node: int) -> list[int]:
