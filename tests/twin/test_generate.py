@@ -90,6 +90,18 @@ def test_committed_assets_equal_the_generator_output(written: Path) -> None:
         )
 
 
+@pytest.mark.parametrize("seed", [-1, 1.5, "7", True])
+def test_a_bad_seed_is_a_clear_error(seed: object) -> None:
+    with pytest.raises(twin.TwinError, match="seed must be a non-negative integer"):
+        generate_city(seed=seed)  # type: ignore[arg-type]
+
+
+def test_cli_bad_seed_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert showroom.main(["city", "generate", "--seed", "-3", "--out", str(tmp_path / "x")]) == 2
+    assert "seed must be a non-negative integer, got -3" in capsys.readouterr().err
+    assert not (tmp_path / "x").exists()
+
+
 # ---- what the issue asks for ---------------------------------------------------------------
 def test_counts_and_extent(city: twin.Twin) -> None:
     info = twin.city_info(city)
