@@ -11,6 +11,7 @@ Also times saving the city and loading it back (what `showroom city info` pays).
 from __future__ import annotations
 
 import argparse
+import math
 import statistics
 import sys
 import tempfile
@@ -72,6 +73,77 @@ def synthetic_pbf(path: Path, blocks: int) -> Path:
     return path
 
 
+def plot(report: twin.osm.ImportReport, png: Path) -> None:
+    """A map of the imported city: buildings by where their height came from, roads, cameras, stations."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.collections import LineCollection, PolyCollection
+
+    t = report.twin
+    fig, ax = plt.subplots(figsize=(7.5, 10), dpi=110)
+    colours = {"height": "#1b7837", "building:levels": "#5aae61", "default": "#c2a5cf"}
+    for src, colour in colours.items():
+        polys = []
+        for b in t.buildings:
+            if report.height_source[b.id] != src:
+                continue
+            for p in getattr(b.footprint, "geoms", [b.footprint]):
+                polys.append(list(p.exterior.coords))
+        n = len(polys)
+        ax.add_collection(
+            PolyCollection(polys, facecolor=colour, edgecolor="#333", linewidth=0.2, label=f"{src} ({n})")
+        )
+    segs = [list(d["geometry"].coords) for _, _, d in t.roads.edges(data=True)]
+    ax.add_collection(LineCollection(segs, colors="#777", linewidths=0.6, label=f"drivable roads ({len(segs)} edges)"))
+    known = [c for c in t.cameras if c.heading_deg != 0.0]
+    ax.scatter(
+        [c.x for c in t.cameras],
+        [c.y for c in t.cameras],
+        s=6,
+        c="#2166ac",
+        zorder=3,
+        label=f"cameras ({len(t.cameras)})",
+    )
+    ax.quiver(
+        [c.x for c in known],
+        [c.y for c in known],
+        [math.sin(math.radians(c.heading_deg)) for c in known],
+        [math.cos(math.radians(c.heading_deg)) for c in known],
+        color="#2166ac",
+        scale=40,
+        width=0.002,
+        zorder=3,
+        label=f"heading known ({len(known)})",
+    )
+    if t.fire_stations:
+        ax.scatter(
+            [s.x for s in t.fire_stations],
+            [s.y for s in t.fire_stations],
+            s=80,
+            marker="^",
+            c="#d7301f",
+            zorder=4,
+            label=f"fire stations ({len(t.fire_stations)})",
+        )
+    sk = report.as_dict()["skipped_total"]
+    ax.set_title(
+        f"{report.source}: imported in {report.timings_s['total']:.2f} s; skipped "
+        + ", ".join(f"{v} {k}" for k, v in sk.items())
+        + "\nbuilding colour = where its height came from. Data (c) OpenStreetMap contributors, ODbL",
+        fontsize=8,
+    )
+    ax.set_aspect("equal")
+    ax.autoscale()
+    ax.set_xlabel("x east (m)")
+    ax.set_ylabel("y north (m)")
+    ax.legend(loc="upper left", fontsize=7)
+    fig.tight_layout()
+    fig.savefig(png)
+    print(f"wrote {png}")
+
+
 def bare_pass(path: Path) -> float:
     t0 = time.perf_counter()
     n = 0
@@ -91,6 +163,7 @@ def main() -> int:
         metavar="N",
         help="use a synthetic N x N block grid (default 30 if no file)",
     )
+    ap.add_argument("--plot", metavar="PNG", help="also draw the imported city")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         if args.file:
@@ -140,6 +213,8 @@ def main() -> int:
         twin.load(out)
         t_load = time.perf_counter() - t0
         print(f"save {t_save:.3f} s, load back {t_load:.3f} s")
+        if args.plot:
+            plot(report, Path(args.plot))
     return 0
 
 

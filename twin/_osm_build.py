@@ -54,6 +54,7 @@ def build_buildings(feats: list[RawFeature], raw: RawData) -> tuple[list[Buildin
     listed: dict[tuple[str, str], dict[str, Any]] = {}
     messy = 0
     repaired = 0
+    by_id: dict[str, str] = {}
     out = []
     geoms = np.array([f.geometry for f in feats], dtype=object)
     valid = shapely.is_valid(geoms) if len(geoms) else np.zeros(0, dtype=bool)
@@ -86,6 +87,7 @@ def build_buildings(feats: list[RawFeature], raw: RawData) -> tuple[list[Buildin
                 continue
             repaired += 1
         source[src] += 1
+        by_id[f.id] = src
         out.append(Building(f.id, g, float(h), levels, t.get("building", "yes"), t.get("name", "")))
     stats = {
         "height_source": {k: source.get(k, 0) for k in ("height", "building:levels", "default")},
@@ -95,6 +97,7 @@ def build_buildings(feats: list[RawFeature], raw: RawData) -> tuple[list[Buildin
             :MAX_INTERPRETED_LISTED
         ],
         "repaired_footprints": repaired,
+        "_by_id": by_id,
         "rules": {
             "level_height_m": LEVEL_HEIGHT_M,
             "default_height_m": DEFAULT_BUILDING_HEIGHT_M,

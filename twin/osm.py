@@ -45,6 +45,8 @@ class ImportReport:
     skipped: dict[str, dict[str, int]]
     skipped_examples: dict[str, dict[str, list[str]]]
     timings_s: dict[str, float] = field(default_factory=dict)
+    #: building id -> where its height came from (``height``, ``building:levels`` or ``default``)
+    height_source: dict[str, str] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         """The report as one JSON-ready object (``import_report.json``; keys in the README)."""
@@ -250,6 +252,7 @@ def import_city(
 
     t = time.perf_counter()
     buildings, bstats = build_buildings(raw.buildings, raw)
+    height_source = bstats.pop("_by_id")
     timings["buildings"] = time.perf_counter() - t
 
     t = time.perf_counter()
@@ -313,6 +316,7 @@ def import_city(
         skipped={k: dict(sorted(v.items(), key=lambda kv: -kv[1])) for k, v in raw.skipped.items()},
         skipped_examples=raw.examples,
         timings_s=timings,
+        height_source=height_source,
     )
 
 
