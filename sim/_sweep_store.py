@@ -15,7 +15,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from twin import TwinError
+from .sweep_models import SweepError
 
 MANIFEST = "sweep.json"
 TASKS = "tasks.jsonl"
@@ -46,18 +46,18 @@ class TaskStore:
         """Open (or start) the store in ``out`` for the sweep described by ``manifest``.
 
         Raises:
-            TwinError: ``out`` holds another sweep (a different spec), or holds this one and
+            SweepError: ``out`` holds another sweep (a different spec), or holds this one and
                 ``resume`` is false (nothing is overwritten).
         """
         out = Path(out)
         if out.exists() and not out.is_dir():
-            raise TwinError(f"--out {out}: is a file, not a folder")
+            raise SweepError(f"--out {out}: is a file, not a folder")
         out.mkdir(parents=True, exist_ok=True)
         store = cls(out, manifest)
         mpath = out / MANIFEST
         if mpath.exists() or (out / TASKS).exists():
             if not resume:
-                raise TwinError(
+                raise SweepError(
                     f"{out} already holds a sweep: pass --resume to continue it, or choose another --out "
                     "(nothing was overwritten)"
                 )
@@ -72,13 +72,13 @@ class TaskStore:
         try:
             old = json.loads(mpath.read_text(encoding="utf-8"))
         except (OSError, ValueError) as e:
-            raise TwinError(f"{mpath}: cannot resume, the manifest is unreadable ({e})") from None
+            raise SweepError(f"{mpath}: cannot resume, the manifest is unreadable ({e})") from None
         if old.get("format") != FORMAT:
-            raise TwinError(f"{mpath}: written by an incompatible version (format {old.get('format')!r})")
+            raise SweepError(f"{mpath}: written by an incompatible version (format {old.get('format')!r})")
         if old.get("spec_hash") != self.manifest["spec_hash"]:
             a, b = old.get("spec", {}), self.manifest["spec"]
             changed = sorted(k for k in set(a) | set(b) if a.get(k) != b.get(k)) or ["(model code defaults)"]
-            raise TwinError(
+            raise SweepError(
                 f"{self.out} was written by a different sweep (changed: {', '.join(changed)}): "
                 "resume needs the same sweep file, or choose another --out"
             )
@@ -104,7 +104,7 @@ class TaskStore:
             except (ValueError, KeyError, TypeError):
                 if pos >= len(raw):  # only the last line may be torn
                     break
-                raise TwinError(f"{path} line {lineno}: not a task record; the log is damaged") from None
+                raise SweepError(f"{path} line {lineno}: not a task record; the log is damaged") from None
             good_end = pos
             if tid in self.done:
                 self.duplicates += 1

@@ -50,7 +50,7 @@ from twin import TwinError
 
 from . import _sweep_report as report
 from ._sweep_store import FORMAT, TaskStore
-from .sweep_models import ModelAdapter, Param, model_adapter
+from .sweep_models import ModelAdapter, Param, SweepError, model_adapter
 
 if TYPE_CHECKING:
     from twin import Twin
@@ -71,10 +71,6 @@ _TOP_KEYS = (
     "description",
 )
 _RANGE_KEYS = ("start", "stop", "step", "num", "log")
-
-
-class SweepError(TwinError):
-    """A sweep file or a sweep run is wrong; the message names the file and the key."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -584,7 +580,7 @@ def _run_dask(adapter, todo, shared, store_result, store_failure, timing, execut
                     n_workers=workers or os.cpu_count() or 1,
                     threads_per_worker=1,  # the models are pure Python: processes, not threads, give parallelism
                     processes=True,
-                    dashboard_address=None,
+                    dashboard_address=":0",  # never collide with another cluster's 8787
                     silence_logs=logging.ERROR,
                 )
                 own_client = Client(cluster)
@@ -597,7 +593,8 @@ def _run_dask(adapter, todo, shared, store_result, store_failure, timing, execut
         timing["cluster_start_s"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         # the precomputed data goes to every worker once; tasks receive a reference to it
-        shared_f = {g: client.scatter(v, broadcast=True, hash=False) for g, v in shared.items()}
+        # (wrapped in a list: scatter would split a dict into one key per item, shared between groups)
+        shared_f = {g: client.scatter([v], broadcast=True, hash=False)[0] for g, v in shared.items()}
         timing["scatter_s"] = time.perf_counter() - t0
         pending: dict[str, tuple[Task, int, Any]] = {}
         ac = as_completed()
@@ -623,7 +620,7 @@ def _run_dask(adapter, todo, shared, store_result, store_failure, timing, execut
                         store_failure(t, e, "")
                         continue
                     if shared_f[t.group].status != "finished":
-                        shared_f[t.group] = client.scatter(shared[t.group], broadcast=True, hash=False)
+                        shared_f[t.group] = client.scatter([shared[t.group]], broadcast=True, hash=False)[0]
                     submit(t, attempt + 1)
                     continue
                 except KilledWorker as e:

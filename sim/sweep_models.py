@@ -24,6 +24,7 @@ __all__ = [
     "Metric",
     "ModelAdapter",
     "Param",
+    "SweepError",
     "model_adapter",
     "register_model",
 ]
@@ -39,6 +40,12 @@ if TYPE_CHECKING:
     from twin import Twin
 
 _KINDS = ("int", "float", "str", "bool")
+
+
+class SweepError(TwinError):
+    """A sweep file or a sweep run is wrong; the message names the file and the key."""
+
+
 _NO_DEFAULT: Any = object()
 
 
@@ -85,12 +92,14 @@ class Param:
         """The allowed values in words, for error messages and the docs."""
         if self.choices is not None:
             return f"one of {list(self.choices)}"
-        parts = [{"int": "an integer", "float": "a number", "str": "a string", "bool": "true or false"}[self.kind]]
+        what = {"int": "an integer", "float": "a number", "str": "a string", "bool": "true or false"}[self.kind]
+        if self.low is not None and self.high is not None:
+            return f"{what} in {'(' if self.low_open else '['}{self.low:g}, {self.high:g}]"
         if self.low is not None:
-            parts.append(f"{'>' if self.low_open else '>='} {self.low:g}")
+            return f"{what} {'>' if self.low_open else '>='} {self.low:g}"
         if self.high is not None:
-            parts.append(f"<= {self.high:g}")
-        return " ".join(parts[:1]) + ((" " + " and ".join(parts[1:])) if len(parts) > 1 else "")
+            return f"{what} <= {self.high:g}"
+        return what
 
     def check(self, value: Any) -> Any:
         """Return ``value`` coerced to this parameter's type, or raise ``TwinError`` saying why not."""
