@@ -7,7 +7,9 @@ defects (self-intersecting footprints) are repaired and reported with a :class:`
 
 from __future__ import annotations
 
-__all__ = ["LAYERS", "CityRepairWarning", "load", "save", "camera_properties", "camera_from_properties"]
+__all__ = [
+    "LAYERS", "CityRepairWarning", "load", "save", "camera_properties", "camera_from_properties", "load_cameras",
+]
 
 import json
 import math
@@ -803,6 +805,26 @@ def _fc(features: list[tuple[Any, dict[str, Any]]], frame: LocalFrame) -> dict[s
 
 def _clean(d: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in d.items() if v is not None and v != "" and v != [] and v != {}}
+
+
+def load_cameras(path: str | os.PathLike[str], frame: LocalFrame) -> list[Camera]:
+    """Cameras of one cameras layer file (GeoJSON or any GDAL format) in a city's local ``frame``.
+
+    For a plan or a list of sites made outside the city folder (a planner's ``plan.geojson``).
+
+    Raises:
+        CityError: listing every broken camera (file, feature index and id, rule).
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise CityError(Problem(str(p), "does not exist (expected a cameras layer, e.g. a GeoJSON file)"))
+    raws, crs = _read_layer(p, None, p.name)
+    _to_local(raws, crs, frame)
+    problems: list[Problem] = []
+    cams = _cameras(raws, p.name, problems)
+    if problems:
+        raise CityError(problems)
+    return cams
 
 
 def camera_properties(c: Camera) -> dict[str, Any]:
