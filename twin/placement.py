@@ -15,7 +15,15 @@ cells of high-priority zones earns ``backup_weight`` of their weight again).
 
 from __future__ import annotations
 
-__all__ = ["DEFAULT_LEVEL", "Lens", "PlanResult", "candidate_sites", "plan_cameras", "street_candidates"]
+__all__ = [
+    "DEFAULT_LEVEL",
+    "Lens",
+    "PlanResult",
+    "candidate_sites",
+    "load_lenses",
+    "plan_cameras",
+    "street_candidates",
+]
 
 import heapq
 import math
@@ -51,6 +59,45 @@ class Lens:
     width_px: int = 1920
     height_px: int = 1080
     cost: float = 0.0
+
+
+def load_lenses(path: str) -> list[Lens]:
+    """A lens catalogue from a JSON or YAML list of ``{name, hfov_deg, width_px, height_px, cost}``.
+
+    Raises:
+        TwinError: a missing file or an entry that is not a lens (names the entry and the rule).
+    """
+    import yaml
+
+    try:
+        with open(path, encoding="utf-8") as fh:
+            doc = yaml.safe_load(fh)
+    except OSError as e:
+        raise TwinError(f"{path}: cannot read the lens catalogue: {e.strerror}") from None
+    if not isinstance(doc, list) or not doc:
+        raise TwinError(
+            f"{path}: a lens catalogue is a non-empty list of {{name, hfov_deg, width_px, height_px, cost}}"
+        )
+    out = []
+    for q, d in enumerate(doc):
+        try:
+            ln = Lens(
+                name=str(d.get("name", f"lens{q}")),
+                hfov_deg=float(d["hfov_deg"]),
+                width_px=int(d.get("width_px", 1920)),
+                height_px=int(d.get("height_px", 1080)),
+                cost=float(d.get("cost", 0.0)),
+            )
+        except (KeyError, TypeError, ValueError, AttributeError):
+            raise TwinError(
+                f"{path} entry {q}: needs a numeric hfov_deg (and numeric width_px, height_px, cost)"
+            ) from None
+        if not (0 < ln.hfov_deg <= 180 or ln.hfov_deg == 360) or ln.width_px <= 0 or ln.height_px <= 0 or ln.cost < 0:
+            raise TwinError(
+                f"{path} entry {q} ({ln.name!r}): hfov_deg must be in (0, 180] or 360, pixels > 0 and cost >= 0"
+            )
+        out.append(ln)
+    return out
 
 
 def _lens_of(cam: Camera) -> Lens:
@@ -428,6 +475,7 @@ def plan_cameras(
         value=base_value + float(sum(gains)),
         exact=milp_res,
         instance={
+            "requested": int(k),
             "sites": len(sites),
             "headings": int(headings),
             "lenses": len(lenses) if lenses else 1,
