@@ -70,8 +70,9 @@ ROAD_WIDTH_M: dict[str, float] = {
     "default": 6.0,
 }
 _MAJOR = {"motorway", "trunk", "primary", "secondary"}
-# Layer heights above the ground plane: small, but enough that the depth buffer keeps them apart.
-Z_ZONE, Z_WATER, Z_MINOR_ROAD, Z_MAJOR_ROAD = 0.06, 0.09, 0.14, 0.18
+# Layer heights above the ground plane: small, but enough that a 24-bit depth buffer keeps them
+# apart from a few hundred metres up (the renderer also moves the near plane out with altitude).
+Z_ZONE, Z_WATER, Z_MINOR_ROAD, Z_MAJOR_ROAD = 0.12, 0.24, 0.36, 0.44
 
 
 @dataclass

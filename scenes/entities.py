@@ -148,7 +148,7 @@ class SimEntities:
                 node = self.root.attach_new_node(f"truck-{tid}")
                 node.attach_new_node(self._truck_geom.make_copy())
                 self.trucks[tid] = node
-            node.set_pos(float(xy[0]), float(xy[1]), 0.2)
+            node.set_pos(float(xy[0]), float(xy[1]), 0.45)  # on the road ribbon
             if heading is not None:
                 node.set_h(-float(heading))
 

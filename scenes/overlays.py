@@ -45,7 +45,7 @@ KEYMAP: dict[str, str] = {
     "e": "entities",
 }
 #: Draped overlays float this far above the ground, above the road ribbons.
-Z_DRAPE = 0.3
+Z_DRAPE = 0.6
 
 
 def coverage_rgba(levels: np.ndarray, palette: Sequence[tuple[int, int, int, int]] = LEVEL_RGBA) -> np.ndarray:

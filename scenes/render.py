@@ -58,6 +58,8 @@ class OffscreenRenderer:
         """Put the eye at ``eye`` looking at ``target`` (z up)."""
         self.view.camera.set_pos(*map(float, eye))
         self.view.camera.look_at(*map(float, target))
+        # the near plane moves out with altitude, so the ground's thin layers keep their depth order
+        self.view.lens.set_near_far(max(1.0, float(eye[2]) / 60.0), 8000.0)
 
     def look_as(self, camera_id: str) -> None:
         """Put the eye at a CCTV camera's corrected pose, with its field of view."""
