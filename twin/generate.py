@@ -192,12 +192,10 @@ def generate_city(*, seed: int) -> Twin:
     lines = np.array([f.line for f in features], dtype=object)
     half = np.array([ROAD_WIDTH_M[f.highway] / 2.0 for f in features])
     ribbons = shapely.union_all(shapely.buffer(lines, half, quad_segs=4))
-    blocks = [
-        p for p in _polygons(shapely.difference(shapely.intersection(land, box), ribbons)) if p.area > 50.0
-    ]
+    free = shapely.difference(shapely.intersection(land, box), ribbons)
 
     zones, city_hall_sb, karebosi, promenade, _port = _zones(lat, superblocks, land, sea, coast, streets, xy)
-    block_use, zones = _block_landuse(blocks, zones, rng)
+    blocks, block_use, zones = _blocks(free, zones, rng)
     buildings = place_buildings(blocks, block_use, rng)
 
     frame = LocalFrame(ORIGIN_LON, ORIGIN_LAT)
@@ -258,16 +256,24 @@ def _zones(
     return zones, city_hall_sb, karebosi, promenade, port
 
 
-def _block_landuse(
-    blocks: list[shapely.Polygon], zones: list[Zone], rng: np.random.Generator
-) -> tuple[list[str], list[Zone]]:
-    """Each block's land use (the zone under it); carve small parks; set priorities and fire rates."""
-    zpoly = np.array([z.polygon for z in zones], dtype=object)
-    shapely.prepare(zpoly)
-    rep = shapely.point_on_surface(np.array(blocks, dtype=object))
-    inside = shapely.contains(zpoly[:, None], rep[None, :])
-    which = np.where(inside.any(axis=0), inside.argmax(axis=0), -1)
-    use = [zones[w].landuse if w >= 0 else "park" for w in which]
+def _blocks(
+    free: shapely.Geometry, zones: list[Zone], rng: np.random.Generator
+) -> tuple[list[shapely.Polygon], list[str], list[Zone]]:
+    """Blocks (the land off the road ribbons, cut by zone) with their land use; carve small parks.
+
+    Also sets each zone's priority and fire rate from :data:`LANDUSE`.
+    """
+    blocks: list[shapely.Polygon] = []
+    use: list[str] = []
+    which: list[int] = []
+    for k, z in enumerate(zones):
+        if z.landuse == "water":
+            continue
+        for p in _polygons(shapely.intersection(z.polygon, free)):
+            if p.area > 50.0:
+                blocks.append(p)
+                use.append(z.landuse)
+                which.append(k)
     # small parks: mid-sized residential blocks
     small = [i for i, u in enumerate(use) if u == "residential" and 2500.0 < blocks[i].area < 9000.0]
     for n, i in enumerate(sorted(int(v) for v in rng.permutation(small)[:SMALL_PARKS]), start=1):
@@ -279,7 +285,7 @@ def _block_landuse(
         spec = LANDUSE[z.landuse]
         z.priority = spec.priority
         z.fire_rate_per_year = round(spec.fires_per_km2_year * z.polygon.area / 1e6, 3)
-    return use, zones
+    return blocks, use, zones
 
 
 def _city_hall(buildings: list[Building], outline: shapely.Polygon) -> Building | None:

@@ -223,7 +223,7 @@ def test_heights_follow_land_use(city: twin.Twin) -> None:
     assert {int(b.levels) for b in houses} == {1, 2, 3}
     towers = [b for b in city.buildings if b.levels >= 15]
     assert 3 <= len(towers) <= 20  # "a few towers"
-    assert {b.use for b in houses} == {"house"}
+    assert {b.use for b in houses} == {"house", "terrace"}
 
 
 def test_no_buildings_in_parks_or_water(city: twin.Twin) -> None:
