@@ -23,6 +23,7 @@ from .model import (
     Twin,
     Zone,
 )
+from .osm import ImportReport, import_city
 from .profiles import DORI_PROFILES, DoriProfile, dori_profile
 
 __all__ = [
@@ -35,6 +36,7 @@ __all__ = [
     "CommandCenter",
     "DoriProfile",
     "FireStation",
+    "ImportReport",
     "LocalFrame",
     "Operators",
     "PoseCorrection",
@@ -47,6 +49,7 @@ __all__ = [
     "Zone",
     "city_info",
     "dori_profile",
+    "import_city",
     "load",
     "save",
 ]

@@ -122,7 +122,8 @@ def build_road_graph(features: list[RoadFeature]) -> nx.MultiDiGraph:
             if direction >= 0:
                 g.add_edge(u, v, **attrs)
             if direction <= 0:
-                back = dict(attrs, geometry=shapely.LineString(seg[::-1])) if direction == 0 else attrs
+                # the reverse edge carries its own geometry, drawn in its direction of travel
+                back = dict(attrs, geometry=shapely.LineString(seg[::-1]))
                 g.add_edge(v, u, **back)
     return g
 

@@ -14,7 +14,7 @@ import shapely
 import twin
 from twin.profiles import DEFAULT_BUILDING_HEIGHT_M
 
-from .conftest import base_layers, fc, feature, lonlat, point, square, write_city
+from .conftest import base_layers, fc, feature, line, lonlat, point, square, write_city
 
 
 def test_loads_every_layer_in_local_metres(city_dir: Path) -> None:
@@ -436,3 +436,16 @@ def test_save_never_leaves_partial_files(city_dir: Path, tmp_path: Path) -> None
         "roads.geojson",
         "zones.geojson",
     ]
+
+
+def test_reverse_oneway_keeps_its_direction_through_a_round_trip(tmp_path: Path) -> None:
+    layers = base_layers()
+    layers["roads"] = fc([feature(line((0, 50), (200, 50)), id="RW", highway="residential", oneway="-1")])
+    a = twin.load(write_city(tmp_path / "a", **layers))
+    ((u, v, d),) = a.roads.edges(data=True)
+    assert a.roads.nodes[u]["x"] > a.roads.nodes[v]["x"]  # travel runs west, against the drawn line
+    assert d["geometry"].coords[0][0] > d["geometry"].coords[-1][0]
+    twin.save(a, tmp_path / "b")
+    b = twin.load(tmp_path / "b")
+    ((u2, v2, _),) = b.roads.edges(data=True)
+    assert b.roads.nodes[u2]["x"] > b.roads.nodes[v2]["x"]
