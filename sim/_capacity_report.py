@@ -19,6 +19,7 @@ from ._capacity_config import CapacityConfig, hardware
 from ._capacity_model import BEYOND_FAILOVER, CAUSES
 from .capacity import CapacityPlan, plan_capacity, run_time_figures
 from .operators import Roster
+from .queueing import mmc_mean_wait_s
 from .streams import load_profile, main_kbps, mean_multiplier
 
 if TYPE_CHECKING:
@@ -117,6 +118,10 @@ def _scenario_summary(label: str, cams: list[Camera], plan: CapacityPlan, cfg: C
     recon = np.concatenate([r.reconnect_s for r in runs])
     tiles = hist.sum() + sum(r.dark_tiles for r in runs)
     an = {k: round(float(np.mean([r.analytics[k] for r in runs])), 3) for k in runs[0].analytics}
+    lam = an["jobs"] / (cfg.days * 86400.0)
+    if lam * cfg.analytics_service_s < cfg.analytics_servers:  # the oracle beside the simulation
+        an["erlang_c_mean_wait_s"] = round(mmc_mean_wait_s(lam, 1.0 / cfg.analytics_service_s,
+                                                            cfg.analytics_servers), 3)
     count = np.bincount(ev.topology.home, minlength=room.servers)
     return {
         "label": label,

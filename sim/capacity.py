@@ -45,7 +45,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from scipy import stats
+from scipy.special import stdtrit
 
 from twin import Camera, ServerRoom, TwinError
 
@@ -135,7 +135,7 @@ def _ci(values: np.ndarray) -> tuple[float, float, float]:
     m = float(v.mean())
     if len(v) < 2:
         return m, m, m
-    hw = float(stats.t.ppf(0.975, len(v) - 1) * v.std(ddof=1) / math.sqrt(len(v)))
+    hw = float(stdtrit(len(v) - 1, 0.975) * v.std(ddof=1) / math.sqrt(len(v)))
     return m, m - hw, m + hw
 
 

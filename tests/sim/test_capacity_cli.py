@@ -87,6 +87,17 @@ def test_capacity_with_a_plan_file_adds_its_cameras(tmp_path: Path) -> None:
     assert after["total_planned_bitrate_mbps"] == pytest.approx(48.0 + 15.0)
     assert after["servers"] == {"recording": 3, "failover": 1, "total": 4, "cameras_per_server_max": 6, "auto": False}
     assert after["metrics"]["recording_loss_s_by_cause"]["failover"] == 0.0
+    # the same seed again: the same figures, bit for bit (only the timings differ)
+    assert showroom.main(["capacity", "--city", str(city), "--cameras", str(plan), "--servers", "3", "--days", "0.5",
+                          "--replications", "1", "--faults", "none", "--out", str(tmp_path / "again")]) == 0
+    again = json.loads((tmp_path / "again" / "summary.json").read_text())
+    timing = ("run_time_s", "sim_days_per_wall_s")
+    for k in doc["scenarios"]:
+        a = {x: v for x, v in doc["scenarios"][k].items() if x not in timing}
+        b = {x: v for x, v in again["scenarios"][k].items() if x not in timing}
+        assert a == b
+    csv_name = "recording_loss_after.csv"
+    assert (out / csv_name).read_bytes() == (tmp_path / "again" / csv_name).read_bytes()
 
 
 @pytest.mark.parametrize(
