@@ -25,6 +25,7 @@ __all__ = [
     "camera_poses",
     "compute_coverage",
     "load_cells",
+    "viewshed",
 ]
 
 import math
@@ -35,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ._errors import TwinError
-from ._visibility import aggregate, poses_levels
+from ._visibility import aggregate, poses_levels, visible_sector
 from .profiles import DoriProfile, dori_profile
 from .raster import HeightRaster, build_raster
 
@@ -484,3 +485,48 @@ def compute_coverage(
         target_height_m=float(target_height_m),
         timings_s={"raster": t1 - t0, "visibility": t2 - t1, "aggregate": t3 - t2},
     )
+
+
+def viewshed(
+    raster: HeightRaster,
+    x: float,
+    y: float,
+    *,
+    observer_height_m: float,
+    target_height_m: float = DEFAULT_TARGET_HEIGHT_M,
+    range_m: float,
+    targets_on_roofs: bool = True,
+) -> np.ndarray:
+    """All-round line of sight from one observer, as GIS viewshed tools compute it (part b alone).
+
+    The observer stands ``observer_height_m`` above the top surface of its cell (as GDAL's
+    ``ViewshedGenerate``); a target is ``target_height_m`` above the top surface of its cell
+    (``targets_on_roofs``) or above the ground (then cells inside buildings are never visible).
+
+    Returns:
+        (rows, cols) bool: cells within ``range_m`` (horizontal) whose target the observer sees.
+    """
+    if range_m <= 0:
+        raise TwinError(f"viewshed range must be > 0 m, got {range_m:g}")
+    i, j = raster.cell_of(x, y)
+    z0 = float(raster.dsm[i, j]) if raster.inside(i, j) else 0.0
+    if targets_on_roofs:
+        tz = (raster.dsm + np.float32(target_height_m)).astype(np.float32)
+    else:
+        tz = target_heights(raster, target_height_m)
+    cells, _, _, _ = visible_sector(
+        raster.dsm,
+        tz,
+        raster.xmin,
+        raster.ymax,
+        raster.res_m,
+        float(x),
+        float(y),
+        z0 + observer_height_m,
+        float(range_m),
+        0.0,
+        2.0 * math.pi,
+    )
+    out = np.zeros(raster.shape, dtype=bool)
+    out.ravel()[cells] = True
+    return out

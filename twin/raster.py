@@ -210,19 +210,17 @@ def build_raster(
         street_len_m=np.empty(0, dtype=np.float64),
     )
     if twin.buildings:
-        _burn([b.footprint for b in twin.buildings], twin.building_heights_m, grid, grid.dsm, how="max")
-        grid.building[:] = grid.dsm > 0
-        # a footprint of height 0 is still a building (a canopy); mark it too
-        flat = np.zeros((rows, cols), dtype=np.float32)
-        _burn([b.footprint for b in twin.buildings], np.ones(len(twin.buildings)), grid, flat, how="max")
-        grid.building |= flat > 0
+        # burn height + 1 so that a footprint of height 0 (a canopy) still marks its cells as building
+        top = np.zeros((rows, cols), dtype=np.float32)
+        _burn([b.footprint for b in twin.buildings], twin.building_heights_m + 1.0, grid, top, how="max")
+        grid.building[:] = top > 0
+        grid.dsm[:] = np.maximum(top - 1.0, 0.0)
     # zones: the priority of the zone holding the cell (the highest where zones overlap); 1 outside
     if twin.zones:
         pr = np.zeros((rows, cols), dtype=np.float32)
-        _burn([z.polygon for z in twin.zones], np.array([z.priority for z in twin.zones]), grid, pr, how="max")
-        inz = np.zeros((rows, cols), dtype=np.float32)
-        _burn([z.polygon for z in twin.zones], np.ones(len(twin.zones)), grid, inz, how="max")
-        grid.priority[:] = np.where(inz > 0, pr, 1.0)
+        # priority + 1, so that a zone of priority 0 still marks its cells as inside a zone
+        _burn([z.polygon for z in twin.zones], np.array([z.priority for z in twin.zones]) + 1.0, grid, pr, how="max")
+        grid.priority[:] = np.where(pr > 0, pr - 1.0, 1.0)
         parks = [z.polygon for z in twin.zones if z.landuse.lower() in PUBLIC_LANDUSE]
         if parks:
             pm = np.zeros((rows, cols), dtype=np.float32)
