@@ -19,7 +19,6 @@ import twin  # noqa: E402
 from twin import Camera, Twin, TwinError  # noqa: E402
 from twin.coverage import target_heights  # noqa: E402
 from twin.placement import Lens, _site_pose_cells, plan_cameras, street_candidates  # noqa: E402
-from twin.raster import build_raster  # noqa: E402
 from twin.roads import RoadFeature, build_road_graph  # noqa: E402
 
 
