@@ -180,9 +180,10 @@ class SimEntities:
             z = float(db.get("z_m", 0.0))
             flame.set_pos(float(db["x"]), float(db["y"]), z)
             flame.set_scale(d, d, h)
-            # the smoke plume: widening upwards, a few flame heights tall
-            smoke.set_pos(float(db["x"]), float(db["y"]), z + h * 3.0 + 8.0)
-            smoke.set_scale(d * 3.0 + 4.0, d * 3.0 + 4.0, -(h * 3.0 + 8.0))
+            # the smoke plume: an upside-down cone from the flame's tip, widening upwards
+            plume_m = h * 3.0 + 8.0
+            smoke.set_pos(float(db["x"]), float(db["y"]), z + h + plume_m)
+            smoke.set_scale(d * 3.0 + 4.0, d * 3.0 + 4.0, -plume_m)
             smoke.set_two_sided(True)
 
     def _place_racks(self, cur: Mapping[str, Any]) -> None:
