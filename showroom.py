@@ -356,12 +356,160 @@ def _add_plan(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=_cmd_plan)
 
 
+# ---- showroom render ----
+def _parse_size(text: str) -> tuple[int, int]:
+    import twin
+
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise twin.TwinError(f"--size must be WIDTHxHEIGHT in pixels, e.g. 1280x720; got {text!r}") from None
+    if not (16 <= w <= 7680 and 16 <= h <= 4320):
+        raise twin.TwinError(f"--size {w}x{h} is out of range: each side 16..7680 (width) / 4320 (height)")
+    return w, h
+
+
+def _cmd_render(args: argparse.Namespace) -> int:
+    import scenes
+    import twin
+    from scenes.render import OffscreenRenderer, render_sequence
+
+    size = _parse_size(args.size)
+    if args.seconds <= 0 or args.fps <= 0:
+        raise twin.TwinError(f"--seconds and --fps must be > 0, got {args.seconds:g} and {args.fps:g}")
+    overlays = {o for spec in args.overlay or [] for o in spec.split(",") if o}
+    unknown = overlays - {"coverage", "frustums"}
+    if unknown:
+        raise twin.TwinError(f"--overlay takes coverage and/or frustums, got {', '.join(sorted(unknown))}")
+    city = _load_city(args.city)
+    if args.path != "tour" and args.path not in {c.id for c in city.cameras}:
+        raise twin.TwinError(f"--path {args.path!r} is neither 'tour' nor a camera id of {city.name}")
+    out = _out_dir(args.out)
+    t0 = time.perf_counter()
+    settings = scenes.SceneSettings(projectors=scenes.ProjectorSettings(upload_budget=args.upload_budget))
+    renderer = OffscreenRenderer(city, size=size, settings=settings)
+    try:
+        if "coverage" in overlays:
+            from twin.coverage import compute_coverage
+
+            cov = compute_coverage(city, resolution_m=args.coverage_resolution)
+            renderer.scene.set_coverage(cov.best.reshape(cov.raster.shape), cov.raster.geotransform)
+        renderer.scene.set_overlay("frustums", "frustums" in overlays)
+        from tqdm import tqdm
+
+        n = max(1, round(args.seconds * args.fps))
+        with tqdm(total=n, unit="frame", disable=not sys.stderr.isatty()) as bar:
+            summary = render_sequence(
+                renderer, out, path=args.path, seconds=args.seconds, fps=args.fps,
+                progress=lambda k, total: bar.update(1),
+            )
+    finally:
+        renderer.close()
+    summary["overlays"] = sorted(overlays)
+    summary["run_time_s"] = round(time.perf_counter() - t0, 3)
+    _write_json(out / "summary.json", summary)
+    print(
+        f"rendered {summary['frames']} frames at {summary['size'][0]}x{summary['size'][1]} "
+        f"({summary['frame_ms_mean']:.0f} ms/frame, {summary['scene']['cameras_projecting']} cameras projecting) "
+        f"to {out}/frames and {out}/render.mp4"
+    )
+    return 0
+
+
+def _add_render(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("render", help="render the 3D city with projected feeds to PNG frames and an MP4, headless")
+    _city_arg(p)
+    p.add_argument("--path", default="tour", metavar="tour|CAMERA_ID",
+                   help="the visitors' fly-over (default) or a camera's own view")
+    p.add_argument("--seconds", type=float, default=10.0, metavar="S", help="video length (default 10)")
+    p.add_argument("--fps", type=float, default=10.0, metavar="F", help="frames per second (default 10)")
+    p.add_argument("--size", default="1280x720", metavar="WxH", help="frame size (default 1280x720)")
+    p.add_argument("--overlay", action="append", metavar="NAME",
+                   help="coverage (the DORI heatmap on the ground) and/or frustums; repeat or comma-separate")
+    p.add_argument("--coverage-resolution", type=float, default=4.0, metavar="M",
+                   help="coverage raster cell size for --overlay coverage (default 4 m)")
+    p.add_argument("--upload-budget", type=int, default=32, metavar="N",
+                   help="most feed frames uploaded per frame; the furthest cameras keep their still")
+    p.add_argument("--out", required=True, metavar="DIR")
+    p.set_defaults(func=_cmd_render)
+
+
+# ---- showroom fire ----
+def _cmd_fire(args: argparse.Namespace) -> int:
+    from sim._fire_report import write_fire_outputs
+    from sim.fire import run_fire
+
+    city = _load_city(args.city)
+    out = _out_dir(args.out)
+    study = run_fire(city, cameras=args.cameras, days=args.days, seed=args.seed, standard=args.standard,
+                     rate_scale=args.rate_scale)
+    write_fire_outputs(city, study, out)
+    s = study.summary
+    w = s["with_cameras"]
+    tot = w["times_s"]["total"]
+    sav = s.get("camera_minutes_saved", {})
+    print(f"{w['incidents']} fires in {s['days']:g} days; notification -> water p90 {tot.get('p90', float('nan')) / 60:.1f} min; "
+          f"{s['standard']} {'met' if w['compliance']['met'] else 'NOT met'}; flashover {w['flashover_share']:.0%}; "
+          f"mutual aid {w['mutual_aid_share']:.1%}")
+    if sav.get("n"):
+        print(f"cameras ({s['camera_set']['cameras']}) save {sav['mean']:.2f} min a fire on average, "
+              f"{sav['total_minutes']:.0f} min in all; {sav['incidents_helped']} fires helped, "
+              f"{sav['flashovers_avoided']} flashovers avoided")
+    print(f"wrote {out} in {s['timing_s']['total']:.1f} s")
+    return 0
+
+
+def _add_fire(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("fire", help="fire response with the cameras in the loop: response times, standards, minutes saved")
+    _city_arg(p)
+    p.add_argument("--cameras", default="existing", metavar="existing|planned|all|none|FILE",
+                   help="cameras watching: existing (default), planned (existing + planned), all, none, a cameras "
+                        "GeoJSON (a plan, added to the existing) or a file of camera ids")
+    p.add_argument("--days", type=float, default=365.0, metavar="D", help="simulated days (default 365)")
+    p.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    p.add_argument("--standard", metavar="NAME", help="indonesia or nfpa1710 (default: the city's standards.fire)")
+    p.add_argument("--rate-scale", type=float, default=1.0, metavar="K",
+                   help="multiply every zone's fire rate (e.g. 100 for all fire-service calls; default 1)")
+    p.add_argument("--out", required=True, metavar="DIR")
+    p.set_defaults(func=_cmd_fire)
+
+
+# ---- showroom drill ----
+def _cmd_drill(args: argparse.Namespace) -> int:
+    from sim._fire_town import grid_town
+    from sim.drill import read_scenario, run_drill, write_outputs
+
+    sc = read_scenario(args.scenario)
+    ref = args.city or sc.city
+    city = grid_town() if ref == "grid-town" else _load_city(None if ref in (None, "default") else ref)
+    res = run_drill(sc, city, decisions=args.decisions, city_ref=ref)
+    paths = write_outputs(res, _out_dir(args.out), fmt=args.format)
+    sco = res.score
+    print(f"[TRAINING] {sc.title}: score {sco['score']:g}/100 ({sco['minutes_to_water_total']:.1f} min to water; "
+          f"hindsight {sco['hindsight_minutes_total']:.1f}); expected actions met {sco['expected_met']}/"
+          f"{len(sco['expected_actions'])}")
+    print(f"wrote {paths['report']}, {paths['replay'].name}, {paths['events'].name}, summary.json")
+    return 0
+
+
+def _add_drill(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("drill", help="run a fire-response drill (TRAINING): scripted injects, decisions, score, replay")
+    p.add_argument("scenario", metavar="SCENARIO.yaml", help="a drill file, e.g. assets/drills/market_fire_rush_hour.yaml")
+    _city_arg(p)
+    p.add_argument("--decisions", default="auto", metavar="ask|auto|FILE",
+                   help="ask: the trainee decides at a prompt; auto: nearest free truck (default); FILE: a YAML "
+                        "mapping fire -> station, or a replay.jsonl to re-use its decisions")
+    p.add_argument("--format", default="md", choices=("md", "html"), help="after-action report format")
+    p.add_argument("--out", required=True, metavar="DIR")
+    p.set_defaults(func=_cmd_drill)
+
+
 # ---------------------------------------------------------------------------------------------
 # parser and entry point
 # ---------------------------------------------------------------------------------------------
 #: Each entry adds one top-level subcommand; later capabilities append theirs here.
 COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
-    _add_city, _add_sweep, _add_capacity, _add_coverage, _add_plan
+    _add_city, _add_sweep, _add_capacity, _add_coverage, _add_plan, _add_render, _add_fire, _add_drill
 ]
 
 
