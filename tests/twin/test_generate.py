@@ -111,6 +111,9 @@ def test_counts_and_extent(city: twin.Twin) -> None:
     assert 3000 <= info["counts"]["buildings"] <= 6000
     assert 3 <= info["counts"]["fire_stations"] <= 5
     assert info["extent_m"] == {"width": 2500.0, "height": 2500.0}
+    for ids in ([b.id for b in city.buildings], [c.id for c in city.cameras], [z.id for z in city.zones],
+                [s.id for s in city.fire_stations]):
+        assert len(set(ids)) == len(ids)
     lon, lat = city.frame.origin_lon, city.frame.origin_lat
     assert abs(lon - 119.42) < 0.05 and abs(lat + 5.14) < 0.05
 
