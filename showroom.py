@@ -448,7 +448,8 @@ def _cmd_fire(args: argparse.Namespace) -> int:
     w = s["with_cameras"]
     tot = w["times_s"]["total"]
     sav = s.get("camera_minutes_saved", {})
-    print(f"{w['incidents']} fires in {s['days']:g} days; notification -> water p90 {tot.get('p90', float('nan')) / 60:.1f} min; "
+    p90 = tot.get("p90", float("nan")) / 60.0
+    print(f"{w['incidents']} fires in {s['days']:g} days; notification -> water p90 {p90:.1f} min; "
           f"{s['standard']} {'met' if w['compliance']['met'] else 'NOT met'}; flashover {w['flashover_share']:.0%}; "
           f"mutual aid {w['mutual_aid_share']:.1%}")
     if sav.get("n"):
@@ -460,7 +461,9 @@ def _cmd_fire(args: argparse.Namespace) -> int:
 
 
 def _add_fire(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("fire", help="fire response with the cameras in the loop: response times, standards, minutes saved")
+    p = sub.add_parser(
+        "fire", help="fire response with the cameras in the loop: response times, standards, minutes saved"
+    )
     _city_arg(p)
     p.add_argument("--cameras", default="existing", metavar="existing|planned|all|none|FILE",
                    help="cameras watching: existing (default), planned (existing + planned), all, none, a cameras "
@@ -493,8 +496,11 @@ def _cmd_drill(args: argparse.Namespace) -> int:
 
 
 def _add_drill(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("drill", help="run a fire-response drill (TRAINING): scripted injects, decisions, score, replay")
-    p.add_argument("scenario", metavar="SCENARIO.yaml", help="a drill file, e.g. assets/drills/market_fire_rush_hour.yaml")
+    p = sub.add_parser(
+        "drill", help="run a fire-response drill (TRAINING): scripted injects, decisions, score, replay"
+    )
+    p.add_argument("scenario", metavar="SCENARIO.yaml",
+                   help="a drill file, e.g. assets/drills/market_fire_rush_hour.yaml")
     _city_arg(p)
     p.add_argument("--decisions", default="auto", metavar="ask|auto|FILE",
                    help="ask: the trainee decides at a prompt; auto: nearest free truck (default); FILE: a YAML "

@@ -139,6 +139,7 @@ class FireEngine:
         dispatcher: Dispatcher | None = None,
         injects: list[Inject] | tuple[Inject, ...] = (),
         log_routes: bool = False,
+        travel_cache: dict[frozenset, TravelModel] | None = None,
     ):
         self.stations = stations
         self.base_travel = travel
@@ -153,8 +154,8 @@ class FireEngine:
         self.log_routes = log_routes
         self.horizon_s = float(horizon_s)
         self.env = simpy.Environment()
-        # the video-wall staff in shifts (sim.operators): verification of analytics alarms needs one
-        self.operators = OperatorDesk(self.env, roster)
+        self.roster = roster
+        self._desk: OperatorDesk | None = None
         self.truck_station = np.repeat(np.arange(len(stations)), [s.trucks for s in stations])
         self.truck_names = [f"{s.id}-E{k + 1}" for s in stations for k in range(s.trucks)]
         first = np.concatenate([[0], np.cumsum([s.trucks for s in stations])])
@@ -163,7 +164,9 @@ class FireEngine:
         self.pending_breakdowns = [0] * len(stations)
         self.weather = 1.0
         self.closed: set[tuple[object, object]] = set()
-        self._travel_cache: dict[frozenset, TravelModel] = {frozenset(): travel}
+        # closures seen before (a drill replays the same closures many times) reuse their matrices
+        self._travel_cache = travel_cache if travel_cache is not None else {}
+        self._travel_cache.setdefault(frozenset(), travel)
         n = len(incidents)
         nan = lambda: np.full(n, np.nan)  # noqa: E731
         self.out = Outcome(
@@ -356,6 +359,13 @@ class FireEngine:
         self.log("water_on", i, truck, kw=round(q, 1), flashed_over=bool(o.flashed_over[i]))
         return q
 
+    @property
+    def operators(self) -> OperatorDesk:
+        """The video-wall staff in shifts (sim.operators), a SimPy resource; built at the first alarm."""
+        if self._desk is None:
+            self._desk = OperatorDesk(self.env, self.roster)
+        return self._desk
+
     def _verify(self, i: int, done: simpy.Event):
         with self.operators.request() as req:
             yield req
@@ -407,5 +417,5 @@ class FireEngine:
                     self.pending_breakdowns[s] -= 1
         elif j.kind == "weather":
             self.weather = float(d["travel_factor"])
-        self.log("inject", -1, -1, kind=j.kind, **{k: v for k, v in d.items() if k != "edges"},
+        self.log("inject", -1, -1, inject=j.kind, **{k: v for k, v in d.items() if k != "edges"},
                  **({"edges": len(d["edges"])} if "edges" in d else {}))

@@ -65,8 +65,9 @@ def hash_uniform(seed: int, a: np.ndarray, b: np.ndarray, k: int) -> np.ndarray:
 def select_cameras(twin: Twin, which: str | list[Camera] | None) -> list[Camera]:
     """The cameras of a run.
 
-    ``"none"``, ``"existing"``, ``"planned"`` (existing + planned), ``"all"``, a file of camera ids
-    (one a line, or a JSON list), or a list of cameras.
+    ``"none"``, ``"existing"``, ``"planned"`` (existing + planned), ``"all"``, a cameras GeoJSON (a
+    plan: its cameras added to the existing ones), a file of camera ids (one a line, or a JSON
+    list), or a list of cameras.
     """
     if which is None or which == "none":
         return []
@@ -80,7 +81,15 @@ def select_cameras(twin: Twin, which: str | list[Camera] | None) -> list[Camera]
         return list(twin.cameras)
     p = Path(which)
     if not p.exists():
-        raise TwinError(f"--cameras {which!r}: use existing, planned, all, none or a file of camera ids")
+        raise TwinError(f"--cameras {which!r}: use existing, planned, all, none, a cameras GeoJSON or a file "
+                        "of camera ids")
+    if p.suffix.lower() in (".geojson", ".gpkg", ".shp", ".fgb"):
+        # a plan: its cameras watch together with the existing ones
+        from twin.cityio import load_cameras
+
+        extra = load_cameras(p, twin.frame)
+        ids = {c.id for c in extra}
+        return [c for c in twin.cameras_by_status("existing") if c.id not in ids] + extra
     text = p.read_text(encoding="utf-8")
     if text.lstrip().startswith("["):
         import json
@@ -269,6 +278,11 @@ def run_fire(
     if without is not None:
         summary["without_cameras"] = without.summary
         summary["camera_minutes_saved"] = minutes_saved(with_c.outcome, without.outcome)
+    busy = [b - a for iv in with_c.outcome.busy for a, b in iv]
+    if busy:
+        # the analytic companion, fed the simulation's mean busy time: seconds instead of minutes
+        hc = fleet_hypercube(twin, travel, mean_busy_s=float(np.mean(busy)), params=params, rate_scale=rate_scale)
+        summary["hypercube"] = {k: v for k, v in hc.items() if k != "result"}
     summary["timing_s"] = {"travel_precompute": t_travel, "simulate": t_sim, "total": time.perf_counter() - t0}
     return FireStudy(inc, travel, with_c, without, summary)
 

@@ -1,0 +1,260 @@
+"""A drill's outputs: replay log (JSONL) for the 3D showroom, after-action report, event CSV, summary.json.
+
+Every file says TRAINING. The replay log's schema is documented in docs/drills.md:
+line 1 is a ``header`` (scenario, seed, decisions, stations, trucks, fires), then one line per
+event and one ``tick`` line every :data:`TICK_S` seconds (truck positions, fire sizes), in time
+order, and an ``end`` line with the score.
+"""
+
+from __future__ import annotations
+
+__all__ = ["SCHEMA", "TICK_S", "event_records", "replay_lines", "write_all"]
+
+import csv
+import html
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from .drill import DrillResult
+
+SCHEMA = "fire-drill-replay/1"
+TICK_S = 30.0
+BANNER = "TRAINING - EXERCISE ONLY - NOT A REAL INCIDENT"
+
+
+def _clock(start_hour: float, t_s: float) -> str:
+    s = int(round(start_hour * 3600 + t_s)) % 86400
+    return f"{s // 3600:02d}:{s % 3600 // 60:02d}:{s % 60:02d}"
+
+
+def _fires_at(res: DrillResult, t: float) -> dict[str, dict[str, Any]]:
+    o, inc = res.outcome, res.incidents
+    alpha = inc.alpha
+    out = {}
+    for i, iid in enumerate(inc.ids):
+        t0 = o.t_ignite[i]
+        if t < t0:
+            continue
+        tw, tl = o.t_water[i], o.t_leave[i]
+        if np.isfinite(tw) and t >= tw:
+            if np.isfinite(tl) and t >= tl:
+                continue  # out and the crew gone
+            if not np.isfinite(tl) and t >= tw + 3600:
+                continue  # mutual aid: no own truck; shown controlled for an hour
+            out[iid] = {"kw": round(float(o.q_water_kw[i]), 1), "state": "controlled"}
+            continue
+        age = t - t0
+        kw = min(alpha[i] * age * age, inc.vent_kw[i])
+        state = "flashover" if kw >= inc.flashover_kw[i] else "growing"
+        out[iid] = {"kw": round(float(kw), 1), "state": state}
+    return out
+
+
+def _truck_legs(res: DrillResult) -> dict[int, list[tuple[float, float, np.ndarray, np.ndarray]]]:
+    legs: dict[int, list[tuple[float, float, np.ndarray, np.ndarray]]] = {}
+    for t, _, kind, _i, truck, info in res.outcome.events:
+        if kind in ("enroute", "leave_scene") and "route_xy" in info:
+            xy = np.asarray(info["route_xy"], dtype=float)
+            ts = t + np.asarray(info["route_t"], dtype=float)
+            legs.setdefault(truck, []).append((t, float(ts[-1]), xy, ts))
+    return legs
+
+
+def _truck_state(res: DrillResult, legs: dict, k: int, t: float) -> tuple[list[float], str]:
+    eng = res.engine
+    s = eng.truck_station[k]
+    home = [round(float(eng.stations[s].x), 2), round(float(eng.stations[s].y), 2)]
+    o = res.outcome
+    for t0, t1, xy, ts in legs.get(k, []):
+        if t0 <= t <= t1:
+            x = float(np.interp(t, ts, xy[:, 0]))
+            y = float(np.interp(t, ts, xy[:, 1]))
+            return [round(x, 2), round(y, 2)], "driving"
+    mine = np.flatnonzero(o.truck == k)
+    for i in mine:
+        if o.t_dispatch[i] <= t < o.t_enroute[i]:
+            return home, "turnout"
+        if o.t_arrive[i] <= t < o.t_leave[i]:
+            state = "pumping" if t >= o.t_water[i] else "setting_up"
+            return [round(float(res.incidents.x[i]), 2), round(float(res.incidents.y[i]), 2)], state
+    return home, ("out_of_service" if _out_at(res, k, t) else "in_station")
+
+
+def _out_at(res: DrillResult, k: int, t: float) -> bool:
+    # out of service from a breakdown until repaired: follow the in_service events of that truck
+    out = False
+    for te, _, kind, _i, truck, info in res.outcome.events:
+        if te > t:
+            break
+        if truck == k and kind == "in_service":
+            out = bool(info.get("out_of_service", False))
+    return out and k in res.engine.out_of_service
+
+
+def event_records(res: DrillResult) -> list[dict[str, Any]]:
+    """The run's events as JSON-ready records (time, clock, type, incident, truck, details, fire sizes)."""
+    eng = res.engine
+    sh = res.scenario.start_hour
+    recs = []
+    for t, _, kind, i, truck, info in res.outcome.events:
+        r: dict[str, Any] = {"type": kind, "t": round(t, 2), "clock": _clock(sh, t),
+                             "incident": res.incidents.ids[i] if i >= 0 else None,
+                             "truck": eng.truck_names[truck] if truck >= 0 else None}
+        r.update({k: v for k, v in info.items() if k != "station" or isinstance(v, str)})
+        r["fires"] = _fires_at(res, t)
+        recs.append(r)
+    return recs
+
+
+def replay_lines(res: DrillResult) -> list[dict[str, Any]]:
+    """Header, events and ticks merged in time order, and the end line."""
+    eng = res.engine
+    sc = res.scenario
+    o = res.outcome
+    header = {
+        "type": "header", "schema": SCHEMA, "training": True, "banner": BANNER, "drill": sc.title,
+        "file": sc.file, "scenario": sc.raw, "seed": res.seed, "city": res.twin_name, "city_ref": res.city_ref,
+        "start_hour": sc.start_hour, "duration_s": sc.duration_s, "tick_s": TICK_S,
+        "stations": [{"id": s.id, "x": s.x, "y": s.y, "trucks": s.trucks} for s in eng.stations],
+        "trucks": [{"id": n, "station": eng.stations[s].id} for n, s in zip(eng.truck_names, eng.truck_station,
+                                                                           strict=True)],
+        "fires": [{"id": iid, "x": round(float(res.incidents.x[k]), 2), "y": round(float(res.incidents.y[k]), 2),
+                   "growth": res.incidents.growth_name(k), "t_ignite": round(float(res.incidents.t_s[k]), 2),
+                   "flashover_kw": round(float(res.incidents.flashover_kw[k]), 1),
+                   "scripted": iid in set(res.scripted)} for k, iid in enumerate(res.incidents.ids)],
+        "scripted": res.scripted,
+        "decisions": [{"incident": d.incident, "t": round(d.t_s, 2), "choice": d.choice, "by": d.by,
+                       "options": d.options} for d in res.decisions],
+    }
+    evs = event_records(res)
+    legs = _truck_legs(res)
+    end_t = max([e["t"] for e in evs] + [sc.duration_s])
+    ticks = []
+    for t in np.arange(0.0, end_t + TICK_S, TICK_S):
+        trucks = {}
+        for k, name in enumerate(eng.truck_names):
+            xy, state = _truck_state(res, legs, k, float(t))
+            trucks[name] = {"xy": xy, "state": state}
+        ticks.append({"type": "tick", "t": round(float(t), 2), "clock": _clock(sc.start_hour, float(t)),
+                      "trucks": trucks, "fires": _fires_at(res, float(t))})
+    merged = sorted(evs + ticks, key=lambda r: (r["t"], r["type"] == "tick"))
+    end = {"type": "end", "t": round(float(end_t), 2), "training": True,
+           "score": res.score.get("score"), "flashovers": int(o.flashed_over.sum())}
+    return [header, *merged, end]
+
+
+def _md_report(res: DrillResult) -> str:  # noqa: C901 - a document, section by section
+    sc, sco, o, inc = res.scenario, res.score, res.outcome, res.incidents
+    sh = sc.start_hour
+    lines = [f"# {BANNER}", "", f"## After-action report: {sc.title}", ""]
+    if sc.description:
+        lines += [sc.description.strip(), ""]
+    lines += [f"- city: {res.twin_name}; start {_clock(sh, 0)[:5]}; duration {sc.duration_s / 60:g} min; "
+              f"seed {res.seed}; cameras: {sc.cameras}", ""]
+    if sco:
+        lines += ["## Score", "",
+                  f"**{sco['score']:g} / 100**: {sco['minutes_to_water_total']:.1f} min from ignition to water "
+                  f"summed over the scripted fires; the best decisions in hindsight give "
+                  f"{sco['hindsight_minutes_total']:.1f} min ({sco['hindsight_method']}, {sco['hindsight_runs']} "
+                  f"replays); the nearest-free-truck policy gives {sco['policy_minutes_total']:.1f} min.", "",
+                  f"Fire size at water on, summed: {sco['mw_at_water_on_total']:.2f} MW "
+                  f"(hindsight: {sco['hindsight_mw_total']:.2f} MW). Expected actions met: "
+                  f"{sco['expected_met']} of {len(sco['expected_actions'])}.", ""]
+    lines += ["## Decisions", "", "| time | fire | options (ETA) | chosen | by | hindsight | min lost | MW lost |",
+              "|---|---|---|---|---|---|---|---|"]
+    per = {r["incident"]: r for r in sco.get("decisions", [])}
+    for d in res.decisions:
+        opts = ", ".join(f"{x['station']} {x['eta_s'] / 60:.1f}'" for x in d.options)
+        r = per.get(d.incident, {})
+        lines.append(f"| {_clock(sh, d.t_s)} | {d.incident} | {opts} | {d.choice} | {d.by} | "
+                     f"{r.get('hindsight', '-')} | {r.get('minutes_lost', '-')} | {r.get('mw_lost', '-')} |")
+    lines.append("")
+    whatifs = [r for r in sco.get("decisions", []) if r["chosen"] != r["hindsight"]]
+    if sco:
+        lines += ["## What if", ""]
+        if not whatifs:
+            lines.append("Every decision matched the best choice in hindsight.")
+        for r in whatifs:
+            extra = f" ({r['what_if']})" if "what_if" in r else ""
+            lines.append(f"- {r['incident']}: sending {r['hindsight']} instead of {r['chosen']} would have put water "
+                         f"on the fires {r['minutes_lost']:+.2f} min sooner in total and {r['mw_lost']:+.3f} MW "
+                         f"smaller{extra}.")
+        lines.append("")
+        if sco["expected_actions"]:
+            lines += ["## Expected actions", ""]
+            for e in sco["expected_actions"]:
+                mark = "met" if e["met"] else "NOT met"
+                lines.append(f"- {e['incident']}: dispatch {e['dispatch']} - **{mark}** (chosen: {e['chosen']})"
+                             + (f". {e['why']}" if e.get("why") else ""))
+            lines.append("")
+    lines += ["## Fires", "", "| fire | growth | ignition | detected (by) | water on | kW at water on | flashover |",
+              "|---|---|---|---|---|---|---|"]
+    src = ("call", "operator", "analytics")
+    for i, iid in enumerate(inc.ids):
+        det = f"{_clock(sh, o.t_detect[i])} ({src[o.source[i]]})" if np.isfinite(o.t_detect[i]) else "-"
+        water = _clock(sh, o.t_water[i]) if np.isfinite(o.t_water[i]) else "-"
+        lines.append(f"| {iid} | {inc.growth_name(i)} | {_clock(sh, o.t_ignite[i])} | {det} | {water} | "
+                     f"{o.q_water_kw[i]:,.0f} | {'yes' if o.flashed_over[i] else 'no'} |")
+    lines += ["", "## Timeline", ""]
+    for r in event_records(res):
+        if r["type"] in ("ignition", "detected", "dispatch", "mutual_aid", "arrive", "water_on", "flashover",
+                         "inject", "in_service"):
+            who = " ".join(x for x in (r["incident"], r["truck"]) if x)
+            detail = {k: v for k, v in r.items() if k not in ("type", "t", "clock", "incident", "truck", "fires",
+                                                              "route_nodes", "route_xy", "route_t")}
+            lines.append(f"- {r['clock']} {r['type']} {who} {json.dumps(detail) if detail else ''}".rstrip())
+    lines += ["", f"*{BANNER}*", ""]
+    return "\n".join(lines)
+
+
+def write_all(res: DrillResult, out: Path, *, fmt: str = "md") -> dict[str, Path]:
+    """Write report.md (or report.html), replay.jsonl, events.csv and summary.json; return their paths."""
+    out.mkdir(parents=True, exist_ok=True)
+    paths: dict[str, Path] = {}
+    lines = replay_lines(res)
+    p = out / "replay.jsonl"
+    p.write_text("".join(json.dumps(x, ensure_ascii=False, separators=(",", ":")) + "\n" for x in lines),
+                 encoding="utf-8")
+    paths["replay"] = p
+    md = _md_report(res)
+    if fmt == "html":
+        body = html.escape(md)
+        p = out / "report.html"
+        p.write_text(f"<!doctype html><meta charset='utf-8'><title>TRAINING: {html.escape(res.scenario.title)}"
+                     f"</title><div style='background:#c00;color:#fff;padding:8px;font:bold 20px sans-serif'>"
+                     f"{BANNER}</div><pre style='white-space:pre-wrap'>{body}</pre>", encoding="utf-8")
+    else:
+        p = out / "report.md"
+        p.write_text(md, encoding="utf-8")
+    paths["report"] = p
+    p = out / "events.csv"
+    with p.open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["# TRAINING"])
+        w.writerow(["t_s", "clock", "type", "incident", "truck", "details"])
+        for r in event_records(res):
+            detail = {k: v for k, v in r.items() if k not in ("type", "t", "clock", "incident", "truck", "fires",
+                                                              "route_nodes", "route_xy", "route_t")}
+            w.writerow([r["t"], r["clock"], r["type"], r["incident"] or "", r["truck"] or "",
+                        json.dumps(detail) if detail else ""])
+    paths["events"] = p
+    o = res.outcome
+    summary = {
+        "training": True, "banner": BANNER, "drill": res.scenario.title, "city": res.twin_name, "seed": res.seed,
+        "score": res.score, "notes": res.notes,
+        "fires": {iid: {"ignition_to_water_s": float(o.t_water[i] - o.t_ignite[i]),
+                        "kw_at_water_on": float(o.q_water_kw[i]), "flashed_over": bool(o.flashed_over[i]),
+                        "station": (res.engine.stations[o.station[i]].id if o.station[i] >= 0 else
+                                    "mutual_aid")}
+                  for i, iid in enumerate(res.incidents.ids)},
+        "decisions": [{"incident": d.incident, "t_s": d.t_s, "choice": d.choice, "by": d.by} for d in res.decisions],
+        "files": {k: v.name for k, v in paths.items()},
+    }
+    p = out / "summary.json"
+    p.write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    paths["summary"] = p
+    return paths
