@@ -207,7 +207,7 @@ def _plot_utilisation(path: Path, label: str, plan: CapacityPlan, cfg: CapacityC
                 label=f"server {s + 1} ({kind})" if P + F <= 8 else None)
     ax.plot(d, run.series_disk.max(axis=1) * 100.0, color="0.4", lw=0.8, alpha=0.7, label="busiest disk array")
     ax.plot(d, run.series_core * 100.0, color="k", lw=1.0, ls=":", label="core switch")
-    ax.axhline(cfg.service_levels.max_intake_utilisation * 100.0, color="r", lw=1.0, label="intake limit")
+    ax.axhline(cfg.service_levels.max_intake_utilisation * 100.0, color="k", lw=1.2, ls="-.", label="intake limit")
     for f in run.faults:
         if f["kind"] in ("server", "disk", "power", "uplink"):
             ax.axvline(f["at_s"] / 86400.0, color="0.7", lw=0.6)
@@ -235,7 +235,7 @@ def _plot_storage(path: Path, label: str, plan: CapacityPlan, cfg: CapacityConfi
         line = ax.plot(d, used, lw=1.2, label=f"server {s + 1}" if P <= 8 else None)[0]
         rate = used[-1] / d[-1] if d[-1] > 0 else 0.0
         ax.plot([d[-1], keep], [used[-1], rate * keep], ls="--", lw=0.8, color=line.get_color())
-    ax.axhline(hw.usable_tb, color="r", lw=1.0, label=f"usable {hw.usable_tb:g} TB per server")
+    ax.axhline(hw.usable_tb, color="k", lw=1.2, ls="-.", label=f"usable {hw.usable_tb:g} TB per server")
     ax.axvline(keep, color="0.5", lw=0.8, ls=":", label=f"retention {keep:g} days")
     ax.set_xlim(0, horizon)
     ax.set_xlabel("day (solid: simulated; dashed: the same rate until the retention is full)")

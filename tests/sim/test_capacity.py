@@ -104,6 +104,29 @@ def test_power_cut_then_reconnect_storm_queues_at_each_server() -> None:
     assert r.loss_s[:, C["reconnect"]].sum() == pytest.approx(2 * sum(per_server))
 
 
+def test_uplink_outage_and_camera_fault_touch_only_their_cameras() -> None:
+    room = ServerRoom(servers=2, failover_servers=1, cameras_per_switch=8)
+    cfg = dataclasses.replace(QUIET, connect_s=0.25, connect_workers=1)
+    cameras = cams(24)
+    topo = build_topology(cameras, room, cfg, seed=0)
+    on = topo.switch == 1
+    k = int(np.flatnonzero(~on)[0])  # a camera behind another switch
+    faults = [Fault("uplink", 1, 500.0, 900.0), Fault("camera", k, 100.0, 50.0)]
+    r = simulate(cameras, room, config=cfg, seed=8, faults=faults)
+    assert on.sum() == 8
+    np.testing.assert_allclose(r.loss_s[on, C["network"]], 900.0)
+    # after the outage the 8 cameras queue at their servers, one set-up of 0.25 s at a time
+    waits = {}
+    for s in (0, 1):
+        m = int((on & (topo.home == s)).sum())
+        waits[s] = [0.25 * (j + 1) for j in range(m)]
+    assert sorted(r.reconnect_s.tolist()) == pytest.approx(sorted(waits[0] + waits[1]))
+    assert r.loss_s[k].tolist() == [0.0, 0.0, 50.0, 0.0, 0.0, 0.0, 0.0]
+    others = ~on
+    others[k] = False
+    assert np.all(r.loss_s[others] == 0.0)
+
+
 def test_raid_rebuild_that_slows_writes_below_intake_loses_the_excess() -> None:
     # 4 disks RAID-10 at 50 MB/s: 4 x 50 x 8 / 2 = 800 Mbit/s; a rebuild leaves half, 400 Mbit/s
     room = ServerRoom(servers=1, failover_servers=0, disks_per_server=4, raid="raid10", disk_write_mb_s=50.0,
