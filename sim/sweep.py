@@ -268,6 +268,15 @@ def parse_sweep(doc: Any, *, source: str = "<sweep>", base_dir: str | os.PathLik
         else:
             fixed[p.name] = p.default
     n_tasks = math.prod(len(v) for v in axes.values()) * reps
+    if adapter.check is not None and n_tasks <= MAX_TASKS:
+        for combo in itertools.product(*axes.values()):
+            cell = dict(zip(axes, combo, strict=True))
+            bad = adapter.check(fixed | cell)
+            if bad:
+                key, msg = bad
+                where = f"params.{key}" if key in axes else f"fixed.{key}"
+                at = ", ".join(f"{k}={v}" for k, v in cell.items())
+                raise err(where, f"{msg}" + (f" (in the cell {at})" if at else ""))
     if n_tasks > MAX_TASKS:
         raise err("params", f"the grid has {n_tasks:,} tasks; more than {MAX_TASKS:,} is surely a mistake")
     return SweepSpec(

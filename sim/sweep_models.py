@@ -12,6 +12,8 @@ grid, replicate and distribute:
   sent to each worker once (``client.scatter(..., broadcast=True)``), never once per task.
 - ``run(shared, params, seed) -> dict``: one replication of one grid cell; returns the declared
   metrics as numbers (a ``bool`` metric is a pass/fail and is summarised as a proportion).
+- ``check(params) -> (key, message) | None`` (optional): a rule across parameters, applied to every
+  cell when the sweep file is read, so a bad combination fails before anything runs.
 
 ``run`` and ``prepare`` must be importable module-level functions (Dask pickles them by reference),
 pure given their arguments, and deterministic given ``seed``.
@@ -56,7 +58,8 @@ class Param:
     Attributes:
         name: the key in a sweep file.
         kind: ``"int"``, ``"float"``, ``"str"`` or ``"bool"``.
-        default: the value when a sweep file leaves it out; leave unset for a required parameter.
+        default: the value when a sweep file leaves it out (None: the model's own default, such as
+            the city's); leave unset for a required parameter.
         low: the smallest allowed value (numbers), inclusive unless ``low_open``.
         high: the largest allowed value (numbers), inclusive.
         low_open: ``low`` itself is not allowed (a rate must be > 0, not >= 0).
@@ -162,6 +165,7 @@ class ModelAdapter:
     prepare: Callable[[Twin | None, dict[str, Any]], Any] | None = None
     needs_city: bool = False
     stochastic: bool = True
+    check: Callable[[dict[str, Any]], tuple[str, str] | None] | None = None
     _by_name: dict[str, Param] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -210,8 +214,8 @@ def _load_builtin() -> None:
     if _BUILTIN_LOADED:
         return
     _BUILTIN_LOADED = True
-    from . import _sweep_mmc
+    from . import _sweep_capacity, _sweep_coverage, _sweep_fire, _sweep_mmc
 
-    for mod in (_sweep_mmc,):
+    for mod in (_sweep_mmc, _sweep_coverage, _sweep_capacity, _sweep_fire):
         for adapter in mod.ADAPTERS:
             MODELS.setdefault(adapter.name, adapter)

@@ -112,6 +112,29 @@ def test_cli_through_scheduler_address(client, tmp_path: Path, capsys: pytest.Ca
     assert showroom.main(["sweep", str(p), "--scheduler", addr, "--workers", "2", "--out", str(tmp_path / "x")]) == 2
 
 
+def test_city_model_on_dask_equals_serial(client, tmp_path: Path) -> None:
+    """The fire model's shared data (city, travel matrices, plan) pickles, travels once and gives the same table."""
+    city_dir = Path(__file__).resolve().parents[2] / "assets" / "city"
+    if not (city_dir / "buildings.geojson").exists():
+        pytest.skip("the default city is not written")
+    import twin
+
+    city = twin.load(city_dir)
+    spec = parse_sweep(
+        {
+            "model": "fire",
+            "replications": 2,
+            "seed": 3,
+            "params": {"added_cameras": [0, 2]},
+            "fixed": {"max_added": 2, "resolution_m": 8.0, "plan_headings": 4, "days": 20, "rate_scale": 4.0},
+        }
+    )
+    run_sweep(spec, tmp_path / "serial", twin=city, city_path=city_dir, serial=True, progress=False)
+    doc = run_sweep(spec, tmp_path / "dask", twin=city, city_path=city_dir, client=client, progress=False)
+    assert doc["complete"] and doc["executor"]["slots"] == 2
+    assert table(tmp_path / "dask") == table(tmp_path / "serial")
+
+
 def test_worker_killed_mid_sweep_loses_and_duplicates_nothing(client, tmp_path: Path) -> None:
     """Last in the module: it kills a worker (the nanny starts a new one)."""
     crash = tmp_path / "crash"
