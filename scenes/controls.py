@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-#: key -> (forward, right, up) direction it pushes; shift flies five times faster.
+#: key -> (forward, right, up) direction it pushes; shift flies five times faster. (c, f, v, m, e toggle
+#: overlays, space pauses and 1/2/3 set the speed, so flight keeps off them.)
 FLIGHT_KEYS: dict[str, tuple[float, float, float]] = {
     "w": (1, 0, 0),
     "arrow_up": (1, 0, 0),
@@ -23,9 +24,9 @@ FLIGHT_KEYS: dict[str, tuple[float, float, float]] = {
     "arrow_right": (0, 1, 0),
     "a": (0, -1, 0),
     "arrow_left": (0, -1, 0),
-    "e": (0, 0, 1),
+    "r": (0, 0, 1),
     "page_up": (0, 0, 1),
-    "q": (0, 0, -1),
+    "z": (0, 0, -1),
     "page_down": (0, 0, -1),
 }
 

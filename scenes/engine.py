@@ -192,3 +192,4 @@ class OffscreenView:
         self.buffer.clear_render_textures()
         self.graphics.remove(self.buffer)
         self.camera.remove_node()
+        self.texture.release_all()

@@ -235,6 +235,9 @@ class Projector:
         self.depth_buffer.clear_render_textures()
         self.graphics.remove(self.depth_buffer)
         self.depth_camera.remove_node()
+        # release the GPU copies now: cached render states may hold the Texture objects a while longer
+        self.video.release_all()
+        self.depth.release_all()
         self.video.clear_ram_image()
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from panda3d.core import Lens, Mat4, NodePath
+from panda3d.core import Lens, Mat4, NodePath, RenderState
 
 import twin
 
@@ -105,8 +105,14 @@ class CityScene:
         palette: Sequence[tuple[int, int, int, int]] = LEVEL_RGBA,
     ) -> None:
         """Drape a coverage raster (levels 0..L and its GDAL geotransform) on the ground; replaces any before."""
-        self._coverage_group.get_children().detach()
+        self._clear_coverage()
         coverage_overlay(levels, geotransform, self._coverage_group, palette=palette)
+
+    def _clear_coverage(self) -> None:
+        for child in self._coverage_group.get_children():
+            for tex in child.find_all_textures():
+                tex.release_all()
+            child.remove_node()
 
     def _overlay_node(self, name: str) -> NodePath | None:
         return {
@@ -194,8 +200,11 @@ class CityScene:
         for v in self._vcctvs:
             v.destroy()
         self._vcctvs.clear()
+        self._clear_coverage()
         self.projectors.destroy()
         self.entities.destroy()
         self.markers.destroy()
         self.city.destroy()
         self.root.remove_node()
+        # drop cached render states that still name this scene's textures and shaders
+        RenderState.garbage_collect()
