@@ -36,7 +36,7 @@ def test_flight_is_frame_rate_independent_and_goes_where_it_faces() -> None:
 
 def test_flight_never_goes_underground_and_pitch_is_clamped() -> None:
     f = FlightControls(position=np.array([0.0, 0.0, 3.0]), pitch_deg=0.0, speed_mps=100.0)
-    f.key("q", True)
+    f.key("z", True)
     f.step(1.0)
     assert f.position[2] == pytest.approx(1.7)
     f.drag(0, 10_000)

@@ -1,0 +1,474 @@
+"""The showroom window (desktop or VR): part of the composition root, beside ``showroom.py``.
+
+The one ShowBase subclass lives here. It wires the four packages and computes nothing itself:
+the city scene (``scenes``), camera video (``feeds``: every frame privacy-masked before it is shown),
+the simulation (``sim``: a SimPy environment advanced each frame by :class:`sim.clock.SimClock`,
+never blocking the frame) and the visitor tour. Keys: WASD/arrows fly, r/z up/down, right-drag
+looks, left-click a camera opens its feed, c/f/v/m/e toggle overlays, space pauses, 1/2/3 set
+1x/60x/600x, h hides the HUD, Escape quits (exit code 0).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+SPEED_KEYS = {"1": 1.0, "2": 60.0, "3": 600.0}
+
+
+@dataclass
+class ViewOptions:
+    """What ``showroom view`` was asked for."""
+
+    size: tuple[int, int] = (1280, 720)
+    speed: float = 1.0
+    lang: str = "id"
+    tour: bool = False
+    feed_budget: int = 16
+    script: list[dict[str, Any]] = field(default_factory=list)
+    quit_after_s: float | None = None
+    training: bool = False
+    coverage_resolution_m: float = 2.0
+
+
+def load_script(path: str) -> list[dict[str, Any]]:
+    """A scripted input sequence: a JSON list of steps ``{"t": seconds, ACTION: value}``.
+
+    Actions: ``key``, ``key_up``, ``click`` ([x, y] in film units -1..1), ``drag`` ([dx, dy] pixels),
+    ``screenshot`` (a PNG path), ``quit``.
+    """
+    import twin
+
+    try:
+        doc = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as e:
+        raise twin.TwinError(f"{path}: cannot read the input script: {e}") from None
+    if not isinstance(doc, list) or not all(isinstance(s, dict) and "t" in s for s in doc):
+        raise twin.TwinError(f"{path}: an input script is a JSON list of steps, each with a time 't' in seconds")
+    return sorted(doc, key=lambda s: float(s["t"]))
+
+
+def synthetic_feed_configs(cameras: list[Any], *, size: tuple[int, int] = (320, 180), fps: float = 5.0) -> list[Any]:
+    """Feeds for every camera: its own streams where it has URLs, else a synthetic test pattern.
+
+    Privacy masks ride along either way, so the public showroom never shows a masked pixel.
+    """
+    from feeds import FeedConfig, stream_from_url
+
+    out = []
+    for c in cameras:
+        cfg = FeedConfig.from_camera(c)
+        if cfg is None:
+            spec = stream_from_url(f"synthetic://{c.id}?w={size[0]}&h={size[1]}&fps={fps:g}")
+            masks = tuple(tuple((float(x), float(y)) for x, y in poly) for poly in c.privacy_masks)
+            cfg = FeedConfig(c.id, {"sub": spec}, masks, (c.width_px, c.height_px), "black")
+        out.append(cfg)
+    return out
+
+
+class FeedPump:
+    """Keeps the ``budget`` nearest projecting cameras subscribed and hands their new frames to the scene.
+
+    Far cameras are unsubscribed (their workers stop after the hub's grace period), so decoding
+    follows what is seen, not what is configured.
+    """
+
+    def __init__(self, hub: Any, positions: dict[str, np.ndarray], budget: int) -> None:
+        self.hub, self.positions, self.budget = hub, positions, max(0, budget)
+        self.subs: dict[str, Any] = {}
+        self._last_seq: dict[str, int] = {}
+        self._next_choice = 0.0
+
+    def choose(self, eye: np.ndarray, now: float) -> None:
+        """Re-pick the nearest cameras twice a second."""
+        if now < self._next_choice or not self.positions:
+            return
+        self._next_choice = now + 0.5
+        ids = list(self.positions)
+        xyz = np.array([self.positions[i] for i in ids])
+        order = np.argsort(np.linalg.norm(xyz - eye, axis=1))[: self.budget]
+        want = {ids[k] for k in order}
+        for cid in list(self.subs):
+            if cid not in want:
+                self.subs.pop(cid).close()
+        for cid in want:
+            if cid not in self.subs and cid in self.hub.configs:
+                self.subs[cid] = self.hub.subscribe(cid, "thumb")
+
+    def pump(self, scene: Any) -> int:
+        """Submit each subscribed camera's newest frame if it is new; returns how many."""
+        n = 0
+        for cid, sub in self.subs.items():
+            f = sub.latest()
+            if f is not None and f.seq != self._last_seq.get(cid):
+                self._last_seq[cid] = f.seq
+                scene.submit_frame(cid, f.image, seq=f.seq)
+                n += 1
+        return n
+
+    def close(self) -> None:
+        """Drop every subscription."""
+        for s in self.subs.values():
+            s.close()
+        self.subs.clear()
+
+
+def run_view(city: Any, live: Any, opts: ViewOptions, provider: Any = None) -> int:
+    """Open the showroom window (or drive a headset) until the user quits; returns the exit code."""
+    from panda3d.core import load_prc_file_data
+
+    w, h = opts.size
+    load_prc_file_data(
+        "showroom-window",
+        f"win-size {w} {h}\nwindow-title Command-center twin showroom\nsync-video false\n"
+        "audio-library-name null\ntextures-power-2 none\nnotify-level-display error\n",
+    )
+    app = _make_app(city, live, opts, provider)
+    try:
+        app.run()
+    except SystemExit as e:  # ShowBase's own exit path (window closed)
+        code = e.code if isinstance(e.code, int) else 0
+        app.close_all()
+        return code
+    return app.close_all()
+
+
+def _make_app(city: Any, live: Any, opts: ViewOptions, provider: Any) -> Any:  # noqa: C901 - one window's wiring
+    from direct.gui.OnscreenImage import OnscreenImage
+    from direct.gui.OnscreenText import OnscreenText
+    from direct.showbase.ShowBase import ShowBase
+    from panda3d.core import PerspectiveLens, Point3, TextNode, Texture, TransparencyAttrib
+
+    import feeds
+    import scenes
+    from scenes.controls import FlightControls
+    from scenes.hud import FrameBudget
+    from scenes.picking import pick_camera
+    from scenes.visit import GuidedTour
+    from scenes.xr import eye_lens
+    from sim.clock import SimClock
+
+    class ShowroomApp(ShowBase):
+        """The showroom: a window (or headset) on the twin city with the simulation running alongside."""
+
+        def __init__(self) -> None:
+            super().__init__(windowType="onscreen" if provider is None else "offscreen")
+            self.disable_mouse()
+            self.exit_code = 0
+            self.opts = opts
+            w, h = opts.size
+            graphics = scenes.Graphics(self.graphicsEngine, self.win)
+            self.scene = scenes.CityScene(city, self.render, graphics)
+            self.scene_stats = self.scene.stats()
+            lens = PerspectiveLens()
+            lens.set_fov(60.0, math.degrees(2 * math.atan(math.tan(math.radians(30.0)) * h / w)))
+            lens.set_near_far(1.0, 8000.0)
+            self.cam.node().set_lens(lens)
+            self.cam.node().set_camera_mask(scenes.VIEW_MASK)
+            self.set_background_color(0.62, 0.74, 0.86, 1)
+            xmin, ymin, xmax, ymax = city.bounds()
+            self.flight = FlightControls(
+                position=np.array([(xmin + xmax) / 2, ymin - 0.25 * (ymax - ymin), 0.3 * (ymax - ymin)]),
+                pitch_deg=-30.0,
+            )
+            self.tour = GuidedTour.build(city, seconds=90.0, lang=opts.lang)
+            self.tour_on = opts.tour
+            self._coverage_shown = False
+            # feeds: every projecting camera, masked inside feeds before a frame reaches us
+            projecting = list(self.scene.projectors.projectors)
+            cams = [city.camera(cid) for cid in projecting]
+            self.hub = feeds.FeedHub(synthetic_feed_configs(cams), grace_s=2.0)
+            self.pump = FeedPump(self.hub, {c.id: np.array(c.position) for c in cams}, opts.feed_budget)
+            self.cam_ids = projecting
+            self.cam_xyz = np.array([city.camera(cid).position for cid in projecting]).reshape(-1, 3)
+            self.panel_sub = None
+            self.panel_id: str | None = None
+            self.panel_tex = Texture("panel")
+            self.panel = None
+            # the simulation alongside
+            self.clock = SimClock(
+                live.env, speed=opts.speed, snapshot_step_s=live.snapshot_step_s, snapshot=live.snapshot
+            )
+            self.budget = FrameBudget()
+            self.hud_on = True
+            self.hud = OnscreenText(
+                text="",
+                parent=self.a2dTopLeft,
+                pos=(0.05, -0.08),
+                scale=0.045,
+                align=TextNode.A_left,
+                fg=(1, 1, 1, 1),
+                shadow=(0, 0, 0, 1),
+                mayChange=True,
+            )
+            self.caption = OnscreenText(
+                text="",
+                parent=self.a2dBottomCenter,
+                pos=(0, 0.12),
+                scale=0.05,
+                fg=(1, 1, 1, 1),
+                shadow=(0, 0, 0, 1),
+                mayChange=True,
+                wordwrap=40,
+            )
+            if opts.training:
+                OnscreenText(
+                    text="TRAINING",
+                    parent=self.a2dTopCenter,
+                    pos=(0, -0.12),
+                    scale=0.1,
+                    fg=(1, 0.2, 0.1, 1),
+                    shadow=(0, 0, 0, 1),
+                )
+            self.provider = provider
+            self.eye_views: list[Any] = []
+            if provider is not None:
+                ew, eh = provider.recommended_size
+                self.eye_views = [scenes.OffscreenView(graphics, self.render, ew, eh, name=f"eye{k}") for k in range(2)]
+            self._bind_keys()
+            self._script = list(opts.script)
+            self._t0 = time.perf_counter()
+            self._last = self._t0
+            self._drag_from: tuple[float, float] | None = None
+            self.task_mgr.add(self._frame, "showroom-frame")
+
+        # ---- input ------------------------------------------------------------------------
+        def _bind_keys(self) -> None:
+            for key in (
+                "w",
+                "a",
+                "s",
+                "d",
+                "r",
+                "z",
+                "arrow_up",
+                "arrow_down",
+                "arrow_left",
+                "arrow_right",
+                "page_up",
+                "page_down",
+                "shift",
+            ):
+                self.accept(key, self.flight.key, [key, True])
+                self.accept(f"{key}-up", self.flight.key, [key, False])
+            for key in scenes.KEYMAP:
+                self.accept(key, self.on_key, [key])
+            self.accept("space", self.clock.toggle)
+            for key, speed in SPEED_KEYS.items():
+                self.accept(key, self.clock.set_speed, [speed])
+            self.accept("h", self.toggle_hud)
+            self.accept("t", self.toggle_tour)
+            self.accept("escape", self.quit)
+            self.accept("mouse1", self.on_click)
+            self.accept("mouse3", self._start_drag)
+            self.accept("mouse3-up", self._end_drag)
+
+        def on_key(self, key: str) -> None:
+            if key == "c" and not self._coverage_shown:
+                self.show_coverage()
+            self.scene.handle_key(key)
+
+        def show_coverage(self) -> None:
+            """Compute the existing cameras' coverage once and drape it (the 'c' key's first press)."""
+            from twin.coverage import compute_coverage
+
+            cov = compute_coverage(city, resolution_m=opts.coverage_resolution_m)
+            self.scene.set_coverage(cov.best.reshape(cov.raster.shape), cov.raster.geotransform)
+            self._coverage_shown = True
+            self.scene.set_overlay("coverage", False)  # handle_key flips it on next
+
+        def toggle_hud(self) -> None:
+            self.hud_on = not self.hud_on
+            (self.hud.show if self.hud_on else self.hud.hide)()
+
+        def toggle_tour(self) -> None:
+            self.tour_on = not self.tour_on
+            self._tour_t0 = time.perf_counter()
+
+        def _mouse(self) -> tuple[float, float] | None:
+            if not self.mouseWatcherNode.has_mouse():
+                return None
+            m = self.mouseWatcherNode.get_mouse()
+            return float(m[0]), float(m[1])
+
+        def _start_drag(self) -> None:
+            self._drag_from = self._mouse()
+
+        def _end_drag(self) -> None:
+            self._drag_from = None
+
+        def on_click(self, at: tuple[float, float] | None = None) -> str | None:
+            """Open the feed of the camera under the mouse (or at film coordinates ``at``)."""
+            at = at or self._mouse()
+            if at is None or not len(self.cam_xyz):
+                return None
+            near, far = Point3(), Point3()
+            self.cam.node().get_lens().extrude(at, near, far)
+            o = self.render.get_relative_point(self.cam, near)
+            f = self.render.get_relative_point(self.cam, far)
+            k = pick_camera(np.array(o), np.array(f) - np.array(o), self.cam_xyz, max_angle_deg=3.0)
+            if k is None:
+                return None
+            self.open_panel(self.cam_ids[k])
+            return self.cam_ids[k]
+
+        def open_panel(self, camera_id: str) -> None:
+            """Show a camera's live (masked) feed on a panel; the title is its id and name, never its URL."""
+            if self.panel_sub is not None:
+                self.panel_sub.close()
+            self.panel_sub = self.hub.subscribe(camera_id, "low")
+            self.panel_id = camera_id
+            if self.panel is None:
+                self.panel = OnscreenImage(
+                    image=self.panel_tex, parent=self.a2dTopRight, pos=(-0.55, 0, -0.42), scale=(0.5, 1, 0.2812)
+                )
+                self.panel.set_transparency(TransparencyAttrib.M_none)
+                self.panel_title = OnscreenText(
+                    text="",
+                    parent=self.a2dTopRight,
+                    pos=(-0.55, -0.1),
+                    scale=0.045,
+                    fg=(1, 1, 1, 1),
+                    shadow=(0, 0, 0, 1),
+                    mayChange=True,
+                )
+            cam = city.camera(camera_id)
+            self.panel_title.setText(f"{cam.id}  {cam.name}".strip())
+
+        def _update_panel(self) -> None:
+            if self.panel_sub is None:
+                return
+            f = self.panel_sub.latest()
+            if f is None:
+                return
+            img = np.ascontiguousarray(f.image[::-1])  # Panda rows run bottom-up; BGR as it is
+            ih, iw = img.shape[:2]
+            if self.panel_tex.get_x_size() != iw or self.panel_tex.get_y_size() != ih:
+                self.panel_tex.setup_2d_texture(iw, ih, Texture.T_unsigned_byte, Texture.F_rgb)
+            self.panel_tex.set_ram_image(img.tobytes())
+
+        def quit(self, code: int = 0) -> None:
+            self.exit_code = code
+            self.task_mgr.stop()
+
+        # ---- scripted input (tests, demos) ----------------------------------------------------
+        def _run_script(self, t: float) -> None:
+            while self._script and float(self._script[0]["t"]) <= t:
+                step = self._script.pop(0)
+                if "key" in step:
+                    self.messenger.send(str(step["key"]))
+                if "key_up" in step:
+                    self.messenger.send(f"{step['key_up']}-up")
+                if "click" in step:
+                    self.on_click(tuple(step["click"]))
+                if "drag" in step:
+                    self.flight.drag(*map(float, step["drag"]))
+                if "screenshot" in step:
+                    self.graphicsEngine.render_frame()
+                    self.win.save_screenshot(str(step["screenshot"]))
+                if step.get("quit"):
+                    self.quit(0)
+
+        # ---- the frame ---------------------------------------------------------------------------
+        def _frame(self, task: Any) -> int:
+            now = time.perf_counter()
+            frame_ms = (now - self._last) * 1000.0
+            dt = min(now - self._last, 0.25)  # a stall (window drag) must not fling the camera
+            self._last = now
+            t = now - self._t0
+            self._run_script(t)
+            if opts.quit_after_s is not None and t >= opts.quit_after_s:
+                self.quit(0)
+            t_sim0 = time.perf_counter()
+            self.clock.tick(dt)
+            blend = self.clock.blend()
+            if blend is not None:
+                self.scene.push_snapshot(blend[1])
+            self.scene.set_sim_time(self.clock.target)
+            t_feeds0 = time.perf_counter()
+            eye = self._place_eye(dt, t)
+            self.pump.choose(eye, now)
+            self.pump.pump(self.scene)
+            self._update_panel()
+            t_scene0 = time.perf_counter()
+            self.scene.update(self.cam, self.cam.node().get_lens())
+            t_render0 = time.perf_counter()
+            if self.provider is not None:
+                self._render_eyes()
+            t_end = time.perf_counter()
+            parts = {
+                "sim": (t_feeds0 - t_sim0) * 1000.0,
+                "feeds": (t_scene0 - t_feeds0) * 1000.0,
+                "scene": (t_render0 - t_scene0) * 1000.0,
+            }
+            # the window's draw runs between this task and the next frame's: the rest of the interval
+            prev = self._prev_parts_ms
+            parts["render"] = max(frame_ms - prev, 0.0) + (t_end - t_render0) * 1000.0
+            self._prev_parts_ms = (t_end - now) * 1000.0
+            if self.frames_seen > 0:
+                self.budget.add(frame_ms, **parts)
+            self.frames_seen += 1
+            if self.hud_on:
+                self.hud.setText(
+                    self.budget.text(sim_time_s=self.clock.env.now, speed=self.clock.speed, paused=self.clock.paused)
+                )
+            return task.cont
+
+        _prev_parts_ms = 0.0
+        frames_seen = 0
+
+        def _place_eye(self, dt: float, t: float) -> np.ndarray:
+            if self.tour_on:
+                tt = (time.perf_counter() - getattr(self, "_tour_t0", self._t0)) % self.tour.path.seconds
+                eye, target = self.tour.pose_at(tt)
+                self.cam.set_pos(*map(float, eye))
+                self.cam.look_at(*map(float, target))
+                self.caption.setText(self.tour.caption_at(tt))
+                return np.asarray(eye, dtype=float)
+            self.caption.setText("")
+            if self._drag_from is not None:
+                m = self._mouse()
+                if m is not None:
+                    w, h = opts.size
+                    self.flight.drag((m[0] - self._drag_from[0]) * w / 2, -(m[1] - self._drag_from[1]) * h / 2)
+                    self._drag_from = m
+            pos = self.flight.step(dt)
+            self.cam.set_pos(*map(float, pos))
+            self.cam.set_hpr(self.flight.heading_deg, self.flight.pitch_deg, 0.0)
+            return pos
+
+        def _render_eyes(self) -> None:
+            got = self.provider.begin_frame()
+            if got is None:
+                self.provider.end_frame(None)
+                return
+            _, eyes = got
+            base = np.array(self.cam.get_pos(self.render))
+            for view, eye in zip(self.eye_views, eyes, strict=True):
+                view.camera.node().set_lens(eye_lens(eye.fov, near_m=0.5))
+                view.camera.set_pos(*(base + np.array(eye.position)))
+                view.camera.set_hpr(self.cam.get_h() + eye.hpr[0], eye.hpr[1], eye.hpr[2])
+            self.graphicsEngine.render_frame()
+            self.provider.end_frame([v.grab() for v in self.eye_views])
+
+        def close_all(self) -> int:
+            """Close feeds, the headset and the scene; returns the exit code."""
+            self.pump.close()
+            if self.panel_sub is not None:
+                self.panel_sub.close()
+            self.hub.close(timeout_s=2.0)
+            if self.provider is not None:
+                self.provider.close()
+            for v in self.eye_views:
+                v.destroy()
+            self.scene.destroy()
+            self.destroy()
+            return self.exit_code
+
+    return ShowroomApp()
