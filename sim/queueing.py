@@ -10,6 +10,8 @@ analytics servers keep the mean wait under a minute; how often every fire truck 
   ``C = B / (1 - rho (1 - B))`` with ``rho = a / c``.
 * M/M/c mean wait in queue ``Wq = C / (c mu - lambda)``; the wait is 0 with probability ``1 - C``
   and otherwise exponential with rate ``c mu - lambda``.
+* The machine-repair (finite-source, M/M/c//N) queue: ``N`` units that each fail at rate ``lambda``
+  while up, repaired by ``c`` crews at rate ``mu`` each (:func:`machine_repair`).
 """
 
 from __future__ import annotations
@@ -20,9 +22,14 @@ __all__ = [
     "mmc_mean_wait_s",
     "mmc_wait_quantile_s",
     "mmc_servers_for_wait",
+    "MachineRepair",
+    "machine_repair",
 ]
 
 import math
+from dataclasses import dataclass
+
+import numpy as np
 
 from twin import TwinError
 
@@ -106,3 +113,68 @@ def mmc_servers_for_wait(arrival_rate: float, service_rate: float, max_mean_wait
     while mmc_mean_wait_s(arrival_rate, service_rate, c) > max_mean_wait_s:
         c += 1
     return c
+
+
+@dataclass(frozen=True)
+class MachineRepair:
+    """Steady state of the machine-repair queue (M/M/c//N).
+
+    Attributes:
+        p_down: ``p_down[n]`` is the probability that ``n`` units are down (failed, queued or in repair).
+        mean_down: mean number of units down, ``L``.
+        mean_queue: mean number of failed units waiting for a crew, ``Lq``.
+        availability: long-run share of time one unit is up, ``1 - L / N``.
+        failure_rate: failures per second of the whole fleet, ``lambda (N - L)``.
+        mean_wait_s: mean wait of a failed unit for a crew, ``Lq / (lambda (N - L))`` (Little).
+        crew_utilisation: mean share of crews busy, ``sum min(n, c) p_n / c``.
+    """
+
+    p_down: np.ndarray
+    mean_down: float
+    mean_queue: float
+    availability: float
+    failure_rate: float
+    mean_wait_s: float
+    crew_utilisation: float
+
+
+def machine_repair(n_units: int, failure_rate: float, repair_rate: float, crews: int = 1) -> MachineRepair:
+    """The finite-source queue of ``n_units`` that fail and wait for ``crews`` repair crews.
+
+    Each unit fails at rate ``failure_rate`` (1 / MTBF) while up; each crew repairs one unit at a time
+    at rate ``repair_rate`` (1 / mean repair time); failed units wait first-come first-served. The
+    birth-death chain gives ``p_n = p_0 N! / (N - n)! (lambda / mu)^n / (n!)`` for ``n <= c`` and
+    ``/ (c! c^(n - c))`` above (Gross & Harris, *Fundamentals of Queueing Theory*, sec. 2.8).
+
+    Example: 2 units, MTBF 10 h, repair 1 h, one crew: ``p = (100, 20, 2) / 122``.
+
+    Raises:
+        TwinError: a count that is not a whole number >= 1 or a rate that is not > 0.
+    """
+    for name, v in (("n_units", n_units), ("crews", crews)):
+        if isinstance(v, bool) or int(v) != v or v < 1:
+            raise TwinError(f"machine repair: {name} must be a whole number >= 1, got {v!r}")
+    for name, v in (("failure_rate", failure_rate), ("repair_rate", repair_rate)):
+        if not (v > 0 and math.isfinite(v)):
+            raise TwinError(f"machine repair: {name} must be > 0 per second, got {v!r}")
+    n, c = int(n_units), int(crews)
+    r = failure_rate / repair_rate
+    # log-weights of the birth-death chain, for stability with many units
+    logw = np.zeros(n + 1)
+    for k in range(1, n + 1):
+        logw[k] = logw[k - 1] + math.log((n - k + 1) * r / min(k, c))
+    w = np.exp(logw - logw.max())
+    p = w / w.sum()
+    k = np.arange(n + 1)
+    mean_down = float((k * p).sum())
+    mean_queue = float((np.maximum(k - c, 0) * p).sum())
+    lam = failure_rate * (n - mean_down)
+    return MachineRepair(
+        p_down=p,
+        mean_down=mean_down,
+        mean_queue=mean_queue,
+        availability=1.0 - mean_down / n,
+        failure_rate=lam,
+        mean_wait_s=mean_queue / lam,
+        crew_utilisation=float((np.minimum(k, c) * p).sum()) / c,
+    )
