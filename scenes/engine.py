@@ -43,6 +43,7 @@ notify-level-glgsg warning
 """
 
 _configured = False
+_pipe: GraphicsPipe | None = None
 
 
 def configure_panda(extra: str = "") -> None:
@@ -51,6 +52,21 @@ def configure_panda(extra: str = "") -> None:
     if not _configured:
         load_prc_file_data("scenes-headless", HEADLESS_PRC + extra)
         _configured = True
+
+
+def shared_pipe() -> GraphicsPipe:
+    """The process's one graphics pipe.
+
+    Engines come and go, the pipe stays: destroying an EGL pipe terminates the EGL display under
+    every other engine in the process.
+    """
+    global _pipe
+    if _pipe is None:
+        configure_panda()
+        _pipe = GraphicsPipeSelection.get_global_ptr().make_default_pipe()
+        if _pipe is None:
+            raise RuntimeError("Panda3D found no graphics pipe (is Mesa's EGL installed?)")
+    return _pipe
 
 
 @dataclass
@@ -103,10 +119,7 @@ class HeadlessEngine:
     """
 
     def __init__(self) -> None:
-        configure_panda()
-        pipe = GraphicsPipeSelection.get_global_ptr().make_default_pipe()
-        if pipe is None:
-            raise RuntimeError("Panda3D found no graphics pipe (is Mesa's EGL installed?)")
+        pipe = shared_pipe()
         self.engine = GraphicsEngine(pipe)
         fbp = FrameBufferProperties()
         fbp.set_rgba_bits(8, 8, 8, 8)
