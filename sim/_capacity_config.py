@@ -214,6 +214,7 @@ class Hardware:
         usable_tb: usable storage after RAID, TB (decimal).
         raw_tb: raw storage, TB.
         rebuild_s: time to rebuild one failed disk.
+        disks: disks in each server's array.
     """
 
     nic_mbps: float
@@ -222,6 +223,7 @@ class Hardware:
     usable_tb: float
     raw_tb: float
     rebuild_s: float
+    disks: int = 12
 
 
 def hardware(room: ServerRoom, config: CapacityConfig) -> Hardware:
@@ -236,4 +238,5 @@ def hardware(room: ServerRoom, config: CapacityConfig) -> Hardware:
         usable_tb=level.usable_disks(room.disks_per_server) * room.disk_tb,
         raw_tb=room.disks_per_server * room.disk_tb,
         rebuild_s=room.disk_tb * 1e6 / config.rebuild_mb_s,
+        disks=room.disks_per_server,
     )

@@ -380,10 +380,12 @@ class _Model:
             out.append((at[2], 0, "uplink", int(rng.integers(W)), float(rates["uplink"].draw_down_s(rng))))
             out.append((at[3], 0, "power", 0, float(rates["power"].draw_down_s(rng))))
         if cfg.faults in ("random", "both"):
-            for kind, units in (("server", S), ("disk", S), ("uplink", W), ("power", 1)):
+            # every disk fails on its own; a failure hits the server that holds the disk
+            D = self.hw.disks
+            for kind, units, per in (("server", S, 1), ("disk", S * D, D), ("uplink", W, 1), ("power", 1, 1)):
                 o = outage_intervals(rng, units, H, rates[kind])
                 for u, a, b in zip(o.unit.tolist(), o.start_s.tolist(), o.end_s.tolist(), strict=True):
-                    out.append((a, 1, kind, u, b - a))
+                    out.append((a, 1, kind, u // per, b - a))
         if cfg.faults != "none":
             types = np.array(self.topo.camera_types)
             for ct in sorted(set(self.topo.camera_types)):
