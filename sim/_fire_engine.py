@@ -163,7 +163,7 @@ class FireEngine:
         self.out_of_service: set[int] = set()
         self.pending_breakdowns = [0] * len(stations)
         self.weather = 1.0
-        self.closed: set[tuple[object, object]] = set()
+        self.closed: set[tuple[object, object, object]] = set()
         # closures seen before (a drill replays the same closures many times) reuse their matrices
         self._travel_cache = travel_cache if travel_cache is not None else {}
         self._travel_cache.setdefault(frozenset(), travel)

@@ -122,6 +122,8 @@ class FireParams:
     travel: TravelParams = field(default_factory=TravelParams)
     #: hour of day at sim time 0
     start_hour: float = 0.0
+    #: cameras fail and are repaired (sim.faults: MTBF/MTTR by camera type); a dark camera sees nothing
+    camera_faults: bool = True
     #: validation mode only: every truck's busy time (dispatch -> free) drawn from this distribution
     #: instead of the physical model: ``("exponential", mean_s)`` or ``("lognormal", median_s, sigma)``.
     #: The hypercube model assumes exponential busy times; Erlang B holds for any distribution.

@@ -180,7 +180,7 @@ def _setup(sc: Scenario, twin: Twin, params: FireParams | None) -> _Setup:  # no
                 edges = travel.edges_near(float(e["near"][0]), float(e["near"][1]), float(e.get("radius_m", 25.0)))
             else:
                 r = str(e["road"])
-                edges = {(u, v) for u, v, d in twin.roads.edges(data=True)
+                edges = {(u, v, key) for u, v, key, d in twin.roads.edges(keys=True, data=True)
                          if r in (str(d.get("road_id")), str(d.get("feature")), str(d.get("name")))}
             if not edges:
                 raise DrillError(sc.file, [f"road_closure at {e['at_min']} min: no road within "

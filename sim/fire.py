@@ -164,10 +164,7 @@ def prepare_cameras(
     from .firegrowth import time_to_kw
 
     t_vis_abs = inc.t_s[pair_inc] + time_to_kw(params.visible_kw, inc.alpha[pair_inc])
-    online = np.ones(pair_inc.size, bool)
-    ids = np.array([c.id for c in cameras], dtype=object)
-    for cid, a, b in offline:
-        online &= ~((ids[pair_cam] == cid) & (t_vis_abs >= a) & (t_vis_abs < b))
+    online = ~_offline_mask(cameras, pair_cam, t_vis_abs, offline)
     rost = roster(twin, params)
     tiles = np.asarray(rost.tiles(t_vis_abs), dtype=float)
     va, op = camera_detection_s(pair_inc, pair_cam, u, inc.alpha, n, has_va, online,
@@ -181,6 +178,39 @@ def prepare_cameras(
         "incidents_seen": seen,
         "incidents_seen_share": seen / n,
     }
+
+
+def _offline_mask(cameras: list[Camera], pair_cam: np.ndarray, t_s: np.ndarray,
+                  offline: list[tuple[str, float, float]] | tuple = ()) -> np.ndarray:
+    """True where a pair's camera is offline at ``t_s`` (windows of one camera must not overlap)."""
+    if not len(offline) or pair_cam.size == 0:
+        return np.zeros(pair_cam.size, bool)
+    pos = {c.id: k for k, c in enumerate(cameras)}
+    rows = [(pos[c], a, b) for c, a, b in offline if c in pos]
+    if not rows:
+        return np.zeros(pair_cam.size, bool)
+    arr = np.array(rows, dtype=float)
+    arr = arr[np.lexsort((arr[:, 1], arr[:, 0]))]
+    span = float(max(np.nanmax(np.where(np.isfinite(arr[:, 1:]), arr[:, 1:], 0.0)), t_s.max(), 1.0)) * 2.0 + 1.0
+    # one sorted key per (camera, start): the window that may hold t is the last one starting before it
+    key = arr[:, 0] * span + arr[:, 1]
+    k = np.searchsorted(key, pair_cam * span + t_s, side="right") - 1
+    ok = k >= 0
+    kk = np.where(ok, k, 0)
+    return ok & (arr[kk, 0] == pair_cam) & (t_s < arr[kk, 2]) & (t_s >= arr[kk, 1])
+
+
+def camera_outages(cameras: list[Camera], horizon_s: float, seed: int) -> list[tuple[str, float, float]]:
+    """Offline windows of every camera over the horizon from :mod:`sim.faults` (MTBF/MTTR by camera type)."""
+    from .faults import camera_fault_rate, outage_intervals
+
+    out: list[tuple[str, float, float]] = []
+    rng = np.random.default_rng([seed, 0xCA3])
+    for typ in sorted({c.type for c in cameras}):
+        members = [c for c in cameras if c.type == typ]
+        o = outage_intervals(rng, len(members), horizon_s, camera_fault_rate(typ))
+        out += [(members[int(u)].id, float(a), float(b)) for u, a, b in zip(o.unit, o.start_s, o.end_s, strict=True)]
+    return out
 
 
 @dataclass
@@ -248,7 +278,9 @@ def run_fire(
     rng = np.random.default_rng(seed)
     inc = generate_incidents(twin, travel, days=days, params=params, rng=rng, rate_scale=rate_scale)
     cams = select_cameras(twin, cameras)
-    va, op, cam_info = prepare_cameras(twin, cams, inc, params, seed)
+    outages = camera_outages(cams, days * 86400.0, seed) if params.camera_faults else []
+    va, op, cam_info = prepare_cameras(twin, cams, inc, params, seed, offline=outages)
+    cam_info["camera_outages"] = len(outages)
     horizon = days * 86400.0
     rost = roster(twin, params)
 

@@ -131,7 +131,7 @@ class TravelModel:
         stations: list[FireStation],
         params: TravelParams | None = None,
         *,
-        closed_edges: frozenset[tuple[object, object]] = frozenset(),
+        closed_edges: frozenset[tuple[object, object, object]] = frozenset(),
     ):
         if roads is None or roads.number_of_nodes() == 0:
             raise TwinError("the city has no road graph: fire response needs roads")
@@ -148,8 +148,8 @@ class TravelModel:
         n = len(self.node_ids)
         sp = self.params.speed_kph
         rows = []
-        for u, v, d in roads.edges(data=True):
-            if (u, v) in self.closed_edges:
+        for u, v, k, d in roads.edges(keys=True, data=True):
+            if (u, v, k) in self.closed_edges:
                 continue
             kph = min(sp.get(d.get("highway", "road"), d["speed_kph"]), d["speed_kph"] * self.params.limit_factor)
             rows.append((index[u], index[v], d["length_m"] / (kph / 3.6), d["length_m"]))
@@ -211,21 +211,21 @@ class TravelModel:
         d, i = self._reach_tree.query(np.asarray(xy, dtype=float).reshape(-1, 2))
         return self._reach_idx[i].astype(np.int64), np.asarray(d, dtype=float)
 
-    def with_closures(self, closed_edges: set[tuple[object, object]]) -> TravelModel:
-        """A new model with these directed edges (graph node-id pairs) closed; a two-way road closes both ways."""
+    def with_closures(self, closed_edges: set[tuple[object, object, object]]) -> TravelModel:
+        """A new model with these directed edges ``(u, v, key)`` closed as well as the ones closed already."""
         both = set(closed_edges) | self.closed_edges
         return TravelModel(self.roads, self.stations, self.params, closed_edges=frozenset(both))
 
-    def edges_near(self, x: float, y: float, radius_m: float) -> set[tuple[object, object]]:
-        """Directed edges (node-id pairs) whose geometry passes within ``radius_m`` of (x, y)."""
+    def edges_near(self, x: float, y: float, radius_m: float) -> set[tuple[object, object, object]]:
+        """Directed edges ``(u, v, key)`` whose geometry passes within ``radius_m`` of (x, y) (both ways of a road)."""
         import shapely
 
         pt = shapely.Point(x, y)
         out = set()
-        for u, v, d in self.roads.edges(data=True):
+        for u, v, k, d in self.roads.edges(keys=True, data=True):
             g = d.get("geometry")
             if g is not None and g.distance(pt) <= radius_m:
-                out.add((u, v))
+                out.add((u, v, k))
         return out
 
     # ---- realised times -----------------------------------------------------------------------
