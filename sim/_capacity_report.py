@@ -15,9 +15,9 @@ import numpy as np
 
 from twin import Camera, ServerRoom, TwinError
 
-from ._capacity_config import CapacityConfig, hardware
+from ._capacity_config import CapacityConfig, check_server_room, hardware
 from ._capacity_model import BEYOND_FAILOVER, CAUSES
-from .capacity import CapacityPlan, plan_capacity, run_time_figures
+from .capacity import CapacityPlan, build_topology, plan_capacity, run_time_figures
 from .operators import Roster
 from .queueing import mmc_mean_wait_s
 from .streams import load_profile, main_kbps, mean_multiplier
@@ -67,6 +67,13 @@ def run_capacity(city: twin.Twin, out: Path, *, cameras: str | Path = "all", ser
     cfg = CapacityConfig(days=days, faults=faults, profile=load_profile(profile))
     roster = Roster.from_twin(city.command_center.operators, first_shift_h=cfg.first_shift_h)
     scenarios = capacity_scenarios(city, cameras)
+    check_server_room(room)
+    for _, _, cams in scenarios:  # every scenario is checked before anything is written
+        main_kbps(cams)
+        if servers != "auto":
+            if isinstance(servers, bool) or not isinstance(servers, int) or servers < 1:
+                raise TwinError(f"servers must be a whole number >= 1 or 'auto', got {servers!r}")
+            build_topology(cams, dataclasses.replace(room, servers=servers), cfg, seed=seed)
     out.mkdir(parents=True, exist_ok=True)
     results: dict[str, Any] = {}
     for key, label, cams in scenarios:

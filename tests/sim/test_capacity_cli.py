@@ -100,6 +100,16 @@ def test_capacity_with_a_plan_file_adds_its_cameras(tmp_path: Path) -> None:
     assert (out / csv_name).read_bytes() == (tmp_path / "again" / csv_name).read_bytes()
 
 
+def test_a_failing_second_scenario_writes_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    city = small_city(tmp_path / "city")  # 12 existing fit on 2 servers of 8; 18 with the planned ones do not
+    out = tmp_path / "out"
+    rc = showroom.main(["capacity", "--city", str(city), "--servers", "2", "--days", "0.1", "--replications", "1",
+                        "--out", str(out)])
+    assert rc == 2
+    assert "18 cameras do not fit on 2 recording servers of 8 cameras each: use at least 3" in capsys.readouterr().err
+    assert not out.exists() or not any(out.iterdir())
+
+
 @pytest.mark.parametrize(
     ("argv", "city_kw", "message"),
     [
