@@ -131,3 +131,22 @@ def test_bad_input_exits_2_with_a_clear_message(tmp_path: Path, capsys: pytest.C
     err = capsys.readouterr().err
     assert message in err and err.startswith("error:")
     assert not (tmp_path / "out" / "summary.json").exists()
+
+
+def test_default_city_end_to_end(tmp_path: Path) -> None:
+    root = Path(showroom.__file__).resolve().parent / "assets" / "city"
+    if not (root / "cameras.geojson").exists():
+        pytest.skip("the default city is not generated here")
+    city = twin.load(root)
+    n = len(city.cameras_by_status("existing"))
+    room = city.command_center.server_room
+    out = tmp_path / "out"
+    rc = showroom.main(["capacity", "--city", str(root), "--cameras", "existing", "--days", "0.5",
+                        "--replications", "1", "--out", str(out)])
+    assert rc == 0
+    doc = json.loads((out / "summary.json").read_text())
+    today = doc["scenarios"]["today"]
+    assert list(doc["scenarios"]) == ["today"] and today["cameras"] == n
+    assert today["servers"]["recording"] >= -(-n // room.cameras_per_server)
+    planned_kbps = sum(c.planned_bitrate_kbps for c in city.cameras_by_status("existing"))
+    assert today["total_planned_bitrate_mbps"] == pytest.approx(planned_kbps / 1000, abs=1e-3)
