@@ -77,7 +77,9 @@ def grid_town(
     pick = rng.choice(len(corners), size=min(cameras, len(corners)), replace=False)
     for k, ci in enumerate(sorted(pick)):
         x, y = corners[ci]
-        cams.append(Camera(f"CAM-{k:03d}", x + 3.0, y + 3.0, mount_height_m=8.0,
+        # on a pole 3 m into the block from the corner, never outside the town
+        cx, cy = (x + 3.0 if x < half else x - 3.0), (y + 3.0 if y < half else y - 3.0)
+        cams.append(Camera(f"CAM-{k:03d}", cx, cy, mount_height_m=8.0,
                            heading_deg=float(rng.choice([0, 90, 180, 270]) + 45.0), hfov_deg=90.0))
     return Twin(
         frame=LocalFrame(119.4327, -5.1477),

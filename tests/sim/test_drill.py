@@ -1,0 +1,194 @@
+"""Drills: the three shipped scenarios with their seeds, decisions (ask by a pipe, file, auto), scoring,
+replay that reproduces the run, TRAINING on every output, and bad drill files refused before anything runs."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import showroom
+import twin
+from sim._drill_report import replay_lines
+from sim.drill import DrillError, read_scenario, replay_drill, run_drill, write_outputs
+
+ROOT = Path(__file__).resolve().parents[2]
+DRILLS = ROOT / "assets" / "drills"
+
+
+@pytest.fixture(scope="module")
+def city() -> twin.Twin:
+    return twin.load(ROOT / "assets" / "city")
+
+
+def _events(res) -> list[dict]:
+    return [r for r in replay_lines(res) if r["type"] not in ("header", "end")]
+
+
+def _check_training(paths: dict[str, Path]) -> None:
+    for p in paths.values():
+        assert "TRAINING" in p.read_text(encoding="utf-8")[:4000], p.name
+    head = json.loads(paths["replay"].read_text().splitlines()[0])
+    assert head["training"] is True and head["schema"] == "fire-drill-replay/1"
+
+
+def test_market_fire_rush_hour(city: twin.Twin, tmp_path: Path) -> None:
+    sc = read_scenario(DRILLS / "market_fire_rush_hour.yaml")
+    res = run_drill(sc, city, decisions="auto", city_ref="default")
+    by = {d.incident: d for d in res.decisions}
+    assert set(by) == {"F1", "F2", "F3"}
+    # both FS2 engines broke down at 11 min: FS2 is not on offer for F2 or F3
+    for fid in ("F2", "F3"):
+        assert "FS2" not in [o["station"] for o in by[fid].options]
+    assert by["F2"].choice == "FS1"
+    sco = res.score
+    assert sco["expected_met"] == 1
+    assert sco["hindsight_minutes_total"] <= sco["minutes_to_water_total"] + 1e-9
+    assert sco["hindsight_runs"] == 5**3 and 0 < sco["score"] <= 100
+    kinds = [r["type"] for r in _events(res)]
+    assert kinds.count("inject") >= 3  # rain, breakdown, repair, rain over
+    paths = write_outputs(res, tmp_path)
+    _check_training(paths)
+    # the same seed gives the same run, event for event
+    assert _events(run_drill(sc, city, decisions="auto", score=False)) == _events(res)
+
+
+def test_night_road_closure(city: twin.Twin, tmp_path: Path) -> None:
+    sc = read_scenario(DRILLS / "night_road_closure.yaml")
+    res = run_drill(sc, city, decisions="auto")
+    recs = _events(res)
+    closure = next(r for r in recs if r["type"] == "inject" and r["inject"] == "road_closure")
+    assert closure["t"] == 0.0 and closure["edges"] > 0
+    # CAM-056 is dark: the fire is found by a call
+    det = next(r for r in recs if r["type"] == "detected" and r["incident"] == "N1")
+    assert det["source"] == "call"
+    # the trucks' routes avoid the closed road: FS3's ETA is longer than with the road open
+    sc_open = read_scenario(DRILLS / "night_road_closure.yaml")
+    sc_open.injects = [e for e in sc_open.injects if e["type"] != "road_closure"]
+    res_open = run_drill(sc_open, city, decisions="auto", score=False)
+    eta = {o["station"]: o["eta_s"] for o in res.decisions[0].options}
+    eta_open = {o["station"]: o["eta_s"] for o in res_open.decisions[0].options}
+    assert eta["FS3"] > eta_open["FS3"]
+    assert res.decisions[0].t_s == pytest.approx(res_open.decisions[0].t_s)  # same draws, same detection
+    _check_training(write_outputs(res, tmp_path, fmt="html"))
+
+
+def test_afternoon_many_fires(city: twin.Twin, tmp_path: Path) -> None:
+    sc = read_scenario(DRILLS / "afternoon_many_fires.yaml")
+    res = run_drill(sc, city, decisions="auto")
+    sco = res.score
+    assert [d.incident for d in res.decisions if d.incident.startswith("A")] == ["A1", "A2", "A3", "A4"]
+    assert sco["hindsight_minutes_total"] <= sco["policy_minutes_total"] + 1e-9
+    # each decision's cost is the change in the total when that one decision is swapped for the hindsight choice
+    for row in sco["decisions"]:
+        if row["chosen"] == row["hindsight"]:
+            assert row["minutes_lost"] == 0.0
+    # FS1 starts with one engine away
+    first = res.decisions[0]
+    assert next(o for o in first.options if o["station"] == "FS1")["free_trucks"] == 3
+    _check_training(write_outputs(res, tmp_path))
+
+
+def test_decisions_from_a_file_and_replay_reproduces_the_run(city: twin.Twin, tmp_path: Path) -> None:
+    sc = read_scenario(DRILLS / "market_fire_rush_hour.yaml")
+    dec = tmp_path / "decisions.yaml"
+    dec.write_text("F1: FS4\nF3: mutual_aid\n", encoding="utf-8")
+    res = run_drill(sc, city, decisions=str(dec))
+    by = {d.incident: d for d in res.decisions}
+    assert (by["F1"].choice, by["F1"].by) == ("FS4", "file")
+    assert (by["F2"].choice, by["F2"].by) == ("FS1", "auto")
+    assert by["F3"].choice == "mutual_aid"
+    lost = {r["incident"]: r for r in res.score["decisions"]}
+    assert lost["F3"]["minutes_lost"] > 0  # 20 minutes of mutual aid against an engine 4 minutes away
+    paths = write_outputs(res, tmp_path / "run")
+    again = replay_drill(paths["replay"], city)
+    assert _events(again) == _events(res)
+    logged = [json.loads(x) for x in paths["replay"].read_text().splitlines()]
+    assert [r for r in logged if r["type"] not in ("header", "end")] == json.loads(json.dumps(_events(res)))
+
+
+def test_ask_reads_answers_from_a_pipe(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "showroom.py"), "drill", str(DRILLS / "market_fire_rush_hour.yaml"),
+         "--decisions", "ask", "--out", str(out)],
+        input="2\nxx\nFS4\n\n", capture_output=True, text=True, timeout=120, cwd=ROOT,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.count("[TRAINING]") >= 4
+    assert "'xx' is not an option" in proc.stdout
+    # the second option offered for F1 is what "2" chose
+    f1_block = proc.stdout.split("fire F1")[1].split("dispatch which")[0]
+    second = f1_block.splitlines()[2].split(")")[1].split()[0]
+    s = json.loads((out / "summary.json").read_text())
+    chosen = {d["incident"]: (d["choice"], d["by"]) for d in s["decisions"]}
+    assert chosen["F1"] == (second, "trainee")
+    assert chosen["F2"] == ("FS4", "trainee")
+    assert s["training"] is True
+    # the replay log's decisions drive a non-interactive rerun to the same events
+    out2 = tmp_path / "out2"
+    assert showroom.main(["drill", str(DRILLS / "market_fire_rush_hour.yaml"), "--decisions",
+                          str(out / "replay.jsonl"), "--out", str(out2)]) == 0
+    a = [x for x in (out / "replay.jsonl").read_text().splitlines()[1:-1]]
+    b = [x for x in (out2 / "replay.jsonl").read_text().splitlines()[1:-1]]
+    assert a == b
+
+
+BASE = """drill: test
+city: default
+seed: 1
+start: "08:00"
+duration_min: 60
+incidents:
+  - id: F1
+    at_min: 2
+    building: B02116
+    growth: fast
+"""
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ("injects:\n  - type: truck_breakdown\n    at_min: 5\n    station: FS9\n", "station 'FS9' does not exist"),
+        ("injects:\n  - type: heavy_rain\n    at_min: -3\n", "before the drill's start"),
+        ("background_rate_per_hour: -0.5\n", "background_rate_per_hour` must be a number >= 0"),
+        ("injects:\n  - type: heavy_rain\n    at_min: 3\n    travel_factor: -1\n",
+         "travel_factor must be a number > 0"),
+        ("surprise: 1\n", "unknown key 'surprise'"),
+        ("expected:\n  - incident: F7\n    dispatch: FS1\n", "not an incident of this drill"),
+    ],
+)
+def test_bad_drills_are_refused_before_anything_runs(city: twin.Twin, tmp_path: Path, extra: str,
+                                                     message: str) -> None:
+    f = tmp_path / "bad.yaml"
+    f.write_text(BASE + extra, encoding="utf-8")
+    with pytest.raises(DrillError, match=message) as e:
+        run_drill(read_scenario(f), city)
+    assert "bad.yaml" in str(e.value) and "nothing was run" in str(e.value)
+    out = tmp_path / "out"
+    assert showroom.main(["drill", str(f), "--out", str(out)]) == 2
+    assert not out.exists()
+
+
+def test_yaml_that_constructs_objects_is_refused(tmp_path: Path) -> None:
+    f = tmp_path / "evil.yaml"
+    f.write_text(BASE + "seed: !!python/object/apply:os.system ['echo pwned']\n", encoding="utf-8")
+    with pytest.raises(DrillError, match="refused a YAML tag that would construct an object"):
+        read_scenario(f)
+    out = tmp_path / "out"
+    assert showroom.main(["drill", str(f), "--out", str(out)]) == 2
+    assert not out.exists()
+
+
+def test_ask_prompt_in_process(city: twin.Twin) -> None:
+    sc = read_scenario(DRILLS / "night_road_closure.yaml")
+    out = io.StringIO()
+    res = run_drill(sc, city, decisions="ask", inp=io.StringIO(""), out=out, score=False)
+    # no input at all: the policy decides and says so
+    assert "no more input" in out.getvalue()
+    assert res.decisions[0].choice == res.decisions[0].options[0]["station"]
