@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from ._errors import CityError, Problem, TwinError
 from .cityio import LAYERS, CityRepairWarning, load, save
+from .coverage import CoverageResult, compute_coverage, load_cells, viewshed
 from .geo import LocalFrame
 from .info import city_info
 from .model import (
@@ -24,7 +25,9 @@ from .model import (
     Zone,
 )
 from .osm import ImportReport, import_city
+from .placement import Lens, PlanResult, plan_cameras, street_candidates
 from .profiles import DORI_PROFILES, DoriProfile, dori_profile
+from .raster import HeightRaster, build_raster
 
 __all__ = [
     "LAYERS",
@@ -34,11 +37,15 @@ __all__ = [
     "CityError",
     "CityRepairWarning",
     "CommandCenter",
+    "CoverageResult",
     "DoriProfile",
     "FireStation",
+    "HeightRaster",
     "ImportReport",
+    "Lens",
     "LocalFrame",
     "Operators",
+    "PlanResult",
     "PoseCorrection",
     "PosePreset",
     "Problem",
@@ -47,9 +54,15 @@ __all__ = [
     "Twin",
     "TwinError",
     "Zone",
+    "build_raster",
     "city_info",
+    "compute_coverage",
     "dori_profile",
     "import_city",
     "load",
+    "load_cells",
+    "plan_cameras",
     "save",
+    "street_candidates",
+    "viewshed",
 ]

@@ -322,7 +322,7 @@ def poses_levels(dsm, tz, xmin, ymax, res, params, thresholds):  # pragma: no co
                     continue
                 dz = t - cz
                 d2 = d2h + dz * dz
-                if d2 <= 0.0:
+                if d2 <= 0.0 or d2 > rmax2:  # the range is a slant distance
                     continue
                 # (a) the image
                 if fisheye:

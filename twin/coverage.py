@@ -36,7 +36,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ._errors import TwinError
-from ._visibility import aggregate, poses_levels, visible_sector
 from .profiles import DoriProfile, dori_profile
 from .raster import HeightRaster, build_raster
 
@@ -216,6 +215,8 @@ def pose_levels(
     max_slant_m: float | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Cells one pose sees (flat index) and the level each reaches (1 = weakest level of the profile)."""
+    from ._visibility import poses_levels
+
     ms = None if max_slant_m is None else np.array([max_slant_m])
     params = pose_params([pose], float(thresholds[0]), ms)
     _, cells, lev = poses_levels(raster.dsm, tz, raster.xmin, raster.ymax, raster.res_m, params, thresholds)
@@ -441,6 +442,8 @@ def compute_coverage(
     Raises:
         TwinError: unknown profile, bad resolution, negative target height.
     """
+    from ._visibility import aggregate, poses_levels  # numba loads on first use, not on ``import twin``
+
     t0 = time.perf_counter()
     prof = profile if isinstance(profile, DoriProfile) else dori_profile(profile or twin.standards.dori)
     if not (math.isfinite(target_height_m) and target_height_m >= 0):
@@ -506,6 +509,8 @@ def viewshed(
     Returns:
         (rows, cols) bool: cells within ``range_m`` (horizontal) whose target the observer sees.
     """
+    from ._visibility import visible_sector
+
     if range_m <= 0:
         raise TwinError(f"viewshed range must be > 0 m, got {range_m:g}")
     i, j = raster.cell_of(x, y)

@@ -32,18 +32,18 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import scipy.sparse as sp
 import shapely
 
 from ._errors import TwinError
-from ._placement_milp import MilpResult, solve
-from ._visibility import cut_levels, visible_sector
 from .coverage import DEFAULT_TARGET_HEIGHT_M, CoverageResult, Pose, compute_coverage, target_heights
 from .model import Camera
 from .profiles import DoriProfile, dori_profile
 from .raster import STREET_WIDTH_M, HeightRaster, build_raster
 
 if TYPE_CHECKING:
+    import scipy.sparse as sp
+
+    from ._placement_milp import MilpResult
     from .model import Twin
 
 #: The level planned for when none is given: Observe (62.5 px/m in EN 62676-4:2015).
@@ -219,6 +219,8 @@ def _site_pose_cells(
     useful: np.ndarray,
 ) -> list[np.ndarray]:
     """Flat cells each (heading, lens) pose of a site sees at ``ppm`` or better (one sight line per site)."""
+    from ._visibility import cut_levels, visible_sector
+
     x, y, z = site.position
     rng = max(
         Pose(x, y, z, 0.0, 0.0, 0.0, ln.hfov_deg, ln.width_px, ln.height_px, ln.hfov_deg >= 360).range_m(ppm)
@@ -269,15 +271,14 @@ def _greedy(
     key = base / cost if by_ratio else base
     heap = [(-float(key[p]), p) for p in range(a.shape[0]) if base[p] > 0]
     heapq.heapify(heap)
-    fresh = np.full(a.shape[0], -1)
-    fresh[:] = 0
+    fresh = np.zeros(a.shape[0], dtype=np.int64)  # the round each pose's key was computed in
     blocked = np.zeros(int(pose_site.max()) + 1 if len(pose_site) else 0, dtype=bool)
     chosen: list[int] = []
     gains: list[float] = []
     spent = 0.0
     rnd = 0
     while heap and len(chosen) < k:
-        neg, p = heapq.heappop(heap)
+        _, p = heapq.heappop(heap)
         if blocked[pose_site[p]] or (budget is not None and spent + pose_cost[p] > budget + 1e-9):
             continue
         if fresh[p] != rnd:
@@ -346,6 +347,10 @@ def plan_cameras(
     Raises:
         TwinError: K out of range, unknown level or profile, no candidates and no streets, bad options.
     """
+    import scipy.sparse as sp  # scipy's sparse and optimize load on first use, not on ``import twin``
+
+    from ._placement_milp import solve
+
     t0 = time.perf_counter()
     prof = profile if isinstance(profile, DoriProfile) else dori_profile(profile or twin.standards.dori)
     ppm = prof.ppm(level)

@@ -270,3 +270,13 @@ def test_showroom_coverage_writes_its_files(tmp_path):
     assert (out / "coverage.png").stat().st_size > 10_000
     assert load_cells(str(out / "cells.npz")).camera_ids == [c.id for c in t.cameras]
     assert showroom.main(["coverage", "--city", str(tmp_path / "city"), "--resolution", "0", "--out", str(out)]) == 2
+
+
+def test_night_cuts_each_camera_at_its_ir_range():
+    cam = Camera("n", 0.31, 0.17, mount_height_m=6.0, tilt_deg=0.0, hfov_deg=90.0, ir_range_m=20.0)
+    t = empty_city([cam], extent=(-80, -80, 80, 80))
+    day = compute_coverage(t, resolution_m=0.25).summary()["area_m2"]["Monitor"]
+    night = compute_coverage(t, resolution_m=0.25, night=True).summary()["area_m2"]["Monitor"]
+    assert day == pytest.approx(wedge_area(6, 90, 1920, 1080, 12.5), rel=0.01)
+    # 20 m of slant range is the range at which 1920 px over 90 degrees give 48 px/m
+    assert night == pytest.approx(wedge_area(6, 90, 1920, 1080, 1920 / 40.0), rel=0.01)
