@@ -7,10 +7,16 @@ Models: :mod:`sim.capacity` (server load and capacity planning of the video syst
 """
 
 from .capacity import CapacityConfig, CapacityPlan, Fault, ServiceLevels, plan_capacity, run_capacity, simulate
+from .drill import DrillError, read_scenario, replay_drill, run_drill, write_outputs
 from .faults import FAULT_RATES, FaultRate, Outages, availability, camera_fault_rate, failure_repair, outage_intervals
+from .fire import FireParams, FireStudy, fleet_hypercube, run_fire
+from .firegrowth import GROWTH_ALPHA_KW_S2, Room, heat_release_kw, time_to_kw
+from .hypercube import HypercubeResult, hypercube
 from .operators import OperatorDesk, Roster
 from .queueing import erlang_b, erlang_c, mmc_mean_wait_s, mmc_servers_for_wait, mmc_wait_quantile_s
+from .standards import STANDARDS, StandardProfile, compliance, standard
 from .streams import PROFILES, StreamProfile, load_profile
+from .travel import TravelModel, TravelParams
 
 __all__ = [
     "CapacityConfig",
@@ -37,4 +43,25 @@ __all__ = [
     "PROFILES",
     "StreamProfile",
     "load_profile",
+    "DrillError",
+    "read_scenario",
+    "replay_drill",
+    "run_drill",
+    "write_outputs",
+    "FireParams",
+    "FireStudy",
+    "fleet_hypercube",
+    "run_fire",
+    "GROWTH_ALPHA_KW_S2",
+    "Room",
+    "heat_release_kw",
+    "time_to_kw",
+    "HypercubeResult",
+    "hypercube",
+    "STANDARDS",
+    "StandardProfile",
+    "compliance",
+    "standard",
+    "TravelModel",
+    "TravelParams",
 ]

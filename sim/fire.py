@@ -13,11 +13,18 @@ Example:
 from __future__ import annotations
 
 __all__ = [
+    "FireParams",
     "FireRun",
     "FireStudy",
+    "Inject",
+    "camera_outages",
     "camera_pairs",
+    "demand_by_node",
+    "fleet_hypercube",
     "hash_uniform",
+    "minutes_saved",
     "prepare_cameras",
+    "roster",
     "run_fire",
     "select_cameras",
 ]
