@@ -220,6 +220,8 @@ def _cmd_capacity(args: argparse.Namespace) -> int:
         st, sv, lv = sc["storage"], sc["servers"], sc["service_levels"]
         verdict = "meets every service level" if sc["pass"] else "FAILS: " + ", ".join(
             k for k, v in lv.items() if not v["pass"])
+        if sc["search_exhausted"]:
+            verdict += f" (no room up to {sv['recording']} servers meets them all; see search in summary.json)"
         print(
             f"{sc['label']}: {sc['cameras']} cameras, {sc['total_planned_bitrate_mbps']:.0f} Mbit/s planned -> "
             f"{sv['recording']}+{sv['failover']} recording servers, {st['disks_per_server']} x {st['disk_tb']:g} TB "

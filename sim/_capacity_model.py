@@ -58,6 +58,7 @@ class RunResult:
 
     loss_s: np.ndarray  # (cameras, causes) recording seconds lost
     written_tb: np.ndarray  # per server, TB (decimal) written
+    camera_tb: np.ndarray  # per camera, TB its main stream offered over the run, up or down (for retention)
     intake_peak: np.ndarray  # per server, peak intake over rated intake
     intake_mean: np.ndarray  # per server, time-average intake over rated intake
     disk_peak: np.ndarray  # per server, peak disk utilisation (writes + reads over current write rate)
@@ -99,6 +100,8 @@ class _Model(FaultsMixin):
         self.dn = float(day_night_changes(p, self.horizon)[0][1])
         self.ev = np.zeros(n, dtype=bool)
         self.rate = self.base * self.dn + self.ovh
+        self.cam_bits = np.zeros(n)  # Mbit offered per camera, settled at each rate change
+        self.cam_t = np.zeros(n)
         # cameras
         self.mask = np.zeros(n, dtype=np.int64)
         self.since = np.zeros(n)
@@ -265,6 +268,9 @@ class _Model(FaultsMixin):
     # ---- rate processes ----------------------------------------------------------------------
     def _camera_rate(self, i: int, new_rate: float) -> None:
         delta = new_rate - self.rate[i]
+        now = self.env.now
+        self.cam_bits[i] += self.rate[i] * (now - self.cam_t[i])
+        self.cam_t[i] = now
         self.rate[i] = new_rate
         if self.mask[i] == 0:
             s = int(self.srv[i])
@@ -295,6 +301,8 @@ class _Model(FaultsMixin):
         for t, f in day_night_changes(self.p, self.horizon)[1:]:
             yield self.env.timeout(t - self.env.now)
             self._advance_all(self.env.now)
+            self.cam_bits += self.rate * (self.env.now - self.cam_t)
+            self.cam_t[:] = self.env.now
             self.dn = f
             self.rate = self.base * f * np.where(self.ev, self.p.event_factor, 1.0) + self.ovh
             ok = self.mask == 0
@@ -390,6 +398,7 @@ class _Model(FaultsMixin):
         env.run(until=self.horizon + 1e-9)
         H = self.horizon
         self._advance_all(H)
+        self.cam_bits += self.rate * (H - self.cam_t)
         # settle every camera's open loss and overload
         idx = np.arange(self.n)
         old = self.mask.copy()
@@ -401,6 +410,7 @@ class _Model(FaultsMixin):
         an = self.analytics
         return RunResult(
             loss_s=self.loss,
+            camera_tb=self.cam_bits / 8.0 / 1e6,
             written_tb=self.written / 8.0 / 1e6,
             intake_peak=self.intake_peak,
             intake_mean=self.intake_int / H,

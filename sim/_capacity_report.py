@@ -171,6 +171,7 @@ def _scenario_summary(label: str, cams: list[Camera], plan: CapacityPlan, cfg: C
             "faults_per_replication": round(float(np.mean([len(r.faults) for r in runs])), 2),
         },
         "search": plan.search,
+        "search_exhausted": plan.exhausted,
         "replications": len(runs),
     }
 

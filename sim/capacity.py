@@ -163,10 +163,14 @@ class Evaluation:
         return np.mean([r.loss_s for r in self.runs], axis=0)
 
 
-def _figures(run: RunResult, room: ServerRoom, hw: Hardware, days: float) -> dict[str, float]:
-    P = room.servers
+def _daily_tb(run: RunResult, topo: Topology, days: float) -> np.ndarray:
+    """TB a day each primary must keep: what its cameras offer, up or down, wherever they were recorded."""
+    return np.bincount(topo.home, weights=run.camera_tb, minlength=topo.n_primary) / days
+
+
+def _figures(run: RunResult, room: ServerRoom, hw: Hardware, topo: Topology, days: float) -> dict[str, float]:
     beyond = [CAUSES.index(c) for c in BEYOND_FAILOVER]
-    daily = run.written_tb[:P] / days
+    daily = _daily_tb(run, topo, days)
     with np.errstate(divide="ignore"):
         retained = np.where(daily > 0, hw.usable_tb / daily, np.inf)
     return {
@@ -197,7 +201,7 @@ def evaluate(cameras: list[Camera], room: ServerRoom, *, roster: Roster, config:
             progress(f"{room.servers}+{room.failover_servers} servers, replication {r + 1}/{replications}")
         runs.append(run_replication(topo, hw, config, roster, seed=ss, core_mbps=room.core_gbps * 1000.0,
                                     uplink_mbps=room.uplink_gbps * 1000.0))
-    figs = [_figures(run, room, hw, config.days) for run in runs]
+    figs = [_figures(run, room, hw, topo, config.days) for run in runs]
     sl = config.service_levels
     levels: dict[str, dict[str, Any]] = {}
     targets = {
@@ -233,6 +237,7 @@ class CapacityPlan:
     search: list[dict[str, Any]] = field(default_factory=list)
     auto: bool = False
     storage: dict[str, float] = field(default_factory=dict)
+    exhausted: bool = False  # auto tried every candidate up to its limit and none passed
 
 
 def _expected_peak_mbps(main: np.ndarray, busy: np.ndarray, config: CapacityConfig) -> np.ndarray:
@@ -290,7 +295,7 @@ def plan_capacity(cameras: list[Camera], room: ServerRoom, *, servers: int | str
             raise TwinError(f"servers must be a whole number >= 1 or 'auto', got {servers!r}")
         r = dataclasses.replace(room, servers=servers)
         ev = evaluate(cameras, r, roster=rost, config=cfg, seed=seed, replications=replications, progress=progress)
-        daily = np.mean([run.written_tb[: r.servers] for run in ev.runs], axis=0) / cfg.days
+        daily = np.mean([_daily_tb(run, ev.topology, cfg.days) for run in ev.runs], axis=0)
         return CapacityPlan(ev, [_row(ev)], False, _storage(r, ev.hardware, daily, cfg))
     n = len(cameras)
     if n == 0:
@@ -321,8 +326,8 @@ def plan_capacity(cameras: list[Camera], room: ServerRoom, *, servers: int | str
             break
     if last is None:
         raise TwinError(f"no server room up to {limit} servers can hold the retention within {room.disk_slots} bays")
-    daily = np.mean([run.written_tb[: last.room.servers] for run in last.runs], axis=0) / cfg.days
-    return CapacityPlan(last, search, True, _storage(last.room, last.hardware, daily, cfg))
+    daily = np.mean([_daily_tb(run, last.topology, cfg.days) for run in last.runs], axis=0)
+    return CapacityPlan(last, search, True, _storage(last.room, last.hardware, daily, cfg), not last.passed)
 
 
 def _row(ev: Evaluation) -> dict[str, Any]:

@@ -31,6 +31,7 @@ def test_storage_is_bitrate_times_time_plus_overhead() -> None:
     # hand-computed: (kbps + 70 kbit/s container) * 1000 / 8 bytes/s * 86,400 s, in TB
     want_tb = sum((k + 70.0) * 1000.0 / 8.0 * 86400.0 for k in rates) / 1e12
     assert r.written_tb.sum() == pytest.approx(want_tb, rel=1e-9)
+    assert r.camera_tb.sum() == pytest.approx(want_tb, rel=1e-9)  # offered = written when nothing fails
     assert r.written_tb[2] == 0.0  # the idle failover server wrote nothing
     assert np.all(r.loss_s == 0.0)
 
@@ -75,6 +76,8 @@ def test_failover_loses_detection_plus_reassignment_and_nobody_else_loses() -> N
     # the spare recorded the group from the end of the gap until the primary came back (fail-back without a gap)
     spare_tb = 10 * 4.07e6 / 8.0 * (7200.0 - 42.5) / 1e12
     assert r.written_tb[3] == pytest.approx(spare_tb, rel=1e-9)
+    # retention is sized on what the cameras offer, wherever it was recorded: a full day for everyone
+    np.testing.assert_allclose(r.camera_tb, 4.07e6 / 8.0 * 86400.0 / 1e12, rtol=1e-9)
 
 
 def test_a_crash_with_no_spare_left_is_loss_beyond_failover() -> None:
