@@ -3,9 +3,14 @@
 OpenCV serialises FFmpeg opens process-wide, so one camera that never answers would hold every other
 reconnect for the whole open timeout. Before handing a URL to OpenCV we therefore ask the server
 ourselves, in plain Python with a bounded socket timeout and without any process-wide lock: a TCP
-connect and an RTSP ``DESCRIBE`` (answering a Basic or Digest challenge when the URL has credentials).
-That one round trip tells refused / timeout / garbage / unauthorized / not found apart, so only a
-server that has just said "200 OK" reaches the serialised open.
+connect and an RTSP ``OPTIONS``. Only a peer that answers in RTSP reaches the serialised open; a
+refused port, a silent host or a peer that sends garbage is told apart in the preflight.
+
+When FFmpeg then fails to open, OpenCV does not say why, so we ask again with ``DESCRIBE`` (answering
+a Basic or Digest challenge when the URL has credentials) to tell unauthorized / not found / busy
+apart. ``DESCRIBE`` is not sent before a healthy open: on servers that share one pipeline among
+clients (gst-rtsp-server) a probe that describes and leaves makes the media tear down, and the real
+open that follows meets ``503 Service Unavailable``.
 """
 
 from __future__ import annotations
@@ -78,12 +83,15 @@ def _read_reply(sock: socket.socket, deadline: float) -> tuple[int, dict[str, st
     return int(m.group(1)), headers, rest
 
 
-def preflight(url: str, timeout_s: float) -> None:
-    """Ask the RTSP server for the stream (``DESCRIBE``), bounded by ``timeout_s`` in all.
+def preflight(url: str, timeout_s: float, *, method: str = "OPTIONS") -> None:
+    """Ask the RTSP server (``OPTIONS``: is it there and does it speak RTSP?), bounded by ``timeout_s`` in all.
+
+    With ``method="DESCRIBE"`` it asks for the stream itself and tells why it cannot be had.
 
     Raises:
-        StreamError: ``refused``, ``timeout``, ``protocol`` (not RTSP), ``unauthorized``, ``not_found``
-            or ``open`` (any other status); the message holds no credentials.
+        StreamError: ``refused``, ``timeout``, ``protocol`` (not RTSP); for DESCRIBE also
+            ``unauthorized``, ``not_found``, ``busy`` (503) or ``open`` (any other status).
+            The message holds no credentials.
     """
     p = urlsplit(url)
     if p.scheme.lower() == "rtsps":  # TLS: leave the handshake to FFmpeg, check only that something listens
@@ -107,7 +115,7 @@ def preflight(url: str, timeout_s: float) -> None:
         user, password = unquote(p.username or ""), unquote(p.password or "")
         auth = ""
         for cseq in (1, 2):
-            req = f"DESCRIBE {clean} RTSP/1.0\r\nCSeq: {cseq}\r\nAccept: application/sdp\r\nUser-Agent: twin-feeds\r\n"
+            req = f"{method} {clean} RTSP/1.0\r\nCSeq: {cseq}\r\nAccept: application/sdp\r\nUser-Agent: twin-feeds\r\n"
             req += f"Authorization: {auth}\r\n\r\n" if auth else "\r\n"
             try:
                 sock.sendall(req.encode("latin-1"))
@@ -125,7 +133,7 @@ def preflight(url: str, timeout_s: float) -> None:
                 if not chunk:
                     break
                 need -= len(chunk)
-            if status == 200:
+            if status == 200 or method == "OPTIONS":  # any RTSP answer to OPTIONS: alive and speaking RTSP
                 return
             if status == 401:
                 challenge = headers.get("www-authenticate", "")
@@ -133,11 +141,13 @@ def preflight(url: str, timeout_s: float) -> None:
                     raise StreamError("unauthorized", "the server wants credentials and the URL has none")
                 if auth:
                     raise StreamError("unauthorized", "the server refused the credentials (401)")
-                auth = authorization(user, password, "DESCRIBE", clean, challenge)
+                auth = authorization(user, password, method, clean, challenge)
                 continue
             if status == 404:
                 raise StreamError("not_found", "the server has no such stream (404)")
-            raise StreamError("open", f"the server answered DESCRIBE with status {status}")
+            if status == 503:
+                raise StreamError("busy", "the server is busy (503), retrying")
+            raise StreamError("open", f"the server answered {method} with status {status}")
     raise StreamError("unauthorized", "the server refused the credentials (401)")  # pragma: no cover
 
 
@@ -147,7 +157,10 @@ class RtspReader:
     def __init__(self, spec: StreamSpec, timeouts: Timeouts):
         self._secrets = url_secrets(spec.url)
         preflight(spec.url, timeouts.connect_s)
-        read_us = int(timeouts.read_s * 1e6)
+        # Measured here: a capture whose server froze gives up after about twice its read timeout
+        # (OpenCV's interrupt, then FFmpeg's own socket timeout), so each gets half of ours.
+        read_ms = int(timeouts.read_s * 1000 / 2)
+        read_us = read_ms * 1000
         # nobuffer/low_delay: no burst of stale frames after the open; a short probe: the SDP carries
         # the parameter sets, so FFmpeg needs no long analysis (open 2.0 s -> 0.3 s on loopback).
         options = (
@@ -156,7 +169,10 @@ class RtspReader:
         )
         params = [
             cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, int(timeouts.open_s * 1000),
-            cv2.CAP_PROP_READ_TIMEOUT_MSEC, int(timeouts.read_s * 1000),
+            cv2.CAP_PROP_READ_TIMEOUT_MSEC, read_ms,
+            # one decoder thread a stream: frame threading holds frames back (they surfaced only when a
+            # frozen stream timed out, a second late), and many streams on few cores gain nothing from it
+            cv2.CAP_PROP_N_THREADS, 1,
         ]
         with _OPEN_LOCK:
             saved = os.environ.get("OPENCV_FFMPEG_CAPTURE_OPTIONS")
@@ -170,6 +186,7 @@ class RtspReader:
                     os.environ["OPENCV_FFMPEG_CAPTURE_OPTIONS"] = saved
         if not cap.isOpened():
             cap.release()
+            preflight(spec.url, timeouts.connect_s, method="DESCRIBE")  # raises the reason when there is one
             raise StreamError("open", "the decoder could not open the stream")
         self._cap: cv2.VideoCapture | None = cap
         br = cap.get(cv2.CAP_PROP_BITRATE)

@@ -61,7 +61,7 @@ class RetryPolicy:
 
     base_s: float = 0.5
     factor: float = 2.0
-    max_s: float = 3.0
+    max_s: float = 2.0
     jitter: float = 0.2
     auth_s: float = 30.0
 
@@ -115,6 +115,9 @@ class CaptureWorker:
         self.timeouts = timeouts or Timeouts()
         self.retry = retry or RetryPolicy()
         self._rng = random.Random(stream_seed(seed, camera_id, stream))
+        # a 1 fps snapshot stream is not stalled after 1.5 s: allow two and a half frame periods
+        period_s = spec.poll_s if spec.kind == "snapshot" else (1.0 / spec.fps if spec.fps else 0.0)
+        self.stall_s = max(self.timeouts.stall_s, 2.5 * period_s)
         self._secrets = url_secrets(spec.url)
         self._stop = threading.Event()
         self._cond = threading.Condition()
@@ -193,8 +196,8 @@ class CaptureWorker:
             f = self._latest
             state, since = self._state, self._state_t
             age = now - f.t_mono if f is not None else None
-            if state == FeedState.ONLINE and age is not None and age > self.timeouts.stall_s:
-                state, since = FeedState.STALLED, f.t_mono + self.timeouts.stall_s if f else since
+            if state == FeedState.ONLINE and f is not None and age is not None and age > self.stall_s:
+                state, since = FeedState.STALLED, f.t_mono + self.stall_s
             return Health(
                 camera_id=self.camera_id,
                 stream=self.stream,

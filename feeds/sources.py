@@ -55,7 +55,8 @@ class Timeouts:
     ``connect_s`` bounds a TCP connect plus the first reply (an RTSP DESCRIBE, an HTTP header);
     ``open_s`` the decoder's open (OpenCV's ``CAP_PROP_OPEN_TIMEOUT_MSEC``); ``read_s`` a wait for one
     frame (``CAP_PROP_READ_TIMEOUT_MSEC``, socket timeouts) after which the stream counts as broken and
-    is reconnected; ``stall_s`` the frame age after which an open stream is reported ``stalled``.
+    is reconnected; ``stall_s`` the frame age after which an open stream is reported ``stalled`` (at
+    least two and a half frame periods of the stream, so a slow snapshot poll is not "stalled").
     OpenCV's defaults are 30 s each and its FFmpeg opens are serialised process-wide, so one dead
     camera would stall every other reconnect: these defaults are short on purpose.
     """
