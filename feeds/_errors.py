@@ -16,8 +16,9 @@ class StreamError(Exception):
 
     Reasons: ``refused`` (nothing listens), ``timeout`` (no answer in time), ``unauthorized`` (wrong or
     missing credentials), ``protocol`` (the peer does not speak the expected protocol: garbage),
-    ``not_found``, ``busy`` (the server said 503: try again soon), ``open`` (the decoder could not open the stream), ``read`` (the stream broke),
-    ``decode`` (frames do not decode), ``ended`` (a file reached its end).
+    ``not_found``, ``busy`` (the server said 503: try again soon), ``open`` (the decoder could not
+    open the stream), ``read`` (the stream broke), ``decode`` (frames do not decode), ``render`` (a
+    renderer failed), ``ended`` (a file reached its end).
     The message never holds credentials.
     """
 

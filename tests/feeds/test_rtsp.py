@@ -16,10 +16,11 @@ def _hub(camera_streams: dict[str, dict[str, str]], **kw) -> FeedHub:
     cfgs = []
     for cid, streams in camera_streams.items():
         sizes = {"main": (640, 360), "sub": (320, 180)}
-        cfgs.append(FeedConfig(cid, {
-            name: stream_from_url(url, width_px=sizes.get(name, (640, 360))[0], height_px=sizes.get(name, (640, 360))[1])
-            for name, url in streams.items()
-        }))
+        specs = {}
+        for name, url in streams.items():
+            w, h = sizes.get(name, (640, 360))
+            specs[name] = stream_from_url(url, width_px=w, height_px=h)
+        cfgs.append(FeedConfig(cid, specs))
     return FeedHub(cfgs, **kw)
 
 
