@@ -268,6 +268,8 @@ def _coverage_cameras(city: Any, spec: str) -> list[Any]:
 
 
 def _cmd_coverage(args: argparse.Namespace) -> int:
+    if getattr(args, "over_time", False):  # coverage over time (sim.coverage_time), below
+        return _cmd_coverage_over_time(args)
     from twin._coverage_report import write_coverage
     from twin.coverage import compute_coverage
 
@@ -296,7 +298,56 @@ def _add_coverage(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--target-height", type=float, default=1.6, metavar="M", help="target height (default 1.6 m)")
     p.add_argument("--night", action="store_true", help="cut each camera at its IR range")
     p.add_argument("--out", required=True, metavar="DIR")
+    _coverage_over_time_args(p)
     p.set_defaults(func=_cmd_coverage)
+
+
+# ---- showroom coverage --over-time ----
+def _coverage_over_time_args(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("coverage over time (--over-time)")
+    g.add_argument("--over-time", action="store_true",
+                   help="simulate coverage through time: faults and repair crews, PTZ patrols, night, the wall")
+    g.add_argument("--days", type=float, default=7.0, metavar="D", help="simulated days (default 7)")
+    g.add_argument("--seed", type=int, default=DEFAULT_SEED, metavar="N", help="random seed")
+    g.add_argument("--operators", type=int, default=None, metavar="N", help="wall staff in all shifts (default: city)")
+    g.add_argument("--rotation", default="round_robin", metavar="NAME",
+                   help="wall rotation: round_robin (default), priority_zones or alarm_driven")
+    g.add_argument("--crews", type=int, default=1, metavar="N", help="repair crews (default 1)")
+    g.add_argument("--replications", type=int, default=3, metavar="N", help="independent runs (default 3)")
+    g.add_argument("--compare", default="crews,rotation,cameras", metavar="LIST",
+                   help="policies to compare: crews, rotation, cameras (comma-separated) or none")
+
+
+def _cmd_coverage_over_time(args: argparse.Namespace) -> int:
+    from sim._covtime_report import write_coverage_time
+    from sim.coverage_time import CoverageTimeConfig, compare_policies, run_coverage_time
+
+    t0 = time.perf_counter()
+    cfg = CoverageTimeConfig(days=args.days, operators=args.operators, rotation=args.rotation, crews=args.crews)
+    compare = [] if args.compare.strip().lower() == "none" else [c.strip() for c in args.compare.split(",") if c.strip()]
+    city = _load_city(args.city)
+    cams = _coverage_cameras(city, args.cameras)
+    existing = city.cameras_by_status("existing")
+    others = None  # the other camera set to compare: with or without the cameras beyond the existing ones
+    if len(cams) > len(existing):
+        others = (f"existing {len(existing)} cameras only (without the {len(cams) - len(existing)} added)", existing)
+    elif city.cameras_by_status("planned"):
+        plus = existing + city.cameras_by_status("planned")
+        others = (f"with the {len(plus) - len(existing)} planned cameras", plus)
+    res = run_coverage_time(
+        city, cams, config=cfg, seed=args.seed, replications=args.replications, resolution_m=args.resolution,
+        profile=args.profile, target_height_m=args.target_height,
+    )
+    policies = compare_policies(city, res, compare=compare, other_cameras=others) if compare else None
+    s = write_coverage_time(res, city, _out_dir(args.out), policies=policies)
+    lv = next(iter(s["levels"]))
+    b = s["levels"][lv]
+    print(f"{len(cams)} cameras over {args.days:g} days x {args.replications}: public space {lv} or better: "
+          f"static {100 * b['static']:.1f}%, seen {100 * b['seen']['mean']:.1f}%, "
+          f"watched {100 * b['watched']['mean']:.1f}%; camera availability "
+          f"{100 * s['availability']['camera']['mean']:.2f}%")
+    print(f"wrote {args.out} in {time.perf_counter() - t0:.1f} s")
+    return 0
 
 
 # ---- showroom plan ----
