@@ -324,6 +324,11 @@ def plan_capacity(cameras: list[Camera], room: ServerRoom, *, servers: int | str
         last = ev
         if ev.passed:
             break
+        unprotected = CAUSES.index("unprotected")
+        if room.failover_servers == 0 and any(run.loss_s[:, unprotected].sum() > 0 for run in ev.runs):
+            search[-1]["why"] = ("no failover server: a crash loses recording whatever the number of recording "
+                                 "servers; set failover_servers >= 1")
+            break  # more primaries cannot help
     if last is None:
         raise TwinError(f"no server room up to {limit} servers can hold the retention within {room.disk_slots} bays")
     daily = np.mean([_daily_tb(run, last.topology, cfg.days) for run in last.runs], axis=0)

@@ -183,6 +183,14 @@ def test_auto_finds_the_smallest_room_that_survives_a_rebuild() -> None:
     assert min(rows) == 2  # the analytic lower bound
 
 
+def test_auto_stops_when_only_a_failover_server_would_help() -> None:
+    room = ServerRoom(servers=1, failover_servers=0, retention_days=1.0)
+    cfg = CapacityConfig(days=0.5, profile=FLAT, faults="design", investigations_per_day=0.0)
+    plan = plan_capacity(cams(20), room, servers="auto", config=cfg, seed=2, replications=1)
+    assert len(plan.search) == 1 and plan.exhausted and not plan.evaluation.passed
+    assert "set failover_servers >= 1" in plan.search[0]["why"]
+
+
 @pytest.mark.parametrize(
     ("make", "match"),
     [
