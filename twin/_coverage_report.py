@@ -126,7 +126,9 @@ def _draw(
             ax.scatter([c.x for c in cs], [c.y for c in cs], s=6, c=col, zorder=3, label=f"{status} camera ({len(cs)})")
     if highlight:
         hs = [c for c in cameras if c.id in highlight]
-        ax.scatter([c.x for c in hs], [c.y for c in hs], s=30, facecolors="none", edgecolors="#1f77b4", zorder=4)
+        ax.scatter(
+            [c.x for c in hs], [c.y for c in hs], s=14, facecolors="none", edgecolors="#1f77b4", lw=0.6, zorder=4
+        )
     ax.set_title(title, fontsize=9)
     ax.set_xlabel("x east (m)")
     ax.set_ylabel("y north (m)")
@@ -306,20 +308,34 @@ def write_plan(plan: PlanResult, twin: Twin, out: Path) -> dict[str, Any]:
     n = np.arange(len(plan.gains) + 1)
     total = plan.base_value + np.concatenate([[0.0], cum])
     ax.plot(n, total, color="#1f77b4", label="objective (existing + added)")
+    if plan.gains_beyond:
+        nb = np.arange(len(plan.gains), len(plan.gains) + len(plan.gains_beyond) + 1)
+        tb = total[-1] + np.concatenate([[0.0], np.cumsum(plan.gains_beyond)])
+        ax.plot(nb, tb, color="#1f77b4", ls="--", alpha=0.6, label="greedy continued past K")
     if ex is not None and math.isfinite(ex.value):
-        ax.axhline(
-            plan.base_value + ex.value, color="#d62728", ls="--", lw=1, label=f"MILP optimum at K={len(plan.gains)}"
+        ax.scatter(
+            [len(plan.gains)],
+            [plan.base_value + ex.value],
+            marker="x",
+            color="#d62728",
+            zorder=5,
+            label=f"MILP optimum at K={len(plan.gains)}",
         )
     ax.set_xlabel("cameras added (greedy order)")
     ax.set_ylabel(f"weighted m² seen at {plan.level}")
     ax2 = ax.twinx()
-    ax2.bar(n[1:], plan.gains, color="#ff7f0e", alpha=0.35, label="gain of each camera")
+    all_g = list(plan.gains) + list(plan.gains_beyond)
+    ax2.bar(np.arange(1, len(all_g) + 1), all_g, width=1.0, color="#ff7f0e", alpha=0.35, label="gain of each camera")
+    ax2.set_ylim(bottom=0)
     ax2.set_ylabel("gain of each added camera (weighted m²)")
-    if len(plan.gains) > 4:
+    ax.axvline(len(plan.gains), color="#1f77b4", lw=0.8, alpha=0.5)
+    if len(all_g) > 4:
         # where returns diminish: the first camera whose gain is under half the first one's
-        half = np.flatnonzero(np.asarray(plan.gains) < plan.gains[0] / 2)
+        half = np.flatnonzero(np.asarray(all_g) < all_g[0] / 2)
         if len(half):
             ax.axvline(half[0] + 1, color="#555555", ls=":", lw=1, label=f"gain < half the first at #{half[0] + 1}")
+    ax.set_zorder(ax2.get_zorder() + 1)  # lines over the bars
+    ax.patch.set_visible(False)
     h1, l1 = ax.get_legend_handles_labels()
     h2, l2 = ax2.get_legend_handles_labels()
     ax.legend(h1 + h2, l1 + l2, fontsize=8, loc="center right")

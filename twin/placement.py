@@ -107,11 +107,12 @@ def _lens_of(cam: Camera) -> Lens:
 def street_candidates(
     twin: Twin, *, spacing_m: float = 50.0, mount_height_m: float = 6.0, tilt_deg: float = 15.0
 ) -> list[Camera]:
-    """Candidate sites from the street network: every junction, and a pole every ``spacing_m`` metres.
+    """Candidate sites from the street network, by the default city's rules (``twin.generate``).
 
-    Poles stand at the kerb (half the street's right-of-way width from the centreline, sides
-    alternating); junction poles stand on the junction node. Sites inside buildings are dropped,
-    and a site closer than 2 m to an earlier one is dropped as a duplicate.
+    Every junction (three or more streets) gets a pole on its node; every street gets a pole every
+    ``spacing_m`` metres from ``spacing_m / 2`` to 15 m before its end, at the kerb (half the
+    street's right-of-way width from the centreline, sides alternating). Sites inside buildings
+    are dropped, and a site closer than 2 m to an earlier one is dropped as a duplicate.
     """
     if spacing_m <= 0:
         raise TwinError(f"pole spacing must be > 0 m, got {spacing_m:g}")
@@ -121,7 +122,7 @@ def street_candidates(
     pts: list[tuple[float, float]] = []
     und = g.to_undirected(as_view=True)
     for n, deg in und.degree():
-        if deg != 2:  # junctions and dead ends
+        if deg >= 3:
             pts.append((float(g.nodes[n]["x"]), float(g.nodes[n]["y"])))
     seen: set[object] = set()
     side = 1.0
@@ -132,11 +133,8 @@ def street_candidates(
         line = d["geometry"]
         hw = d.get("highway", "")
         half = STREET_WIDTH_M.get(hw if isinstance(hw, str) else str(hw), 8.0) / 2.0
-        n_poles = int(line.length // spacing_m)
-        for q in range(1, n_poles + 1):
-            s = q * spacing_m
-            if line.length - s < spacing_m / 4:
-                break
+        s = spacing_m / 2.0
+        while s <= line.length - 15.0:
             p = line.interpolate(s)
             a = line.interpolate(max(s - 1.0, 0.0))
             b = line.interpolate(min(s + 1.0, line.length))
@@ -144,6 +142,7 @@ def street_candidates(
             norm = math.hypot(tx, ty) or 1.0
             pts.append((p.x - side * ty / norm * half, p.y + side * tx / norm * half))
             side = -side
+            s += spacing_m
     if not pts:
         return []
     xy = np.array(pts)
@@ -187,7 +186,10 @@ def candidate_sites(
 
 @dataclass
 class PlanResult:
-    """The chosen cameras, in the order the greedy picked them, with what each added and the proof."""
+    """The chosen cameras, in the order the greedy picked them, with what each added and the proof.
+
+    ``gains_beyond`` continues the greedy past K (to 3K, without a budget) for the marginal curve.
+    """
 
     cameras: list[Camera]
     gains: list[float]
@@ -198,6 +200,7 @@ class PlanResult:
     exact: MilpResult | None
     instance: dict[str, Any]
     timings_s: dict[str, float] = field(default_factory=dict)
+    gains_beyond: list[float] = field(default_factory=list)
     raster: HeightRaster | None = None
     before: CoverageResult | None = None
 
@@ -426,8 +429,13 @@ def plan_cameras(
         if min_spacing_m > 0
         else np.empty((0, 2), dtype=np.int64)
     )
-    kw = dict(k=int(k), pose_site=psite, pose_cost=pcost, budget=budget, neighbours=neighbours)
+    # without a budget the first K greedy picks of a longer run are the K-run's picks, so the run goes
+    # on to 3K (cheaply) to show in marginal.png where returns diminish past K
+    k_run = int(k) if budget is not None else min(3 * int(k), len(sites))
+    kw = dict(k=k_run, pose_site=psite, pose_cost=pcost, budget=budget, neighbours=neighbours)
     chosen, gains = _greedy(a, c0, w1, w2, by_ratio=False, **kw)
+    beyond = gains[int(k) :]
+    chosen, gains = chosen[: int(k)], gains[: int(k)]
     if budget is not None:
         alt, alt_g = _greedy(a, c0, w1, w2, by_ratio=True, **kw)
         if sum(alt_g) > sum(gains):
@@ -497,6 +505,7 @@ def plan_cameras(
             "milp": t5 - t4,
             "total": t5 - t0,
         },
+        gains_beyond=beyond,
         raster=raster,
         before=before,
     )

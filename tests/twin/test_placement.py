@@ -113,16 +113,25 @@ def test_existing_cameras_are_kept_and_not_counted_again():
 
 
 def test_lens_catalogue_and_generated_street_poles():
-    road = RoadFeature(id="r", line=shapely.LineString([(0, 0), (500, 0)]), highway="residential")
-    t = Twin(frame=FRAME, roads=build_road_graph([road]))
+    # a T: a 500 m street east from (0, 0) and a 100 m street north from its middle
+    roads = [
+        RoadFeature(id="a", line=shapely.LineString([(0, 0), (250, 0), (500, 0)]), highway="residential"),
+        RoadFeature(id="b", line=shapely.LineString([(250, 0), (250, 100)]), highway="primary"),
+    ]
+    t = Twin(frame=FRAME, roads=build_road_graph(roads))
     poles = street_candidates(t, spacing_m=50.0)
-    # 9 poles at 50..450 m at the kerb (4.5 m off the centreline, sides alternating) + 2 dead ends
-    assert len(poles) == 11
-    kerb = sorted(abs(p.y) for p in poles)
-    assert kerb[:2] == [0.0, 0.0] and all(k == pytest.approx(4.5) for k in kerb[2:])
+    # the junction at (250, 0); on each 250 m half of "a" poles at 25, 75, .., 225 m (to 15 m before
+    # its end): 5 each, 4.5 m off the centreline; on "b" at 25 and 75 m, 8 m off; sides alternate
+    assert len(poles) == 1 + 5 + 5 + 2
+    junction = [p for p in poles if (p.x, p.y) == (250.0, 0.0)]
+    assert len(junction) == 1
+    on_a = sorted((round(p.x, 6), round(abs(p.y), 6)) for p in poles if p.y != 0 and abs(p.y) < 5)
+    assert on_a == [(x, 4.5) for x in (25.0, 75.0, 125.0, 175.0, 225.0, 275.0, 325.0, 375.0, 425.0, 475.0)]
+    on_b = sorted((round(abs(p.x - 250), 6), round(p.y, 6)) for p in poles if p.y > 5)
+    assert on_b == [(8.0, 25.0), (8.0, 75.0)]
     lenses = [Lens("wide", 100.0, 1920, 1080), Lens("tele", 30.0, 3840, 2160, cost=0.5)]
     plan = plan_cameras(t, 3, lenses=lenses, headings=4)
-    assert plan.instance["poses"] == 11 * 4 * 2
+    assert plan.instance["poses"] == 13 * 4 * 2
     assert {c.hfov for c in plan.cameras} <= {100.0, 30.0}
 
 
