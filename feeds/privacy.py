@@ -42,7 +42,7 @@ class PrivacyMask:
         *,
         ref_size: tuple[int, int] | None = None,
         mode: str = "black",
-        block_px: int = 16,
+        block_px: int = 32,
         camera_id: str = "?",
     ):
         if mode not in MASK_MODES:
