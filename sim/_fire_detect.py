@@ -4,13 +4,22 @@ Visibility is a camera's view cone (heading, hfov) up to the distance where pixe
 the DORI Detect level (``ppm = w_px / (2 d tan(hfov / 2))``, REFERENCE.md), with 2.5-D occlusion:
 the sight line from the lens to the top of the burning building (the smoke plume rises from the
 roof line) is blocked by any other building taller than the line where the line crosses it.
-This is the stand-in for the coverage issue's per-cell visibility (``twin.coverage``): swap
-:func:`sightings` for it when it lands; everything else here consumes only ``(target, camera, ppm)``.
+That is :func:`sightings`, fast and exact for footprints. :func:`coverage_sightings` asks the
+coverage model instead (``twin.coverage``: the camera's full frustum, tilt included, and occlusion
+on the city's height raster): the default of the fire model. Everything else here consumes only
+``(target, camera, ppm)``.
 """
 
 from __future__ import annotations
 
-__all__ = ["Sightings", "camera_detection_s", "detect_range_m", "pixel_density_ppm", "sightings"]
+__all__ = [
+    "Sightings",
+    "camera_detection_s",
+    "coverage_sightings",
+    "detect_range_m",
+    "pixel_density_ppm",
+    "sightings",
+]
 
 import math
 from dataclasses import dataclass
@@ -25,7 +34,7 @@ from twin import dori_profile
 from .firegrowth import time_to_kw
 
 if TYPE_CHECKING:
-    from twin import Camera
+    from twin import Camera, Twin
 
     from ._fire_params import FireParams
 
@@ -222,3 +231,64 @@ def camera_detection_s(
     np.minimum.at(va, pair_incident, t_va)
     np.minimum.at(op, pair_incident, t_op)
     return va, op
+
+
+def coverage_sightings(
+    twin: Twin,
+    cameras: list[Camera],
+    targets: np.ndarray,
+    *,
+    level: str = "Detect",
+    facade_m: float = 3.0,
+    resolution_m: float = 2.0,
+    target_height_m: float = 2.0,
+) -> Sightings:
+    """Sightings from the coverage model (:func:`twin.coverage.compute_coverage`): frustum, raster occlusion.
+
+    A building fire shows at its doors and windows: a camera sees it when it sees, at ``level`` or
+    better, any open cell within ``facade_m`` of the footprint (at ``target_height_m``, a ground-floor
+    window). A fire in the open (a point target) is seen when its cell, or one within ``facade_m``, is.
+
+    Args:
+        twin: the city (its height raster is built at ``resolution_m``).
+        cameras: the cameras in play.
+        targets: shapely geometries (footprints or points), local metres.
+        level: DORI level a camera must reach.
+        facade_m: how far from the footprint a seen cell still shows the fire.
+        resolution_m: raster cell size.
+        target_height_m: height of the target above the ground.
+
+    Returns:
+        The sightings, CSR by target; ``ppm`` holds the threshold of the best level reached.
+    """
+    from twin.coverage import compute_coverage
+
+    n_t = len(targets)
+    if not cameras or n_t == 0:
+        return Sightings(np.zeros(n_t + 1, np.int64), np.zeros(0, np.int64), np.zeros(0))
+    cov = compute_coverage(twin, cameras, resolution_m=resolution_m, target_height_m=target_height_m)
+    lv = cov.level_index(level)
+    keep = cov.level >= lv
+    cells, cams, levels = cov.cells[keep], cov.camera[keep], cov.level[keep]
+    ucell, inv = np.unique(cells, return_inverse=True)
+    cx, cy = cov.raster.centres(ucell)
+    tree = shapely.STRtree(targets)
+    ci, ti = tree.query(shapely.points(cx, cy), predicate="dwithin", distance=facade_m)
+    # (target, camera) pairs through the cells they share, each at its best level
+    order = np.argsort(inv, kind="stable")
+    starts = np.searchsorted(inv[order], np.arange(ucell.size))
+    ends = np.searchsorted(inv[order], np.arange(ucell.size), side="right")
+    counts = (ends - starts)[ci]
+    t_rep = np.repeat(ti, counts)
+    idx = np.repeat(starts[ci], counts) + (np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts))
+    rows = order[idx]
+    c_rep, l_rep = cams[rows].astype(np.int64), levels[rows]
+    key = t_rep * (len(cameras) + 1) + c_rep
+    o = np.lexsort((-l_rep, key))
+    first = np.ones(o.size, bool)
+    first[1:] = key[o][1:] != key[o][:-1]
+    t_u, c_u, l_u = t_rep[o][first], c_rep[o][first], l_rep[o][first]
+    thresholds = np.array([v for _, v in cov.profile.levels])
+    ptr = np.zeros(n_t + 1, np.int64)
+    np.add.at(ptr, t_u + 1, 1)
+    return Sightings(np.cumsum(ptr), c_u, thresholds[l_u - 1])

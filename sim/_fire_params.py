@@ -122,6 +122,10 @@ class FireParams:
     travel: TravelParams = field(default_factory=TravelParams)
     #: hour of day at sim time 0
     start_hour: float = 0.0
+    #: which model says what a camera sees: "coverage" (twin.coverage: full frustum, occlusion on the
+    #: height raster; a building is seen through any open cell within 3 m of it) or "cone" (the view
+    #: cone to the DORI Detect distance with 2.5-D sight lines to the roof line; 100x faster)
+    visibility: str = "coverage"
     #: cameras fail and are repaired (sim.faults: MTBF/MTTR by camera type); a dark camera sees nothing
     camera_faults: bool = True
     #: validation mode only: every truck's busy time (dispatch -> free) drawn from this distribution
@@ -147,6 +151,8 @@ class FireParams:
         for use, r in self.landuse_rate_per_km2.items():
             if not r >= 0:
                 raise TwinError(f"landuse_rate_per_km2[{use!r}] must be >= 0, got {r}")
+        if self.visibility not in ("coverage", "cone"):
+            raise TwinError(f"fire parameter visibility must be 'coverage' or 'cone', got {self.visibility!r}")
         if self.busy_override is not None:
             kind = self.busy_override[0]
             if kind not in ("exponential", "lognormal") or any(not v > 0 for v in self.busy_override[1:2]):

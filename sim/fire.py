@@ -36,10 +36,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import shapely
 
 from twin import TwinError
 
-from ._fire_detect import Sightings, camera_detection_s, sightings
+from ._fire_detect import Sightings, camera_detection_s, coverage_sightings, sightings
 from ._fire_engine import FireEngine, Inject, Outcome
 from ._fire_incidents import Incidents, generate_incidents, zone_rates_per_year
 from ._fire_metrics import describe, summarise_outcome, wilson_ci
@@ -119,8 +120,6 @@ def camera_pairs(
     A building fire is seen on its footprint up to its roof line (the plume); a fire in the open
     (no building) at its point. Sight lines are computed once per burning building, not per fire.
     """
-    import shapely
-
     n = len(inc)
     fp = twin.footprints if twin.buildings else np.zeros(0, dtype=object)
     heights = twin.building_heights_m if twin.buildings else np.zeros(0)
@@ -134,12 +133,35 @@ def camera_pairs(
     tgt_of_inc = np.empty(n, np.int64)
     tgt_of_inc[in_bld] = inv
     tgt_of_inc[open_idx] = ub.size + np.arange(open_idx.size)
-    sg = sightings(cameras, targets, th, fp, heights, target_obstacle=own, dori=twin.standards.dori)
+    if params.visibility == "coverage" and twin.buildings:
+        sg = _coverage_cached(twin, cameras, targets)
+    else:
+        sg = sightings(cameras, targets, th, fp, heights, target_obstacle=own, dori=twin.standards.dori)
     counts = np.diff(sg.ptr)[tgt_of_inc]
     pair_inc = np.repeat(np.arange(n), counts)
     offs = np.arange(pair_inc.size) - np.repeat(np.cumsum(counts) - counts, counts)
     pair_cam = sg.cam[np.repeat(sg.ptr[tgt_of_inc], counts) + offs]
     return pair_inc, pair_cam, sg
+
+
+_COVERAGE_CACHE: dict[tuple, tuple[Any, Sightings]] = {}
+
+
+def _coverage_cached(twin: Twin, cameras: list[Camera], targets: np.ndarray) -> Sightings:
+    """:func:`coverage_sightings`, remembered for the last few (city, cameras, targets) asked.
+
+    A drill replays one scenario hundreds of times and a study runs twice; the raster and the
+    visibility pass are the expensive part and do not change between those runs.
+    """
+    key = (id(twin), len(twin.buildings), tuple(c.id for c in cameras), tuple(shapely.to_wkb(targets).tolist()))
+    hit = _COVERAGE_CACHE.get(key)
+    if hit is not None and hit[0] is twin:
+        return hit[1]
+    sg = coverage_sightings(twin, cameras, targets, level="Detect")
+    if len(_COVERAGE_CACHE) >= 4:
+        _COVERAGE_CACHE.pop(next(iter(_COVERAGE_CACHE)))
+    _COVERAGE_CACHE[key] = (twin, sg)
+    return sg
 
 
 def camera_keys(cameras: list[Camera]) -> np.ndarray:
@@ -355,8 +377,6 @@ def demand_by_node(twin: Twin, travel: TravelModel, params: FireParams | None = 
     Zone rates are spread over the zone's buildings by footprint area and snapped to their nearest
     reachable node, as :func:`generate_incidents` does.
     """
-    import shapely
-
     from ._fire_incidents import building_zone
 
     params = params or FireParams()

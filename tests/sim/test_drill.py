@@ -63,9 +63,17 @@ def test_night_road_closure(city: twin.Twin, tmp_path: Path) -> None:
     recs = _events(res)
     closure = next(r for r in recs if r["type"] == "inject" and r["inject"] == "road_closure")
     assert closure["t"] == 0.0 and closure["edges"] > 0
-    # CAM-056 is dark: the fire is found by a call
+    # CAM-101 is dark: the fire is found by a call; with the camera on, the wall operator finds it first
     det = next(r for r in recs if r["type"] == "detected" and r["incident"] == "N1")
     assert det["source"] == "call"
+    sc_cam = read_scenario(DRILLS / "night_road_closure.yaml")
+    sc_cam.injects = [e for e in sc_cam.injects if e["type"] != "camera_offline"]
+    lit = run_drill(sc_cam, city, decisions="auto", score=False)
+    assert lit.outcome.source[0] > 0 and lit.outcome.t_detect[0] < res.outcome.t_detect[0]
+    # the policy sends FS3 (nearest by road); FS1 gets water on sooner: the expected action is missed
+    assert res.decisions[0].choice == "FS3"
+    assert res.score["hindsight_choices"] == {"N1": "FS1"}
+    assert res.score["expected_met"] == 0 and res.score["decisions"][0]["minutes_lost"] > 0
     # the trucks' routes avoid the closed road: FS3's ETA is longer than with the road open
     sc_open = read_scenario(DRILLS / "night_road_closure.yaml")
     sc_open.injects = [e for e in sc_open.injects if e["type"] != "road_closure"]
