@@ -16,6 +16,8 @@ from .operators import OperatorDesk, Roster
 from .queueing import erlang_b, erlang_c, mmc_mean_wait_s, mmc_servers_for_wait, mmc_wait_quantile_s
 from .standards import STANDARDS, StandardProfile, compliance, standard
 from .streams import PROFILES, StreamProfile, load_profile
+from .sweep import SweepError, SweepSpec, load_sweep, parse_sweep, run_sweep
+from .sweep_models import ModelAdapter, register_model
 from .travel import TravelModel, TravelParams
 
 __all__ = [
@@ -64,4 +66,11 @@ __all__ = [
     "standard",
     "TravelModel",
     "TravelParams",
+    "SweepError",
+    "SweepSpec",
+    "load_sweep",
+    "parse_sweep",
+    "run_sweep",
+    "ModelAdapter",
+    "register_model",
 ]

@@ -189,7 +189,9 @@ def plot_main_metric(
             ax.set_xticks(xs, [str(v) for v in values])
         ax.set_xlabel(axis)
         ax.set_ylabel(label_y)
-        ax.set_title(f"{model}: {metric.name} against {axis}{title_note}\nmean, shaded: {confidence:.0%} interval")
+        has_ci = any(np.isfinite([_num(p["ci_low"]) for p in pts]).any() for _, pts in series)
+        what = f"mean, shaded: {confidence:.0%} interval" if has_ci else "one value per cell (no replications)"
+        ax.set_title(f"{model}: {metric.name} against {axis}{title_note}\n{what}")
         ax.grid(alpha=0.3)
         if any(label for label, _ in series):
             ax.legend(fontsize=8, loc="best")

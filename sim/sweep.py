@@ -16,8 +16,9 @@ Each cell x replication is one task with its own seed, derived with ``numpy.rand
 from the base seed and a key made of the cell's parameter values and the replication number, so a
 number never depends on which worker ran it, in which order, or on the other cells of the grid.
 The model's precomputed data (:func:`ModelAdapter.prepare`) is computed once and sent to every
-worker once. Finished tasks are appended to ``tasks.jsonl`` as they arrive (fsynced), so a crash
-or Ctrl-C loses only the tasks in flight and ``resume=True`` runs only the rest.
+worker once. Finished tasks are appended to ``tasks.jsonl`` as they arrive (flushed at once,
+fsynced at least every half second), so a crash or Ctrl-C loses only the tasks in flight and
+``resume=True`` runs only the rest.
 
 Outputs in ``out``: ``results.csv`` (one row per cell x replication), ``summary.csv`` and
 ``summary.json`` (per cell: mean, standard deviation and confidence interval of every metric),

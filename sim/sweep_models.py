@@ -51,6 +51,12 @@ class SweepError(TwinError):
 _NO_DEFAULT: Any = object()
 
 
+def _num(v: float | None) -> str:
+    if v is None:
+        return ""
+    return str(int(v)) if float(v).is_integer() else f"{v:g}"
+
+
 @dataclass(frozen=True)
 class Param:
     """One parameter of a model: its type, default and allowed values.
@@ -96,12 +102,13 @@ class Param:
         if self.choices is not None:
             return f"one of {list(self.choices)}"
         what = {"int": "an integer", "float": "a number", "str": "a string", "bool": "true or false"}[self.kind]
+        lo, hi = _num(self.low), _num(self.high)
         if self.low is not None and self.high is not None:
-            return f"{what} in {'(' if self.low_open else '['}{self.low:g}, {self.high:g}]"
+            return f"{what} in {'(' if self.low_open else '['}{lo}, {hi}]"
         if self.low is not None:
-            return f"{what} {'>' if self.low_open else '>='} {self.low:g}"
+            return f"{what} {'>' if self.low_open else '>='} {lo}"
         if self.high is not None:
-            return f"{what} <= {self.high:g}"
+            return f"{what} <= {hi}"
         return what
 
     def check(self, value: Any) -> Any:
