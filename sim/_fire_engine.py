@@ -78,6 +78,7 @@ class Outcome:
     t_leave: np.ndarray
     t_back: np.ndarray
     q_water_kw: np.ndarray
+    q_arrive_kw: np.ndarray
     flashed_over: np.ndarray
     t_flashover: np.ndarray
     truck_station: np.ndarray
@@ -172,7 +173,7 @@ class FireEngine:
         self.out = Outcome(
             t_ignite=incidents.t_s.copy(), t_detect=nan(), source=np.full(n, -1), t_dispatch=nan(),
             station=np.full(n, -2), truck=np.full(n, -1), t_enroute=nan(), t_arrive=nan(), t_water=nan(),
-            t_leave=nan(), t_back=nan(), q_water_kw=nan(), flashed_over=np.zeros(n, bool), t_flashover=nan(),
+            t_leave=nan(), t_back=nan(), q_water_kw=nan(), q_arrive_kw=nan(), flashed_over=np.zeros(n, bool), t_flashover=nan(),
             truck_station=self.truck_station.copy(), busy=[[] for _ in self.truck_names], events=[],
             horizon_s=self.horizon_s,
         )
@@ -255,6 +256,7 @@ class FireEngine:
             self.log("mutual_aid", i)
             yield env.timeout(float(p.mutual_aid.of(inc.z["mutual"][i])))
             o.t_arrive[i] = env.now
+            o.q_arrive_kw[i] = self._kw(i)
             self.log("arrive", i)
             yield env.timeout(float(p.setup.of(inc.z["setup"][i])))
             self._water_on(i)
@@ -279,6 +281,7 @@ class FireEngine:
         self.log("enroute", i, truck, drive_s=round(drive, 3), **route)
         yield env.timeout(drive)
         o.t_arrive[i] = env.now
+        o.q_arrive_kw[i] = self._kw(i)
         self.log("arrive", i, truck)
         yield env.timeout(float(p.setup.of(inc.z["setup"][i])))
         q_mw = self._water_on(i, truck) / 1000.0
@@ -341,6 +344,11 @@ class FireEngine:
         self.free[s].append(truck)
         self.free[s].sort()
         self.log("in_service", -1, truck, station=self.stations[s].id)
+
+    def _kw(self, i: int) -> float:
+        """Heat release of fire ``i`` now: t-squared up to its room's ventilation limit."""
+        age = self.env.now - self.inc.t_s[i]
+        return float(min(self._alpha[i] * age * age, self.inc.vent_kw[i]))
 
     def _water_on(self, i: int, truck: int = -1) -> float:
         o, inc = self.out, self.inc

@@ -81,6 +81,7 @@ def summarise_outcome(out: Outcome, station_ids: list[str], truck_names: list[st
         "detected_by": src,
         "times_s": {k: describe(v) for k, v in ph.items()},
         "compliance": compliance(ph, standard),
+        "fire_kw_at_arrival": describe(out.q_arrive_kw),
         "fire_kw_at_water_on": describe(out.q_water_kw),
         "flashover_share": fo / n if n else float("nan"),
         "flashover_share_ci95": list(wilson_ci(fo, n)),

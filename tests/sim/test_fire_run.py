@@ -62,6 +62,9 @@ def test_fire_size_at_water_on_is_t_squared(study) -> None:
     age = o.t_water - o.t_ignite
     want = np.minimum(inc.alpha * age**2, inc.vent_kw)
     np.testing.assert_allclose(o.q_water_kw, want, rtol=1e-12)
+    at_arrival = np.minimum(inc.alpha * (o.t_arrive - o.t_ignite) ** 2, inc.vent_kw)
+    np.testing.assert_allclose(o.q_arrive_kw, at_arrival, rtol=1e-12)
+    assert (o.q_arrive_kw <= o.q_water_kw).all()
     # flashover exactly when alpha t^2 reached the room's threshold before water was on
     np.testing.assert_array_equal(o.flashed_over, inc.alpha * age**2 >= inc.flashover_kw)
     assert float(heat_release_kw(age[0], inc.growth_name(0))) == pytest.approx(inc.alpha[0] * age[0] ** 2)
