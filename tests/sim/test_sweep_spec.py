@@ -264,3 +264,19 @@ def test_cli_serial_writes_every_artifact(tmp_path: Path, capsys: pytest.Capture
     cell0 = [float(r[5]) for r in rows if r[0] == "0"]
     assert doc["summary"][0]["metrics"]["mean_wait_s"]["mean"] == pytest.approx(sum(cell0) / 3, rel=1e-12)
     assert math.isfinite(doc["timing"]["overhead_per_task_s"])
+
+
+def test_docs_list_every_model_parameter_and_metric() -> None:
+    from sim.sweep_models import MODELS, model_adapter
+
+    model_adapter("mmc")  # loads the built-in models
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "sweeps.md").read_text(encoding="utf-8")
+    for name, a in MODELS.items():
+        if name.startswith("test-"):
+            continue
+        assert f"### `{name}`" in docs, name
+        section = docs.split(f"### `{name}`", 1)[1].split("\n### ", 1)[0]
+        for p in a.params:
+            assert f"| `{p.name}` |" in section, (name, p.name)
+        for m in a.metrics:
+            assert f"| `{m.name}`" in section, (name, m.name)
