@@ -8,7 +8,7 @@ order, and an ``end`` line with the score.
 
 from __future__ import annotations
 
-__all__ = ["SCHEMA", "TICK_S", "event_records", "replay_lines", "write_all"]
+__all__ = ["SCHEMA", "TICK_S", "event_records", "plot_drill_map", "replay_lines", "write_all"]
 
 import csv
 import html
@@ -211,6 +211,52 @@ def _md_report(res: DrillResult) -> str:  # noqa: C901 - a document, section by 
     return "\n".join(lines)
 
 
+def plot_drill_map(res: DrillResult, path: Path) -> None:
+    """The drill on a map: roads (closed ones bold), stations, each truck's routes out and back, the fires."""
+    from matplotlib.collections import LineCollection
+    from matplotlib.figure import Figure
+
+    eng = res.engine
+    tw = eng.travel.roads
+    fig = Figure(figsize=(8.5, 8.5), dpi=100)
+    ax = fig.subplots()
+    segs = [np.asarray(d["geometry"].coords)[:, :2] for _, _, d in tw.edges(data=True)]
+    ax.add_collection(LineCollection(segs, colors="#cccccc", linewidths=0.6))
+    closed = eng.closed | {e for j in eng.injects if j.kind == "road_closure" for e in map(tuple, j.data["edges"])}
+    if closed:
+        cs = [np.asarray(tw.edges[e]["geometry"].coords)[:, :2] for e in closed if tw.has_edge(*e)]
+        ax.add_collection(LineCollection(cs, colors="black", linewidths=3.0, label="closed road"))
+    xs = [s.x for s in eng.stations]
+    ys = [s.y for s in eng.stations]
+    ax.plot(xs, ys, "s", color="red", ms=9, mec="black", label="fire station")
+    for s in eng.stations:
+        ax.annotate(s.id, (s.x, s.y), textcoords="offset points", xytext=(6, 6), fontsize=9, fontweight="bold")
+    colors = ["#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22"]
+    seen: set[int] = set()
+    for _t, _, kind, _i, truck, info in res.outcome.events:
+        if kind in ("enroute", "leave_scene") and "route_xy" in info:
+            xy = np.asarray(info["route_xy"])
+            c = colors[truck % len(colors)]
+            ax.plot(xy[:, 0], xy[:, 1], color=c, lw=2.2 if kind == "enroute" else 1.0,
+                    ls="-" if kind == "enroute" else ":",
+                    label=eng.truck_names[truck] if truck not in seen else None)
+            seen.add(truck)
+    o, inc = res.outcome, res.incidents
+    for i, iid in enumerate(inc.ids):
+        ax.plot(inc.x[i], inc.y[i], "*", ms=18, color="orangered" if o.flashed_over[i] else "gold", mec="black")
+        ax.annotate(f"{iid} {o.q_water_kw[i] / 1000:.1f} MW", (inc.x[i], inc.y[i]), textcoords="offset points",
+                    xytext=(8, -12), fontsize=8)
+    ax.set_aspect("equal")
+    ax.autoscale()
+    ax.legend(fontsize=7, loc="upper left")
+    sco = res.score.get("score")
+    ax.set_title(f"TRAINING - {res.scenario.title}" + (f" (score {sco:g})" if sco is not None else "") +
+                 "\nroutes out (solid) and back (dotted); stars: fires (red: flashed over), size at water on",
+                 fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path)
+
+
 def write_all(res: DrillResult, out: Path, *, fmt: str = "md") -> dict[str, Path]:
     """Write report.md (or report.html), replay.jsonl, events.csv and summary.json; return their paths."""
     out.mkdir(parents=True, exist_ok=True)
@@ -231,6 +277,9 @@ def write_all(res: DrillResult, out: Path, *, fmt: str = "md") -> dict[str, Path
         p = out / "report.md"
         p.write_text(md, encoding="utf-8")
     paths["report"] = p
+    p = out / "drill_map.png"
+    plot_drill_map(res, p)
+    paths["map"] = p
     p = out / "events.csv"
     with p.open("w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
