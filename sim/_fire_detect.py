@@ -261,17 +261,10 @@ def coverage_sightings(
     Returns:
         The sightings, CSR by target; ``ppm`` holds the threshold of the best level reached.
     """
-    from twin.coverage import compute_coverage
-
     n_t = len(targets)
     if not cameras or n_t == 0:
         return Sightings(np.zeros(n_t + 1, np.int64), np.zeros(0, np.int64), np.zeros(0))
-    cov = compute_coverage(twin, cameras, resolution_m=resolution_m, target_height_m=target_height_m)
-    lv = cov.level_index(level)
-    keep = cov.level >= lv
-    cells, cams, levels = cov.cells[keep], cov.camera[keep], cov.level[keep]
-    ucell, inv = np.unique(cells, return_inverse=True)
-    cx, cy = cov.raster.centres(ucell)
+    cams, levels, ucell, inv, cx, cy, thresholds = _seen_cells(twin, cameras, level, resolution_m, target_height_m)
     tree = shapely.STRtree(targets)
     ci, ti = tree.query(shapely.points(cx, cy), predicate="dwithin", distance=facade_m)
     # (target, camera) pairs through the cells they share, each at its best level
@@ -288,7 +281,35 @@ def coverage_sightings(
     first = np.ones(o.size, bool)
     first[1:] = key[o][1:] != key[o][:-1]
     t_u, c_u, l_u = t_rep[o][first], c_rep[o][first], l_rep[o][first]
-    thresholds = np.array([v for _, v in cov.profile.levels])
     ptr = np.zeros(n_t + 1, np.int64)
     np.add.at(ptr, t_u + 1, 1)
     return Sightings(np.cumsum(ptr), c_u, thresholds[l_u - 1])
+
+
+_SEEN_CACHE: dict[tuple, tuple] = {}
+
+
+def _seen_cells(twin: Twin, cameras: list[Camera], level: str, resolution_m: float, target_height_m: float) -> tuple:
+    """The coverage model's (camera, level) per cell seen at ``level`` or better.
+
+    Remembered for the last few (city, cameras): a drill replays one scenario many times and a
+    study runs twice; the raster and the visibility pass are the expensive part.
+    """
+    from twin.coverage import compute_coverage
+
+    poses = tuple((c.id, c.x, c.y, c.heading_deg, c.tilt_deg, c.hfov) for c in cameras)
+    key = (id(twin), len(twin.buildings), poses, level, resolution_m, target_height_m)
+    hit = _SEEN_CACHE.get(key)
+    if hit is not None and hit[0] is twin:
+        return hit[1]
+    cov = compute_coverage(twin, cameras, resolution_m=resolution_m, target_height_m=target_height_m)
+    keep = cov.level >= cov.level_index(level)
+    cells, cams, levels = cov.cells[keep], cov.camera[keep], cov.level[keep]
+    ucell, inv = np.unique(cells, return_inverse=True)
+    cx, cy = cov.raster.centres(ucell)
+    thresholds = np.array([v for _, v in cov.profile.levels])
+    val = (cams, levels, ucell, inv, cx, cy, thresholds)
+    if len(_SEEN_CACHE) >= 4:
+        _SEEN_CACHE.pop(next(iter(_SEEN_CACHE)))
+    _SEEN_CACHE[key] = (twin, val)
+    return val

@@ -134,7 +134,7 @@ def camera_pairs(
     tgt_of_inc[in_bld] = inv
     tgt_of_inc[open_idx] = ub.size + np.arange(open_idx.size)
     if params.visibility == "coverage" and twin.buildings:
-        sg = _coverage_cached(twin, cameras, targets)
+        sg = coverage_sightings(twin, cameras, targets, level="Detect")
     else:
         sg = sightings(cameras, targets, th, fp, heights, target_obstacle=own, dori=twin.standards.dori)
     counts = np.diff(sg.ptr)[tgt_of_inc]
@@ -142,26 +142,6 @@ def camera_pairs(
     offs = np.arange(pair_inc.size) - np.repeat(np.cumsum(counts) - counts, counts)
     pair_cam = sg.cam[np.repeat(sg.ptr[tgt_of_inc], counts) + offs]
     return pair_inc, pair_cam, sg
-
-
-_COVERAGE_CACHE: dict[tuple, tuple[Any, Sightings]] = {}
-
-
-def _coverage_cached(twin: Twin, cameras: list[Camera], targets: np.ndarray) -> Sightings:
-    """:func:`coverage_sightings`, remembered for the last few (city, cameras, targets) asked.
-
-    A drill replays one scenario hundreds of times and a study runs twice; the raster and the
-    visibility pass are the expensive part and do not change between those runs.
-    """
-    key = (id(twin), len(twin.buildings), tuple(c.id for c in cameras), tuple(shapely.to_wkb(targets).tolist()))
-    hit = _COVERAGE_CACHE.get(key)
-    if hit is not None and hit[0] is twin:
-        return hit[1]
-    sg = coverage_sightings(twin, cameras, targets, level="Detect")
-    if len(_COVERAGE_CACHE) >= 4:
-        _COVERAGE_CACHE.pop(next(iter(_COVERAGE_CACHE)))
-    _COVERAGE_CACHE[key] = (twin, sg)
-    return sg
 
 
 def camera_keys(cameras: list[Camera]) -> np.ndarray:
