@@ -173,7 +173,8 @@ class FireEngine:
         self.out = Outcome(
             t_ignite=incidents.t_s.copy(), t_detect=nan(), source=np.full(n, -1), t_dispatch=nan(),
             station=np.full(n, -2), truck=np.full(n, -1), t_enroute=nan(), t_arrive=nan(), t_water=nan(),
-            t_leave=nan(), t_back=nan(), q_water_kw=nan(), q_arrive_kw=nan(), flashed_over=np.zeros(n, bool), t_flashover=nan(),
+            t_leave=nan(), t_back=nan(), q_water_kw=nan(), q_arrive_kw=nan(), flashed_over=np.zeros(n, bool),
+            t_flashover=nan(),
             truck_station=self.truck_station.copy(), busy=[[] for _ in self.truck_names], events=[],
             horizon_s=self.horizon_s,
         )
