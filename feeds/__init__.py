@@ -13,24 +13,35 @@ from __future__ import annotations
 from ._errors import FeedConfigError, StreamEnded, StreamError
 from ._local import pattern_frame
 from ._redact import redact_text, redact_url
+from .analytics import FeedAnalytics
 from .capture import CaptureWorker, Frame, RetryPolicy
+from .clips import CLIP_KINDS, Clip, evaluate_detector, make_clip
+from .firedetect import DetectionEvent, FireDetector, FireDetectorParams
 from .health import FeedState, Health
 from .hub import SUB_STREAM_SIZE, TIERS, FeedConfig, FeedHub, Subscription
+from .motion import MotionMeter
 from .privacy import MASK_MODES, PrivacyMask
 from .sources import KINDS, Renderer, StreamSpec, Timeouts, open_reader, stream_from_url
 
 __all__ = [
+    "CLIP_KINDS",
     "KINDS",
     "MASK_MODES",
     "SUB_STREAM_SIZE",
     "TIERS",
     "CaptureWorker",
+    "Clip",
+    "DetectionEvent",
+    "FeedAnalytics",
     "FeedConfig",
     "FeedConfigError",
     "FeedHub",
     "FeedState",
+    "FireDetector",
+    "FireDetectorParams",
     "Frame",
     "Health",
+    "MotionMeter",
     "PrivacyMask",
     "Renderer",
     "RetryPolicy",
@@ -39,6 +50,8 @@ __all__ = [
     "StreamSpec",
     "Subscription",
     "Timeouts",
+    "evaluate_detector",
+    "make_clip",
     "open_reader",
     "pattern_frame",
     "redact_text",
