@@ -501,6 +501,8 @@ def _cmd_fire(args: argparse.Namespace) -> int:
     w = s["with_cameras"]
     tot = w["times_s"]["total"]
     sav = s.get("camera_minutes_saved", {})
+    if w["incidents"] == 0:
+        print(f"no fire was drawn in {s['days']:g} days: simulate more --days or raise --rate-scale", file=sys.stderr)
     p90 = tot.get("p90", float("nan")) / 60.0
     print(f"{w['incidents']} fires in {s['days']:g} days; notification -> water p90 {p90:.1f} min; "
           f"{s['standard']} {'met' if w['compliance']['met'] else 'NOT met'}; flashover {w['flashover_share']:.0%}; "

@@ -60,7 +60,10 @@ def plot_cdf(study: FireStudy, path: Path, std_name: str) -> None:
     ax1.set_xlabel("minutes")
     ax1.set_ylabel("share of incidents")
     ax1.set_title(f"{prof.title}")
-    ax1.legend(fontsize=8, loc="lower right")
+    if ax1.get_legend_handles_labels()[0]:
+        ax1.legend(fontsize=8, loc="lower right")
+    else:
+        ax1.text(0.5, 0.5, "no fires in this run", ha="center", transform=ax1.transAxes)
     ax1.set_ylim(0, 1.01)
     for run, label, c in ((study.with_cameras, "with cameras", "#2ca02c"), (study.without_cameras, "without cameras",
                                                                           "#d62728")):
@@ -76,7 +79,8 @@ def plot_cdf(study: FireStudy, path: Path, std_name: str) -> None:
     ax2.set_title(title, fontsize=10)
     ax2.set_xlabel("minutes")
     ax2.axhline(0.9, color="grey", ls=":", lw=1)
-    ax2.legend(fontsize=8, loc="lower right")
+    if ax2.get_legend_handles_labels()[0]:
+        ax2.legend(fontsize=8, loc="lower right")
     ax2.set_ylim(0, 1.01)
     fig.suptitle(f"{study.summary['city']}: {study.summary['with_cameras']['incidents']} fires over "
                  f"{study.summary['days']:g} days", fontsize=11)
