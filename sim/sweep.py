@@ -617,7 +617,10 @@ def _run_dask(adapter, todo, shared, store_result, store_failure, timing, execut
             ac.add(f)
 
         t_loop = time.perf_counter()
-        for t in todo:
+        # a bounded window of tasks in flight: the scheduler stays light, memory stays flat and
+        # a Ctrl-C has little to cancel, however large the grid
+        queue = iter(todo)
+        for t in itertools.islice(queue, max(4 * executor["slots"], 64)):
             submit(t, 0)
         try:
             for f in ac:
@@ -628,20 +631,21 @@ def _run_dask(adapter, todo, shared, store_result, store_failure, timing, execut
                     # the result or its input was lost with a worker: run it again
                     if attempt >= 3:
                         store_failure(t, e, "")
-                        continue
-                    if shared_f[t.group].status != "finished":
-                        shared_f[t.group] = client.scatter([shared[t.group]], broadcast=True, hash=False)[0]
-                    submit(t, attempt + 1)
-                    continue
+                    else:
+                        if shared_f[t.group].status != "finished":
+                            shared_f[t.group] = client.scatter([shared[t.group]], broadcast=True, hash=False)[0]
+                        submit(t, attempt + 1)
                 except KilledWorker as e:
                     store_failure(t, e, "the task killed its worker on every attempt the scheduler allows")
-                    continue
                 except Exception as e:
                     store_failure(t, e, "".join(traceback.format_exception(e)))
-                    continue
+                else:
+                    store_result(t, res)
                 finally:
                     f.release()
-                store_result(t, res)
+                nxt = next(queue, None)
+                if nxt is not None:
+                    submit(nxt, 0)
         finally:
             timing["run_wall_s"] = time.perf_counter() - t_loop
             if pending:
@@ -660,11 +664,19 @@ def _finish(spec, store, tasks, failures, timing, executor, resumed_from, t_star
     axes = list(spec.axes)
     metric_names = adapter.metric_names
     report.write_results_csv(out / "results.csv", rows, axes, metric_names)
-    cells = report.summarise(rows, spec.cells(), axes, adapter.metrics, confidence=spec.confidence)
+    paired = spec.common_random_numbers and spec.replications > 1
+    cells = report.summarise(rows, spec.cells(), axes, adapter.metrics, confidence=spec.confidence, paired=paired)
     report.write_summary_csv(out / "summary.csv", cells, axes, metric_names)
     main = next(m for m in adapter.metrics if m.name == spec.main_metric)
     plots = report.plot_main_metric(
-        out, model=adapter.name, axes=spec.axes, summary=cells, rows=rows, metric=main, confidence=spec.confidence
+        out,
+        model=adapter.name,
+        axes=spec.axes,
+        summary=cells,
+        rows=rows,
+        metric=main,
+        confidence=spec.confidence,
+        paired=paired,
     )
     n_run = timing["tasks_run"]
     wall = timing["run_wall_s"]

@@ -51,7 +51,8 @@ def log_ids(out: Path) -> list[str]:
 
 
 def test_dask_table_equals_serial(client, tmp_path: Path) -> None:
-    spec = parse_sweep(normal_spec())
+    # 96 tasks: more than the engine keeps in flight (64), so the window's top-up is exercised too
+    spec = parse_sweep(normal_spec() | {"replications": 6})
     sweep_fixtures.PREPARED.clear()
     serial = run_sweep(spec, tmp_path / "serial", serial=True, progress=False)
     assert len(sweep_fixtures.PREPARED) == 2  # once per value of the prepare-stage parameter `offset`
@@ -59,7 +60,7 @@ def test_dask_table_equals_serial(client, tmp_path: Path) -> None:
     dask = run_sweep(spec, tmp_path / "dask", client=client, progress=False)
     assert len(sweep_fixtures.PREPARED) == 2
     assert dask["executor"]["slots"] == 2 and serial["executor"]["kind"] == "serial"
-    assert dask["complete"] and dask["tasks"]["done"] == 48
+    assert dask["complete"] and dask["tasks"]["done"] == 96
     assert table(tmp_path / "dask") == table(tmp_path / "serial")
     assert (tmp_path / "dask" / "summary.csv").read_text() == (tmp_path / "serial" / "summary.csv").read_text()
     # both workers took part, and the finishing order was not the grid order the table is in

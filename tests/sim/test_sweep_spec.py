@@ -280,3 +280,30 @@ def test_docs_list_every_model_parameter_and_metric() -> None:
             assert f"| `{p.name}` |" in section, (name, p.name)
         for m in a.metrics:
             assert f"| `{m.name}`" in section, (name, m.name)
+
+
+def test_common_random_numbers_add_paired_differences(tmp_path: Path) -> None:
+    from sim._sweep_report import paired_diff
+
+    base = [{"rep": r, "metrics": {"y": v}} for r, v in enumerate([10.0, 20.0, 30.0])]
+    cell = [{"rep": r, "metrics": {"y": v}} for r, v in enumerate([11.0, 22.0, 33.0])]
+    d = paired_diff(cell, base, "y", confidence=0.95)
+    # differences 1, 2, 3: mean 2, sd 1, t(0.975, 2) = 4.3026527
+    assert d["mean"] == 2.0 and d["ci_low"] == pytest.approx(2 - 4.3026527 / 3**0.5, rel=1e-6)
+    spec = parse_sweep(
+        {
+            "model": "mmc",
+            "replications": 4,
+            "common_random_numbers": True,
+            "params": {"servers": [2, 3], "arrival_rate_per_s": 1.0},
+            "fixed": {"customers": 300, "warmup": 10},
+        }
+    )
+    doc = run_sweep(spec, tmp_path / "o", serial=True, progress=False)
+    first, second = doc["summary"]
+    assert first["vs_first"]["mean_wait_s"]["mean"] == 0.0
+    rows = [ln.split(",") for ln in (tmp_path / "o" / "results.csv").read_text().splitlines()[1:]]
+    w = {(int(r[0]), int(r[1])): float(r[5]) for r in rows}
+    want = sum(w[(1, r)] - w[(0, r)] for r in range(4)) / 4
+    assert second["vs_first"]["mean_wait_s"]["mean"] == pytest.approx(want, rel=1e-12)
+    assert "mean_wait_s_vs_first_mean" in (tmp_path / "o" / "summary.csv").read_text().splitlines()[0]
