@@ -15,6 +15,7 @@ from ._local import pattern_frame
 from ._redact import redact_text, redact_url
 from .analytics import FeedAnalytics
 from .capture import CaptureWorker, Frame, RetryPolicy
+from .check import check_feeds, format_table
 from .clips import CLIP_KINDS, Clip, evaluate_detector, make_clip
 from .firedetect import DetectionEvent, FireDetector, FireDetectorParams
 from .health import FeedState, Health
@@ -50,7 +51,9 @@ __all__ = [
     "StreamSpec",
     "Subscription",
     "Timeouts",
+    "check_feeds",
     "evaluate_detector",
+    "format_table",
     "make_clip",
     "open_reader",
     "pattern_frame",

@@ -129,7 +129,7 @@ def stream_from_url(
 
     ``rtsp://``/``rtsps://`` -> rtsp; ``http(s)://`` -> snapshot when the path ends in ``.jpg``/``.jpeg``
     or contains ``snapshot``, else mjpeg; ``file://`` or a plain path -> file;
-    ``synthetic://CAM-ID?w=640&h=360&fps=15`` -> a test pattern.
+    ``synthetic://CAM-ID?w=640&h=360&fps=15`` -> a test pattern (its query wins over the size arguments).
     """
     low = url.lower()
     if kind is None:
@@ -146,11 +146,14 @@ def stream_from_url(
             raise FeedConfigError(
                 f"stream {redact_url(url)!r}: unknown URL scheme; use rtsp://, http(s)://, file://, a path or synthetic://"
             )
-    if kind == "synthetic":
+    if kind == "synthetic":  # the URL is the whole configuration: its w, h, fps win over the arguments
         q = parse_qs(urlsplit(url).query)
-        width_px = width_px or int(q.get("w", ["640"])[0])
-        height_px = height_px or int(q.get("h", ["360"])[0])
-        fps = fps or float(q.get("fps", ["15"])[0])
+        try:
+            width_px = int(q["w"][0]) if "w" in q else width_px or 640
+            height_px = int(q["h"][0]) if "h" in q else height_px or 360
+            fps = float(q["fps"][0]) if "fps" in q else fps or 15.0
+        except ValueError as e:
+            raise FeedConfigError(f"stream {url!r}: w, h and fps must be numbers ({e})") from e
     return StreamSpec(
         url=url, kind=kind, width_px=width_px, height_px=height_px, fps=fps,
         transport=transport, poll_s=poll_s, loop=loop,
