@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import simpy
 
+from .queueing import mmc_mean_wait_s
 from .sweep_models import Metric, ModelAdapter, Param
 
 
@@ -82,6 +83,9 @@ def _run(shared: Any, params: dict[str, Any], seed: int) -> dict[str, float | bo
         )
     )
     m["target_met"] = bool(m["mean_wait_s"] <= params["target_wait_s"])
+    lam, mu, c = params["arrival_rate_per_s"], params["service_rate_per_s"], params["servers"]
+    # the closed form beside the simulation (sim.queueing); none when the queue is unstable
+    m["erlang_c_wait_s"] = mmc_mean_wait_s(lam, mu, c) if lam < c * mu else float("nan")
     return m
 
 
@@ -102,6 +106,7 @@ MMC = ModelAdapter(
         Metric("utilisation", "", "busy server time over capacity (lambda / (c mu))"),
         Metric("max_queue", "", "longest queue seen"),
         Metric("target_met", "", "mean wait within target_wait_s", kind="proportion"),
+        Metric("erlang_c_wait_s", "s", "the closed form C(c,a)/(c mu - lambda) (sim.queueing); empty if a >= c"),
     ),
     main_metric="mean_wait_s",
     run=_run,

@@ -159,6 +159,7 @@ def test_mmc_sweep_matches_erlang_c(tmp_path: Path) -> None:
     assert m["mean_wait_s"]["ci_low"] < 0.118076 < m["mean_wait_s"]["ci_high"]
     assert m["share_waited"]["mean"] == pytest.approx(0.236152, rel=0.04)
     assert m["utilisation"]["mean"] == pytest.approx(0.6, rel=0.02)
+    assert m["erlang_c_wait_s"]["mean"] == pytest.approx(0.118076, abs=1e-6)  # the closed form, reported beside
 
 
 # ---- bad input -----------------------------------------------------------------------------
@@ -254,9 +255,9 @@ def test_cli_serial_writes_every_artifact(tmp_path: Path, capsys: pytest.Capture
     for f in doc["files"]:
         assert (out / f).exists(), f
     lines = (out / "results.csv").read_text().splitlines()
-    assert (
-        lines[0]
-        == "cell,replication,seed,servers,arrival_rate_per_s,mean_wait_s,share_waited,utilisation,max_queue,target_met"
+    assert lines[0] == (
+        "cell,replication,seed,servers,arrival_rate_per_s,mean_wait_s,share_waited,utilisation,max_queue,"
+        "target_met,erlang_c_wait_s"
     )
     assert len(lines) == 13
     # the per-cell mean in summary.csv is the mean of that cell's rows in results.csv
