@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 
 SCHEMA = "fire-drill-replay/1"
 TICK_S = 30.0
+#: a fire answered by mutual aid (no own truck to follow) is shown controlled this long after water-on
+MUTUAL_AID_SHOWN_S = 3600.0
 BANNER = "TRAINING - EXERCISE ONLY - NOT A REAL INCIDENT"
 
 
@@ -32,19 +34,24 @@ def _clock(start_hour: float, t_s: float) -> str:
 
 
 def _fires_at(res: DrillResult, t: float) -> dict[str, dict[str, Any]]:
+    """Fires burning or being fought at ``t``, the events at ``t`` included (as :class:`sim.clock.SimClock`)."""
     o, inc = res.outcome, res.incidents
     alpha = inc.alpha
+
+    def done(te: float) -> bool:  # has an event at ``te`` happened by ``t``?
+        return bool(np.isfinite(te) and te <= t)
+
     out = {}
     for i, iid in enumerate(inc.ids):
         t0 = o.t_ignite[i]
         if t < t0:
             continue
         tw, tl = o.t_water[i], o.t_leave[i]
-        if np.isfinite(tw) and t >= tw:
-            if np.isfinite(tl) and t >= tl:
+        if done(tw):
+            if done(tl):
                 continue  # out and the crew gone
-            if not np.isfinite(tl) and t >= tw + 3600:
-                continue  # mutual aid: no own truck; shown controlled for an hour
+            if not np.isfinite(tl) and done(tw + MUTUAL_AID_SHOWN_S):
+                continue  # mutual aid: no own truck to follow; shown controlled for an hour
             out[iid] = {"kw": round(float(o.q_water_kw[i]), 1), "state": "controlled"}
             continue
         age = t - t0
@@ -54,13 +61,14 @@ def _fires_at(res: DrillResult, t: float) -> dict[str, dict[str, Any]]:
     return out
 
 
-def _truck_legs(res: DrillResult) -> dict[int, list[tuple[float, float, np.ndarray, np.ndarray]]]:
-    legs: dict[int, list[tuple[float, float, np.ndarray, np.ndarray]]] = {}
+def _truck_legs(res: DrillResult) -> dict[int, list[tuple[float, float, np.ndarray, np.ndarray, str]]]:
+    legs: dict[int, list[tuple[float, float, np.ndarray, np.ndarray, str]]] = {}
     for t, _, kind, _i, truck, info in res.outcome.events:
         if kind in ("enroute", "leave_scene") and "route_xy" in info:
             xy = np.asarray(info["route_xy"], dtype=float)
             ts = t + np.asarray(info["route_t"], dtype=float)
-            legs.setdefault(truck, []).append((t, float(ts[-1]), xy, ts))
+            state = "driving" if kind == "enroute" else "returning"
+            legs.setdefault(truck, []).append((t, float(ts[-1]), xy, ts, state))
     return legs
 
 
@@ -69,12 +77,13 @@ def _truck_state(res: DrillResult, legs: dict, k: int, t: float) -> tuple[list[f
     s = eng.truck_station[k]
     home = [round(float(eng.stations[s].x), 2), round(float(eng.stations[s].y), 2)]
     o = res.outcome
-    for t0, t1, xy, ts in legs.get(k, []):
-        if t0 <= t <= t1:
+    for t0, t1, xy, ts, state in legs.get(k, []):
+        if t0 <= t < t1:
             x = float(np.interp(t, ts, xy[:, 0]))
             y = float(np.interp(t, ts, xy[:, 1]))
-            return [round(x, 2), round(y, 2)], "driving"
+            return [round(x, 2), round(y, 2)], state
     mine = np.flatnonzero(o.truck == k)
+    # the events at a tick's own time count, as in a live snapshot (sim.clock steps through them)
     for i in mine:
         if o.t_dispatch[i] <= t < o.t_enroute[i]:
             return home, "turnout"
@@ -85,14 +94,14 @@ def _truck_state(res: DrillResult, legs: dict, k: int, t: float) -> tuple[list[f
 
 
 def _out_at(res: DrillResult, k: int, t: float) -> bool:
-    # out of service from a breakdown until repaired: follow the in_service events of that truck
+    # out of service from a breakdown until repaired: follow that truck's service events
     out = False
     for te, _, kind, _i, truck, info in res.outcome.events:
         if te > t:
             break
-        if truck == k and kind == "in_service":
-            out = bool(info.get("out_of_service", False))
-    return out and k in res.engine.out_of_service
+        if truck == k and kind in ("in_service", "out_of_service"):
+            out = kind == "out_of_service" or bool(info.get("out_of_service", False))
+    return out
 
 
 def event_records(res: DrillResult) -> list[dict[str, Any]]:

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 SOURCES = ("call", "operator", "analytics")
 EVENT_KINDS = (
     "ignition", "detected", "dispatch", "mutual_aid", "enroute", "arrive", "water_on", "flashover",
-    "leave_scene", "in_service", "inject", "no_truck",
+    "leave_scene", "in_service", "out_of_service", "inject",
 )  # fmt: skip
 MUTUAL_AID = -1
 
@@ -181,6 +181,9 @@ class FireEngine:
         self._seq = 0
         self._alpha = incidents.alpha
         self._pending_free: set[float] = set()
+        self._done: simpy.Event | None = None
+        # per truck: (state, incident or -1, leg (t0, xy, t) while driving) for live snapshots
+        self._tstate: list[tuple[str, int, Any]] = [("in_station", -1, None) for _ in self.truck_names]
 
     # ---- log -----------------------------------------------------------------------------------
     def log(self, kind: str, i: int = -1, truck: int = -1, **info: Any) -> None:
@@ -189,13 +192,61 @@ class FireEngine:
         self._seq += 1
 
     # ---- run -----------------------------------------------------------------------------------
+    def start(self) -> simpy.Event:
+        """Register the incidents and injects with the environment without running it.
+
+        For a live showroom: drive ``self.env`` with :class:`sim.clock.SimClock` and read
+        :meth:`snapshot` each frame. Returns the event that fires when every incident is over.
+        """
+        if self._done is None:
+            for j in self.injects:
+                self.env.process(self._inject(j))
+            procs = [self.env.process(self._incident(i)) for i in range(len(self.inc))]
+            self._done = self.env.all_of(procs)
+        return self._done
+
+    def snapshot(self) -> dict[str, Any]:
+        """State now, as plain data: each truck's position and state, each fire's size and state."""
+        now = float(self.env.now)
+        trucks = {}
+        for k, name in enumerate(self.truck_names):
+            state, i, leg = self._tstate[k]
+            if leg is not None:
+                t0, xy, ts = leg
+                x, y = float(np.interp(now, ts, xy[:, 0])), float(np.interp(now, ts, xy[:, 1]))
+            elif i >= 0:
+                x, y = float(self.inc.x[i]), float(self.inc.y[i])
+            else:
+                st = self.stations[self.truck_station[k]]
+                x, y = float(st.x), float(st.y)
+            trucks[name] = {"xy": [round(x, 2), round(y, 2)], "state": state}
+        fires = {}
+        o = self.out
+        for i in range(len(self.inc)):
+            if self.inc.t_s[i] > now or (np.isfinite(o.t_leave[i]) and now >= o.t_leave[i]):
+                continue
+            if o.station[i] == MUTUAL_AID and np.isfinite(o.t_water[i]) and now >= o.t_water[i] + 3600.0:
+                continue  # no own truck to follow: shown controlled for an hour, as in the replay log
+            if np.isfinite(o.t_water[i]):
+                fires[self.inc.ids[i]] = {"kw": round(float(o.q_water_kw[i]), 1), "state": "controlled"}
+            else:
+                kw = self._kw(i)
+                fires[self.inc.ids[i]] = {"kw": round(kw, 1),
+                                          "state": "flashover" if kw >= self.inc.flashover_kw[i] else "growing"}
+        return {"t": now, "trucks": trucks, "fires": fires}
+
+    def _leg(self, k: int, t0: float, route: dict[str, Any], a: tuple[float, float], b: tuple[float, float],
+             duration_s: float) -> tuple[float, np.ndarray, np.ndarray]:
+        if route:
+            return (t0, np.asarray(route["route_xy"], dtype=float), t0 + np.asarray(route["route_t"], dtype=float))
+        # without routes (a year's run): a straight line is all a snapshot can show
+        return (t0, np.array([a, b], dtype=float), np.array([t0, t0 + duration_s]))
+
     def run(self) -> Outcome:
         """Run every incident to the end (trucks back in service) and return the outcome."""
-        for j in self.injects:
-            self.env.process(self._inject(j))
-        procs = [self.env.process(self._incident(i)) for i in range(len(self.inc))]
+        done = self.start()
         # the operator desk's shift process never ends: run until every incident is over
-        self.env.run(until=self.env.all_of(procs))
+        self.env.run(until=done)
         tail = [self.env.process(self._drain())]
         self.env.run(until=self.env.all_of(tail))
         self.out.events.sort(key=lambda e: (e[0], e[1]))
@@ -270,6 +321,7 @@ class FireEngine:
                                    start_hour=p.start_hour, weather=self.weather) + float(inc.access_s[i])
         info: dict[str, Any] = {"station": self.stations[s].id, "eta_s": round(drive, 2)}
         self.log("dispatch", i, truck, **info)
+        self._tstate[truck] = ("turnout", -1, None)
         if p.busy_override is not None:
             env.process(self._busy_override(i, truck, s))
         turnout = self.stations[s].turnout_s * float(np.exp(p.turnout_sigma * inc.z["turnout"][i]))
@@ -280,12 +332,17 @@ class FireEngine:
             acc = float(inc.access_s[i])
             route = self._route(travel.route_out(s, node), drive - acc, acc, inc.x[i], inc.y[i])
         self.log("enroute", i, truck, drive_s=round(drive, 3), **route)
+        st = self.stations[s]
+        leg = self._leg(truck, env.now, route, (st.x, st.y), (inc.x[i], inc.y[i]), drive)
+        self._tstate[truck] = ("driving", i, leg)
         yield env.timeout(drive)
         o.t_arrive[i] = env.now
         o.q_arrive_kw[i] = self._kw(i)
         self.log("arrive", i, truck)
+        self._tstate[truck] = ("setting_up", i, None)
         yield env.timeout(float(p.setup.of(inc.z["setup"][i])))
         q_mw = self._water_on(i, truck) / 1000.0
+        self._tstate[truck] = ("pumping", i, None)
         scene = (p.on_scene_base_s + p.on_scene_per_mw_s * q_mw) * (
             p.on_scene_flashover_factor if o.flashed_over[i] else 1.0
         ) * float(np.exp(p.on_scene_sigma * inc.z["scene"][i]))
@@ -298,6 +355,9 @@ class FireEngine:
             acc = float(inc.access_s[i])
             route = self._route(self.travel.route_back(node, s), back - acc, acc, inc.x[i], inc.y[i], leading=True)
         self.log("leave_scene", i, truck, drive_s=round(back, 3), **route)
+        st = self.stations[s]
+        leg = self._leg(truck, env.now, route, (inc.x[i], inc.y[i]), (st.x, st.y), back)
+        self._tstate[truck] = ("returning", i, leg)
         yield env.timeout(back)
         o.t_back[i] = env.now
         if p.busy_override is None:
@@ -340,8 +400,10 @@ class FireEngine:
         if self.pending_breakdowns[s] > 0:
             self.pending_breakdowns[s] -= 1
             self.out_of_service.add(truck)
+            self._tstate[truck] = ("out_of_service", -1, None)
             self.log("in_service", -1, truck, station=self.stations[s].id, out_of_service=True)
             return
+        self._tstate[truck] = ("in_station", -1, None)
         self.free[s].append(truck)
         self.free[s].sort()
         self.log("in_service", -1, truck, station=self.stations[s].id)
@@ -411,7 +473,10 @@ class FireEngine:
             s, n = d["station"], d.get("trucks", 1)
             for _ in range(n):
                 if self.free[s]:
-                    self.out_of_service.add(self.free[s].pop())
+                    k = self.free[s].pop()
+                    self.out_of_service.add(k)
+                    self._tstate[k] = ("out_of_service", -1, None)
+                    self.log("out_of_service", -1, k, station=self.stations[s].id)
                 else:
                     self.pending_breakdowns[s] += 1
         elif j.kind == "truck_repaired":
@@ -420,6 +485,8 @@ class FireEngine:
                 back = [k for k in sorted(self.out_of_service) if self.truck_station[k] == s]
                 if back:
                     self.out_of_service.discard(back[0])
+                    self._tstate[back[0]] = ("in_station", -1, None)
+                    self.log("in_service", -1, back[0], station=self.stations[s].id, repaired=True)
                     self.free[s].append(back[0])
                     self.free[s].sort()
                 elif self.pending_breakdowns[s]:

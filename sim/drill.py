@@ -22,6 +22,7 @@ __all__ = [
     "DrillResult",
     "Scenario",
     "read_decisions",
+    "live_drill",
     "read_scenario",
     "replay_drill",
     "run_drill",
@@ -484,6 +485,32 @@ def _score(setup: _Setup, res: DrillResult) -> dict[str, Any]:
         "expected_actions": expected,
         "expected_met": sum(e["met"] for e in expected),
     }
+
+
+def live_drill(scenario: Scenario, twin: Twin, *, decisions: str | dict[str, str] = AUTO,
+               params: FireParams | None = None) -> FireEngine:
+    """A drill's engine, started but not run: for the showroom to drive frame by frame.
+
+    Step it with :class:`sim.clock.SimClock` (``engine.env``) and draw :meth:`FireEngine.snapshot`;
+    the states match the replay log's ticks at the same times. ``decisions`` as in :func:`run_drill`
+    except ``ask`` (a render loop cannot wait at a terminal prompt).
+    """
+    if decisions == "ask":
+        raise TwinError("a live drill takes decisions from a file, a mapping or the policy (auto), not ask")
+    setup = _setup(scenario, twin, params)
+    if isinstance(decisions, dict):
+        ch = _Chooser(setup, "file", decisions, None, None)
+    elif decisions == AUTO:
+        ch = _Chooser(setup, AUTO, None, None, None)
+    else:
+        ch = _Chooser(setup, "file", read_decisions(decisions), None, None)
+    eng = FireEngine(
+        setup.twin.fire_stations, setup.travel, setup.inc, setup.params, camera_va_s=setup.va, camera_op_s=setup.op,
+        roster=roster(setup.twin, setup.params), horizon_s=scenario.duration_s, dispatcher=ch,
+        injects=setup.injects, log_routes=True, travel_cache=setup.travel_cache,
+    )
+    eng.start()
+    return eng
 
 
 def replay_drill(log: str | Path, twin: Twin, *, params: FireParams | None = None) -> DrillResult:

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import showroom
@@ -203,3 +204,27 @@ def test_ask_prompt_in_process(city: twin.Twin) -> None:
     # no input at all: the policy decides and says so
     assert "no more input" in out.getvalue()
     assert res.decisions[0].choice == res.decisions[0].options[0]["station"]
+
+
+def test_live_drill_snapshots_match_the_replay_ticks(city: twin.Twin) -> None:
+    # the showroom drives a drill frame by frame (sim.clock); what it draws must be what the log replays
+    from sim.clock import SimClock
+    from sim.drill import live_drill
+
+    sc = read_scenario(DRILLS / "market_fire_rush_hour.yaml")
+    res = run_drill(sc, city, decisions="auto", score=False)
+    ticks = {r["t"]: r for r in replay_lines(res) if r["type"] == "tick"}
+    eng = live_drill(sc, city, decisions="auto")
+    clock = SimClock(eng.env, speed=60.0)
+    compared = 0
+    for _ in range(90):
+        clock.tick(1.0)  # one wall second: a sim minute
+        t = round(eng.env.now, 2)
+        if t in ticks:
+            snap = eng.snapshot()
+            for name, st in ticks[t]["trucks"].items():
+                assert snap["trucks"][name]["state"] == st["state"], (t, name)
+                np.testing.assert_allclose(snap["trucks"][name]["xy"], st["xy"], atol=0.02)
+            assert snap["fires"] == ticks[t]["fires"]
+            compared += 1
+    assert compared >= 60
