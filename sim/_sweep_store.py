@@ -63,7 +63,12 @@ class TaskStore:
         out.mkdir(parents=True, exist_ok=True)
         store = cls(out, manifest, fsync_interval_s=fsync_interval_s)
         mpath = out / MANIFEST
-        if mpath.exists() or (out / TASKS).exists():
+        tasks = out / TASKS
+        started = tasks.exists() and tasks.stat().st_size > 0
+        if not resume and mpath.exists() and not started:
+            # a sweep that stored no task yet (its cluster was unreachable, say): nothing to keep
+            (out / FAILURES).unlink(missing_ok=True)
+        elif mpath.exists() or started:
             if not resume:
                 raise SweepError(
                     f"{out} already holds a sweep: pass --resume to continue it, or choose another --out "
