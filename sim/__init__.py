@@ -7,7 +7,7 @@ Models: :mod:`sim.capacity` (server load and capacity planning of the video syst
 """
 
 from .capacity import CapacityConfig, CapacityPlan, Fault, ServiceLevels, plan_capacity, run_capacity, simulate
-from .drill import DrillError, read_scenario, replay_drill, run_drill, write_outputs
+from .drill import DrillError, live_drill, read_scenario, replay_drill, run_drill, write_outputs
 from .faults import FAULT_RATES, FaultRate, Outages, availability, camera_fault_rate, failure_repair, outage_intervals
 from .fire import FireParams, FireStudy, fleet_hypercube, run_fire
 from .firegrowth import GROWTH_ALPHA_KW_S2, Room, heat_release_kw, time_to_kw
@@ -46,6 +46,7 @@ __all__ = [
     "StreamProfile",
     "load_profile",
     "DrillError",
+    "live_drill",
     "read_scenario",
     "replay_drill",
     "run_drill",

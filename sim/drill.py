@@ -274,7 +274,7 @@ class _Chooser:
             extra = f"{o.free_trucks} free" if o.station != MUTUAL_AID else "from outside the city"
             print(f"  {k}) {o.station_id:<12} ETA {_mmss(o.eta_s)}  ({extra})", file=out)
         while True:
-            print(f"  dispatch which? [1-{len(options)}, Enter = 1]: ", end="", file=out, flush=True)
+            print(f"  dispatch which? [1-{len(options)}, Enter = 1, s = status]: ", end="", file=out, flush=True)
             line = inp.readline()
             if line == "":
                 self.eof = True
@@ -283,12 +283,26 @@ class _Chooser:
             line = line.strip()
             if line == "":
                 return options[0].station
+            if line.lower() in ("s", "status", "?"):
+                self._status(eng, out)
+                continue
             if line.isdigit() and 1 <= int(line) <= len(options):
                 return options[int(line) - 1].station
             names = [o.station_id.lower() for o in options]
             if line.lower() in names:
                 return options[names.index(line.lower())].station
             print(f"  '{line}' is not an option: type a number 1-{len(options)} or a station id", file=out)
+
+
+    @staticmethod
+    def _status(eng: FireEngine, out: IO[str]) -> None:
+        snap = eng.snapshot()
+        busy: dict[str, list[str]] = {}
+        for name, st in snap["trucks"].items():
+            busy.setdefault(st["state"], []).append(name)
+        print("  trucks: " + "; ".join(f"{k}: {', '.join(v)}" for k, v in sorted(busy.items())), file=out)
+        fires = ", ".join(f"{k} {v['kw']:,.0f} kW ({v['state']})" for k, v in snap["fires"].items()) or "none"
+        print(f"  fires:  {fires}", file=out)
 
 
 def _mmss(s: float) -> str:

@@ -128,11 +128,12 @@ def test_ask_reads_answers_from_a_pipe(tmp_path: Path) -> None:
     proc = subprocess.run(
         [sys.executable, str(ROOT / "showroom.py"), "drill", str(DRILLS / "market_fire_rush_hour.yaml"),
          "--decisions", "ask", "--out", str(out)],
-        input="2\nxx\nFS4\n\n", capture_output=True, text=True, timeout=120, cwd=ROOT,
+        input="2\nxx\ns\nFS4\n\n", capture_output=True, text=True, timeout=120, cwd=ROOT,
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.count("[TRAINING]") >= 4
     assert "'xx' is not an option" in proc.stdout
+    assert "trucks: " in proc.stdout and "FS1-E1" in proc.stdout  # the status asked with "s"
     # the second option offered for F1 is what "2" chose
     f1_block = proc.stdout.split("fire F1")[1].split("dispatch which")[0]
     second = f1_block.splitlines()[2].split(")")[1].split()[0]
