@@ -31,6 +31,7 @@ __all__ = [
 import math
 import time
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -86,35 +87,23 @@ class Pose:
 
     def axes(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Forward, right and up unit vectors in the local frame (x east, y north, z up)."""
-        h, t, r = (math.radians(v) for v in (self.heading_deg, self.tilt_deg, self.roll_deg))
-        f = np.array([math.sin(h) * math.cos(t), math.cos(h) * math.cos(t), -math.sin(t)])
-        r0 = np.array([math.cos(h), -math.sin(h), 0.0])
-        u0 = np.cross(r0, f)
-        # roll turns the image clockwise as the camera sees it: right tips down, up tips right
-        right = r0 * math.cos(r) - u0 * math.sin(r)
-        up = u0 * math.cos(r) + r0 * math.sin(r)
-        return f, right, up
+        return _axes(self.heading_deg, self.tilt_deg, self.roll_deg)
 
-    def sector(self) -> tuple[float, float]:
-        """The azimuths (radians clockwise from north) the frustum can reach: (start, span)."""
-        if self.fisheye:
-            return 0.0, 2.0 * math.pi
-        f, r, u = self.axes()
-        th, tv = self.tan_h, self.tan_v
-        for vert in (-1.0, 1.0):  # nadir or zenith inside the frustum: every azimuth
-            cf, cr, cu = vert * f[2], vert * r[2], vert * u[2]
-            if cf > 0 and abs(cr) <= cf * th and abs(cu) <= cf * tv:
-                return 0.0, 2.0 * math.pi
-        az_f = math.atan2(f[0], f[1]) if abs(f[0]) + abs(f[1]) > 1e-12 else 0.0
-        rel = []
-        for a in (-th, th):
-            for b in (-tv, tv):
-                d = f + a * r + b * u
-                rel.append((math.atan2(d[0], d[1]) - az_f + math.pi) % (2 * math.pi) - math.pi)
-        lo, hi = min(rel), max(rel)
-        if hi - lo >= math.pi:
-            return 0.0, 2.0 * math.pi
-        return az_f + lo, hi - lo
+
+@lru_cache(maxsize=4096)
+def _axes(heading_deg: float, tilt_deg: float, roll_deg: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    # cached: a planner tries the same few headings and tilts at thousands of sites
+    h, t, r = (math.radians(v) for v in (heading_deg, tilt_deg, roll_deg))
+    ch, sh, ct, st, cr, sr = math.cos(h), math.sin(h), math.cos(t), math.sin(t), math.cos(r), math.sin(r)
+    f = np.array([sh * ct, ch * ct, -st])
+    r0 = np.array([ch, -sh, 0.0])
+    u0 = np.array([sh * st, ch * st, ct])  # r0 x f
+    # roll turns the image clockwise as the camera sees it: right tips down, up tips right
+    right = r0 * cr - u0 * sr
+    up = u0 * cr + r0 * sr
+    for v in (f, right, up):
+        v.flags.writeable = False
+    return f, right, up
 
 
 def camera_poses(cam: Camera) -> list[Pose]:

@@ -280,3 +280,27 @@ def test_night_cuts_each_camera_at_its_ir_range():
     assert day == pytest.approx(wedge_area(6, 90, 1920, 1080, 12.5), rel=0.01)
     # 20 m of slant range is the range at which 1920 px over 90 degrees give 48 px/m
     assert night == pytest.approx(wedge_area(6, 90, 1920, 1080, 1920 / 40.0), rel=0.01)
+
+
+def test_sweep_matches_a_brute_force_segment_test():
+    """Part (b) against its definition: sample each lens-target segment finely and look for a cell above it."""
+    t = block_city(size_m=400, seed=8)
+    g = build_raster(t, resolution_m=1.0)
+    rng = np.random.default_rng(5)
+    open_cells = np.argwhere(~g.building)
+    agree = n = 0
+    for i, j in open_cells[rng.choice(len(open_cells), 6, replace=False)]:
+        x, y = g.xmin + (j + 0.5), g.ymax - (i + 0.5)
+        seen = viewshed(g, x, y, observer_height_m=6.0, range_m=60.0, targets_on_roofs=False)
+        cand = np.argwhere(~g.building & ((np.arange(g.shape[0])[:, None] - i) ** 2
+                                          + (np.arange(g.shape[1])[None, :] - j) ** 2 < 59**2))
+        for a, b in cand[rng.choice(len(cand), 150, replace=False)]:
+            tx, ty = g.xmin + (b + 0.5), g.ymax - (a + 0.5)
+            s = np.linspace(0, 1, 801)[1:-1]
+            px, py, pz = x + (tx - x) * s, y + (ty - y) * s, 6.0 + (1.6 - 6.0) * s
+            ci, cj = g.cell_of(px, py)
+            own = (ci == i) & (cj == j)
+            truth = not np.any((g.dsm[ci, cj] > pz) & ~own)
+            agree += truth == seen[a, b]
+            n += 1
+    assert agree / n >= 0.99, agree / n
