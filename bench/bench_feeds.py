@@ -99,12 +99,47 @@ def hold(subs: list, hold_s: float, server_pid: int, new: int) -> dict[str, floa
     }
 
 
+def picture(path: Path) -> None:
+    """The README picture: privacy masks on a test pattern, and the detector on a fire and a smoke clip."""
+    import numpy as np
+
+    from feeds import FireDetector, PrivacyMask, make_clip, pattern_frame
+
+    img = pattern_frame("CAM-017", 1_700_000_000.0, 42, 640, 360)
+    PrivacyMask([[(380, 60), (600, 80), (580, 220), (400, 200)]], mode="black").apply(img)
+    PrivacyMask([[(0, 285), (260, 285), (300, 360), (0, 360)]], mode="pixelate", block_px=12).apply(img)
+    cv2.putText(img, "privacy masks: black, pixelate", (10, 30), cv2.FONT_HERSHEY_SIMPLEX, 0.8, (0, 0, 0), 2)
+    panels = [img]
+    for kind, seed in (("fire", 1003), ("smoke", 2005)):
+        clip = make_clip(kind, seed)
+        det = FireDetector(kind)
+        frames = list(clip.frames())
+        first = None
+        for i, f in enumerate(frames):
+            for ev in det.update(f, i / clip.fps):
+                first = first or (i, ev)
+        i, ev = first if first else (len(frames) - 1, None)
+        out = cv2.resize(frames[min(len(frames) - 1, i)], (640, 360), interpolation=cv2.INTER_NEAREST)
+        if ev is not None:
+            x, y, w, h = (v * 2 for v in ev.bbox)
+            cv2.rectangle(out, (x, y), (x + w, y + h), (0, 0, 255), 2)
+            label = f"{ev.kind} at {ev.t:.1f} s (onset {clip.onset_s:.1f} s)"
+            cv2.putText(out, label, (10, 30), cv2.FONT_HERSHEY_SIMPLEX, 0.8, (0, 0, 160), 2)
+        panels.append(out)
+    cv2.imwrite(str(path), np.hstack(panels))
+    print(f"wrote {path}")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--picture", metavar="PNG", help="write the README picture and stop")
     ap.add_argument("--max-streams", type=int, default=160)
     ap.add_argument("--hold-s", type=float, default=8.0)
     ap.add_argument("--quick", action="store_true", help="fewer steps (a smoke run)")
     args = ap.parse_args()
+    if args.picture:
+        picture(Path(args.picture))
+        return 0
     print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} at start")
     with tempfile.TemporaryDirectory() as tmp:
         clip = Path(tmp) / "clip_640x360_15fps.mp4"
