@@ -157,6 +157,12 @@ def test_host_that_never_answers_times_out_without_stalling_others(silent_peer, 
         assert hung == [] and time.monotonic() - t0 < t.connect_s + t.open_s + t.read_s + 1.0
 
 
+def test_h265_stream_decodes(rtsp_server, no_leaked_threads) -> None:
+    with _hub({"H": {"sub": rtsp_server.url("/h265")}}) as hub, hub.subscribe("H", "thumb") as sub:
+        f, _ = wait_for(lambda: sub.next(0.2), 8.0)
+        assert f is not None and f.image.shape == (180, 320, 3), sub.health()
+
+
 def test_udp_transport_on_loopback(rtsp_server, no_leaked_threads) -> None:
     spec = stream_from_url(rtsp_server.url("/cam2"), transport="udp", width_px=640, height_px=360)
     with FeedHub([FeedConfig("U", {"main": spec})]) as hub, hub.subscribe("U") as sub:

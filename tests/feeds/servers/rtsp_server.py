@@ -10,6 +10,7 @@ late decodes within a second, as IP cameras configured for VMS use do):
 
 - ``/main``  the main stream, ``--width`` x ``--height`` at ``--fps`` (default 640x360 at 15 fps)
 - ``/sub``   the sub stream, a quarter of the main one's pixels
+- ``/h265``  an H.265 stream at the sub stream's size (x265, from gstreamer1.0-plugins-bad)
 - ``/cam<N>`` for N in 0..``--cams``-1: independent main-size streams (one encoder each)
 - ``/file<N>`` one per ``--file``: a pre-encoded H.264 MP4 streamed without re-encoding (for benches)
 
@@ -40,6 +41,14 @@ def _pattern_launch(width: int, height: int, fps: int, pattern: str, bitrate_kbp
         "! timeoverlay font-desc=\"Sans 24\" "
         f"! x264enc tune=zerolatency speed-preset=ultrafast key-int-max={fps} bitrate={bitrate_kbps} "
         "! video/x-h264,profile=baseline ! rtph264pay name=pay0 pt=96 config-interval=1 )"
+    )
+
+
+def _h265_launch(width: int, height: int, fps: int) -> str:
+    return (
+        f"( videotestsrc is-live=true pattern=ball ! video/x-raw,width={width},height={height},framerate={fps}/1 "
+        f"! x265enc tune=zerolatency speed-preset=ultrafast key-int-max={fps} bitrate=200 "
+        "! rtph265pay name=pay0 pt=96 config-interval=1 )"
     )
 
 
@@ -86,6 +95,7 @@ def main() -> int:
     w, h, fps = args.width, args.height, args.fps
     add("/main", _pattern_launch(w, h, fps, "smpte", 600))
     add("/sub", _pattern_launch(w // 2, h // 2, fps, "ball", 200))
+    add("/h265", _h265_launch(w // 2, h // 2, fps))
     for i in range(args.cams):
         add(f"/cam{i}", _pattern_launch(w, h, fps, "smpte", 600))
     for i, path in enumerate(args.file):
