@@ -108,6 +108,13 @@ class StreamSpec:
         if self.kind == "render" and self.renderer is None:
             raise FeedConfigError(f"{where}: a render stream needs a renderer(camera_id, t) -> image")
 
+    def __repr__(self) -> str:
+        # the dataclass repr would print the URL with its password (a config logged in a traceback)
+        return (
+            f"StreamSpec(url={self.safe_url!r}, kind={self.kind!r}, width_px={self.width_px}, "
+            f"height_px={self.height_px}, fps={self.fps}, transport={self.transport!r})"
+        )
+
     @property
     def safe_url(self) -> str:
         """The URL with credentials replaced by ``***``: the only form that may be shown."""

@@ -132,6 +132,13 @@ def test_credentials_are_redacted(url, shown) -> None:
     assert redact_text(f"open {url} failed") == f"open {shown} failed"
 
 
+def test_configs_print_without_credentials() -> None:
+    spec = stream_from_url("rtsp://admin:verysecret@10.0.0.5/live")
+    cfg = FeedConfig("C", {"main": spec})
+    assert "verysecret" not in repr(spec) + repr(cfg) + str(cfg)
+    assert "rtsp://***@10.0.0.5/live" in repr(cfg)
+
+
 def test_config_errors_name_what_is_wrong() -> None:
     with pytest.raises(FeedConfigError, match="camera 'A' is configured twice"):
         FeedHub(_synthetic(1) + [FeedConfig("A", {"main": stream_from_url("synthetic://A")}),
