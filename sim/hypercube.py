@@ -8,8 +8,8 @@ unit to free.
 
 * ``method="exact"`` solves the 2^N-state Markov chain (Larson 1974); fine up to about 14 units.
 * ``method="approx"`` is Larson's (1975) approximation with correction factors ``Q(N, rho, j)``
-  built from the M/M/N/N state probabilities (the loss version, as in Jarvis 1985): N equations
-  solved by fixed-point iteration, seconds for hundreds of units.
+  built from the M/M/N state probabilities (queue mode, Larson's own) or the M/M/N/N ones (loss
+  mode, as in Jarvis 1985): N equations solved by fixed-point iteration, seconds for hundreds of units.
 
 References: R. C. Larson, "A hypercube queuing model for facility location and redistricting in
 urban emergency services", Computers & OR 1 (1974); R. C. Larson, "Approximating the performance
@@ -19,7 +19,7 @@ Operations Research* (1981), ch. 5.
 
 from __future__ import annotations
 
-__all__ = ["HypercubeResult", "correction_factors", "erlang_loss_probs", "hypercube"]
+__all__ = ["HypercubeResult", "correction_factors", "erlang_loss_probs", "hypercube", "mmn_probs"]
 
 import math
 from dataclasses import dataclass
@@ -152,9 +152,7 @@ def hypercube(
     elif method == "approx":
         if not np.allclose(mu_arr, mu_arr[0]):
             raise TwinError("hypercube: the approximation assumes one service rate for all units")
-        if mode != "loss":
-            raise TwinError("hypercube: the approximation is implemented for mode='loss'; use method='exact'")
-        res = _approx(ulam, upref, float(mu_arr[0]), tol, max_iter)
+        res = _approx(ulam, upref, float(mu_arr[0]), tol, max_iter, mode)
     else:
         raise TwinError(f"hypercube: method must be 'exact', 'approx' or 'auto', got {method!r}")
     res.dispatch = res.dispatch[inv]
@@ -232,12 +230,25 @@ def _exact(lam: np.ndarray, pref: np.ndarray, mu: np.ndarray, mode: str) -> Hype
     return HypercubeResult(busy, disp, loss_atoms, loss, "exact", mode, 0, pi)
 
 
-def _approx(lam: np.ndarray, pref: np.ndarray, mu: float, tol: float, max_iter: int) -> HypercubeResult:
+def mmn_probs(n: int, a: float) -> np.ndarray:
+    """P_0..P_{N-1} of the M/M/N queue at offered load ``a < N``, and in the last place P(all N busy) (Erlang C)."""
+    logp = np.array([k * math.log(a) - math.lgamma(k + 1) if a > 0 else (0.0 if k == 0 else -np.inf)
+                     for k in range(n + 1)])
+    w = np.exp(logp - logp.max())
+    w[n] /= 1.0 - a / n  # the whole queue tail: a^N / N! * sum (a/N)^q
+    return w / w.sum()
+
+
+def _approx(lam: np.ndarray, pref: np.ndarray, mu: float, tol: float, max_iter: int,
+            mode: str = "loss") -> HypercubeResult:
     j_n, n = pref.shape
     a = lam.sum() / mu
-    p = erlang_loss_probs(n, a)
+    # loss: M/M/N/N state probabilities; queue: M/M/N with the waiting states lumped into "all busy"
+    p = erlang_loss_probs(n, a) if mode == "loss" else mmn_probs(n, a)
     q = correction_factors(n, p)
-    rho_bar = a * (1.0 - p[n]) / n
+    # queue mode: a unit also serves its share of the calls that waited (they go to whoever frees first)
+    queued = a * p[n] / n if mode == "queue" else 0.0
+    rho_bar = a * (1.0 - p[n]) / n if mode == "loss" else a / n
     rho = np.full(n, rho_bar)
     it = 0
     while it < max_iter:
@@ -247,7 +258,7 @@ def _approx(lam: np.ndarray, pref: np.ndarray, mu: float, tol: float, max_iter: 
         prod = np.concatenate([np.ones((j_n, 1)), np.cumprod(rb[:, :-1], axis=1)], axis=1)
         w = lam[:, None] * q[None, :] * prod / mu
         v = np.bincount(pref.ravel(), weights=w.ravel(), minlength=n)
-        new = v / (1.0 + v)
+        new = (v + queued) / (1.0 + v)
         if np.max(np.abs(new - rho)) < tol:
             rho = new
             break
@@ -257,5 +268,8 @@ def _approx(lam: np.ndarray, pref: np.ndarray, mu: float, tol: float, max_iter: 
     f = q[None, :] * prod * (1.0 - rb)
     disp = np.zeros((j_n, n))
     np.put_along_axis(disp, pref, f, axis=1)
+    if mode == "queue":
+        disp += p[n] / n  # the calls that waited (a share Erlang C of all), spread evenly over the units
+        return HypercubeResult(rho, disp, np.zeros(j_n), 0.0, "approx", "queue", it, None)
     # every call that is not answered is lost; the model's own loss is the Erlang B of the fleet
     return HypercubeResult(rho, disp, np.full(j_n, float(p[n])), float(p[n]), "approx", "loss", it, None)

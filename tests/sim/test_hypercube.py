@@ -96,3 +96,21 @@ def test_simulated_workloads_match_the_hypercube(stations: list) -> None:
     np.testing.assert_allclose(sim_busy, model, atol=0.02)
     mutual = float((study.with_cameras.outcome.station == -1).mean())
     assert mutual == pytest.approx(hc["mutual_aid_share"], abs=0.02)
+
+
+@pytest.mark.parametrize("n", [3, 6, 10])
+def test_queue_mode_exact_and_larson(n: int) -> None:
+    from sim.hypercube import mmn_probs
+    from sim.queueing import erlang_c
+
+    rng = np.random.default_rng(200 + n)
+    pref = np.array([rng.permutation(n) for _ in range(30)])
+    lam = rng.random(30)
+    lam *= 0.6 * n / lam.sum()
+    ex = hypercube(lam, pref, 1.0, mode="queue", method="exact")
+    # nothing is lost: the units carry the whole offered load
+    assert ex.busy.sum() == pytest.approx(0.6 * n, abs=1e-9)
+    np.testing.assert_allclose(ex.dispatch.sum(axis=1), 1.0, atol=1e-9)
+    assert mmn_probs(n, 0.6 * n)[-1] == pytest.approx(erlang_c(n, 0.6 * n))
+    ap = hypercube(lam, pref, 1.0, mode="queue", method="approx")
+    assert np.abs(ap.busy - ex.busy).max() < 0.03 * ex.busy.mean()
