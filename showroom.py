@@ -490,12 +490,12 @@ def _add_render(sub: argparse._SubParsersAction) -> None:
 # ---- showroom fire ----
 def _cmd_fire(args: argparse.Namespace) -> int:
     from sim._fire_report import write_fire_outputs
-    from sim.fire import run_fire
+    from sim.fire import FireParams, run_fire
 
     city = _load_city(args.city)
     out = _out_dir(args.out)
     study = run_fire(city, cameras=args.cameras, days=args.days, seed=args.seed, standard=args.standard,
-                     rate_scale=args.rate_scale)
+                     rate_scale=args.rate_scale, params=FireParams(visibility=args.visibility))
     write_fire_outputs(city, study, out)
     s = study.summary
     w = s["with_cameras"]
@@ -528,6 +528,8 @@ def _add_fire(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--standard", metavar="NAME", help="indonesia or nfpa1710 (default: the city's standards.fire)")
     p.add_argument("--rate-scale", type=float, default=1.0, metavar="K",
                    help="multiply every zone's fire rate (e.g. 100 for all fire-service calls; default 1)")
+    p.add_argument("--visibility", default="coverage", choices=("coverage", "cone"),
+                   help="what a camera sees: the coverage model (default) or the quick view cone")
     p.add_argument("--out", required=True, metavar="DIR")
     p.set_defaults(func=_cmd_fire)
 
