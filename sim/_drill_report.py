@@ -266,6 +266,59 @@ def plot_drill_map(res: DrillResult, path: Path) -> None:
     fig.savefig(path)
 
 
+def _inline(text: str) -> str:
+    out = html.escape(text)
+    parts = out.split("**")
+    return "".join(f"<b>{x}</b>" if k % 2 else x for k, x in enumerate(parts))
+
+
+def _html(md: str, title: str) -> str:
+    """The report's own Markdown (headings, paragraphs, lists, pipe tables, bold) as a standalone page."""
+    body: list[str] = []
+    table: list[list[str]] = []
+    in_list = False
+
+    def flush() -> None:
+        nonlocal table, in_list
+        if table:
+            head, rows = table[0], [r for r in table[1:] if not all(set(c) <= {"-", " "} for c in r)]
+            body.append("<table><tr>" + "".join(f"<th>{_inline(c)}</th>" for c in head) + "</tr>"
+                        + "".join("<tr>" + "".join(f"<td>{_inline(c)}</td>" for c in r) + "</tr>" for r in rows)
+                        + "</table>")
+            table = []
+        if in_list:
+            body.append("</ul>")
+            in_list = False
+
+    for line in md.splitlines():
+        if line.startswith("|"):
+            table.append([c.strip() for c in line.strip().strip("|").split("|")])
+            continue
+        if line.startswith("- "):
+            if table:
+                flush()
+            if not in_list:
+                body.append("<ul>")
+                in_list = True
+            body.append(f"<li>{_inline(line[2:])}</li>")
+            continue
+        flush()
+        if line.startswith("## "):
+            body.append(f"<h2>{_inline(line[3:])}</h2>")
+        elif line.startswith("# "):
+            body.append(f"<div class='banner'>{_inline(line[2:])}</div>")
+        elif line.strip():
+            body.append(f"<p>{_inline(line.strip('*') if line.startswith('*') and not line.startswith('**') else line)}"
+                        "</p>")
+    flush()
+    style = ("body{font:14px sans-serif;max-width:1100px;margin:auto}.banner{background:#c00;color:#fff;"
+             "padding:8px;font:bold 20px sans-serif;position:sticky;top:0}table{border-collapse:collapse}"
+             "td,th{border:1px solid #bbb;padding:3px 6px;text-align:left}")
+    return (f"<!doctype html><html><head><meta charset='utf-8'><title>TRAINING: {html.escape(title)}</title>"
+            f"<style>{style}</style></head><body>{''.join(body)}"
+            f"<div class='banner'>{BANNER}</div></body></html>\n")
+
+
 def write_all(res: DrillResult, out: Path, *, fmt: str = "md") -> dict[str, Path]:
     """Write report.md (or report.html), replay.jsonl, events.csv and summary.json; return their paths."""
     out.mkdir(parents=True, exist_ok=True)
@@ -277,11 +330,8 @@ def write_all(res: DrillResult, out: Path, *, fmt: str = "md") -> dict[str, Path
     paths["replay"] = p
     md = _md_report(res)
     if fmt == "html":
-        body = html.escape(md)
         p = out / "report.html"
-        p.write_text(f"<!doctype html><meta charset='utf-8'><title>TRAINING: {html.escape(res.scenario.title)}"
-                     f"</title><div style='background:#c00;color:#fff;padding:8px;font:bold 20px sans-serif'>"
-                     f"{BANNER}</div><pre style='white-space:pre-wrap'>{body}</pre>", encoding="utf-8")
+        p.write_text(_html(md, res.scenario.title), encoding="utf-8")
     else:
         p = out / "report.md"
         p.write_text(md, encoding="utf-8")

@@ -272,7 +272,8 @@ class _Chooser:
               f"about {kw:,.0f} kW now, detected {_mmss(age)} after ignition", file=out)
         for k, o in enumerate(options, 1):
             extra = f"{o.free_trucks} free" if o.station != MUTUAL_AID else "from outside the city"
-            print(f"  {k}) {o.station_id:<12} ETA {_mmss(o.eta_s)}  ({extra})", file=out)
+            mark = "  <- nearest by road (the policy's choice)" if k == 1 and o.station != MUTUAL_AID else ""
+            print(f"  {k}) {o.station_id:<12} ETA {_mmss(o.eta_s)}  ({extra}){mark}", file=out)
         while True:
             print(f"  dispatch which? [1-{len(options)}, Enter = 1, s = status]: ", end="", file=out, flush=True)
             line = inp.readline()
