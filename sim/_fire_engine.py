@@ -348,12 +348,18 @@ class FireEngine:
         ) * float(np.exp(p.on_scene_sigma * inc.z["scene"][i]))
         yield env.timeout(scene)
         o.t_leave[i] = env.now
-        back = self.travel.realise_one(float(self.travel.back_s[s, node]), env.now, float(inc.z_back[i, s]),
+        back_model = float(self.travel.back_s[s, node])
+        if not np.isfinite(back_model):
+            # a closure cut every way home: the crew waits it out, home as if by the way it came
+            back_model = float(self.travel.fwd_s[s, node]) if np.isfinite(self.travel.fwd_s[s, node]) else float(
+                self.base_travel.back_s[s, node])
+        back = self.travel.realise_one(back_model, env.now, float(inc.z_back[i, s]),
                                        start_hour=p.start_hour, weather=self.weather) + float(inc.access_s[i])
         route = {}
         if self.log_routes:
             acc = float(inc.access_s[i])
-            route = self._route(self.travel.route_back(node, s), back - acc, acc, inc.x[i], inc.y[i], leading=True)
+            rt = self.travel if np.isfinite(self.travel.back_s[s, node]) else self.base_travel
+            route = self._route(rt.route_back(node, s), back - acc, acc, inc.x[i], inc.y[i], leading=True, travel=rt)
         self.log("leave_scene", i, truck, drive_s=round(back, 3), **route)
         st = self.stations[s]
         leg = self._leg(truck, env.now, route, (inc.x[i], inc.y[i]), (st.x, st.y), back)
@@ -445,9 +451,9 @@ class FireEngine:
             done.succeed()
 
     def _route(self, path: list[int], duration_s: float, access_s: float, x: float, y: float, *,
-               leading: bool = False) -> dict:
+               leading: bool = False, travel: TravelModel | None = None) -> dict:
         """The route as node ids, xy and seconds into the trip; the access leg to the building at one end."""
-        xy, ts = self.travel.timed_polyline(path, duration_s)
+        xy, ts = (travel or self.travel).timed_polyline(path, duration_s)
         pts = np.round(xy, 2).tolist()
         here = [round(float(x), 2), round(float(y), 2)]
         if leading:
