@@ -128,3 +128,28 @@ def test_showroom_fire_writes_its_outputs(town: twin.Twin, tmp_path) -> None:
     assert len(rows) == s["with_cameras"]["incidents"] + 1
     assert showroom.main(["fire", "--city", str(city), "--days", "1", "--standard", "bogus",
                           "--out", str(tmp_path / "bad")]) == 2
+
+
+def test_a_closure_that_cuts_the_way_home_still_ends() -> None:
+    import shapely
+
+    from sim._fire_engine import FireEngine, Inject
+    from sim._fire_incidents import make_incidents
+    from sim.operators import Roster
+    from sim.travel import TravelModel
+    from twin import FireStation
+    from twin.roads import RoadFeature, build_road_graph
+
+    g = build_road_graph([RoadFeature("a", shapely.LineString([(0, 0), (300, 0)]), "residential")])
+    st = [FireStation("S", 0.0, 0.0, trucks=1)]
+    tm = TravelModel(g, st)
+    p = FireParams()
+    inc = make_incidents(tm, t_s=np.array([10.0]), x=np.array([300.0]), y=np.array([5.0]), zone=np.array([-1]),
+                         building=np.array([-1]), growth=np.array([2]), params=p, rng=np.random.default_rng(1))
+    closure = Inject(600.0, "road_closure", {"edges": sorted(tm.edges_near(150.0, 0.0, 5.0), key=str)})
+    eng = FireEngine(st, tm, inc, p, camera_va_s=np.full(1, np.inf), camera_op_s=np.full(1, np.inf),
+                     roster=Roster(), horizon_s=86400.0, injects=[closure], log_routes=True)
+    o = eng.run()
+    assert o.t_arrive[0] < 600.0 < o.t_leave[0] < o.t_back[0] < np.inf
+    # a later fire at the cut-off end goes to mutual aid: no station reaches it any more
+    assert eng.options(0)[0].station_id == "mutual_aid"
