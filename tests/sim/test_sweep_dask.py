@@ -136,6 +136,21 @@ def test_city_model_on_dask_equals_serial(client, tmp_path: Path) -> None:
     assert table(tmp_path / "dask") == table(tmp_path / "serial")
 
 
+def test_cli_default_starts_its_own_local_cluster(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The default path of `showroom sweep`: a LocalCluster of its own, closed at the end."""
+    p = tmp_path / "s.yaml"
+    p.write_text(
+        "model: mmc\nreplications: 3\nparams: {servers: [1, 2], arrival_rate_per_s: 0.5}\n"
+        "fixed: {customers: 200, warmup: 10}\n",
+        encoding="utf-8",
+    )
+    assert showroom.main(["sweep", str(p), "--workers", "1", "--out", str(tmp_path / "o")]) == 0
+    out = capsys.readouterr().out
+    assert "6 tasks run on 1 Dask workers (tcp://127.0.0.1:" in out
+    assert showroom.main(["sweep", str(p), "--serial", "--out", str(tmp_path / "ref")]) == 0
+    assert table(tmp_path / "o") == table(tmp_path / "ref")
+
+
 def test_worker_killed_mid_sweep_loses_and_duplicates_nothing(client, tmp_path: Path) -> None:
     """Last in the module: it kills a worker (the nanny starts a new one)."""
     crash = tmp_path / "crash"
