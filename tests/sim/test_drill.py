@@ -229,3 +229,27 @@ def test_live_drill_snapshots_match_the_replay_ticks(city: twin.Twin) -> None:
             assert snap["fires"] == ticks[t]["fires"]
             compared += 1
     assert compared >= 60
+
+
+def test_a_drill_on_the_built_in_grid_town(tmp_path: Path) -> None:
+    f = tmp_path / "town.yaml"
+    f.write_text("""drill: grid town
+city: grid-town
+seed: 4
+start: "12:00"
+duration_min: 45
+incidents:
+  - {id: G1, at_min: 1, building: b3_3_0_0, growth: fast}
+  - {id: G2, at_min: 4, xy: [500, 300], growth: medium}
+injects:
+  - {type: truck_breakdown, at_min: 0, station: ST1, trucks: 2}
+expected:
+  - {incident: G1, dispatch: ST2}
+""", encoding="utf-8")
+    out = tmp_path / "out"
+    assert showroom.main(["drill", str(f), "--out", str(out)]) == 0
+    s = json.loads((out / "summary.json").read_text())
+    # both ST1 engines are out: G1 goes to ST2, G2 (ST2's only other engine, or mutual aid) follows
+    assert s["decisions"][0] == {"incident": "G1", "t_s": s["decisions"][0]["t_s"], "choice": "ST2", "by": "auto"}
+    assert s["score"]["expected_met"] == 1
+    assert s["fires"]["G2"]["station"] in ("ST2", "mutual_aid")
