@@ -58,8 +58,9 @@ class ProjectorSettings:
     video_px: int = 320
     #: most frames uploaded per rendered frame; past it, the cameras furthest from view keep their still
     upload_budget: int = 32
-    #: the projection fades out where a camera's pixel density falls below this (px/m)
-    min_ppm: float = 6.0
+    #: the projection ends where a camera's pixel density falls below this (px/m); the default is
+    #: the lowest DORI level of EN 62676-4 (Monitor, 12.5 px/m): past it the picture tells nothing
+    min_ppm: float = 12.5
     #: and never reaches further than this (m)
     max_range_m: float = 300.0
     #: how much the video covers the surface colour where it is sharpest (0..1)
@@ -96,19 +97,26 @@ def projector_shader(slots: int) -> Shader:
     One variant per camera count, chosen per tile: a software rasteriser pays for every slot a
     shader declares, used or not, so a tile with two cameras must not run an eight-slot loop.
     """
-    decls, calls = [], []
+    vdecls, vcalls, decls, calls = [], [], [], []
     for i in range(slots):
+        vdecls.append(f"uniform mat4 view{i};\nout vec3 v_cam{i};")
+        vcalls.append(f"    v_cam{i} = (view{i} * world).xyz;")
         decls.append(
-            f"uniform mat4 view{i};\nuniform vec4 pos{i};\nuniform vec4 lens{i};\nuniform vec4 dist{i};\n"
+            f"in vec3 v_cam{i};\nuniform vec4 pos{i};\nuniform vec4 lens{i};\nuniform vec4 dist{i};\n"
             f"uniform sampler2D vid{i};\nuniform sampler2D dep{i};"
         )
-        calls.append(f"    paint(view{i}, pos{i}, lens{i}, dist{i}, vid{i}, dep{i}, n, acc, wsum, cover);")
+        calls.append(f"    paint(v_cam{i}, pos{i}, lens{i}, dist{i}, vid{i}, dep{i}, n, acc, wsum, cover);")
+    vert = (
+        _shader_source("projector.vert")
+        .replace("@SLOT_VERTEX_DECLARATIONS@", "\n".join(vdecls))
+        .replace("@SLOT_VERTEX_CALLS@", "\n".join(vcalls))
+    )
     frag = (
         _shader_source("projector.frag")
         .replace("@SLOT_DECLARATIONS@", "\n".join(decls))
         .replace("@SLOT_CALLS@", "\n".join(calls))
     )
-    return Shader.make(Shader.SL_GLSL, _shader_source("projector.vert"), frag)
+    return Shader.make(Shader.SL_GLSL, vert, frag)
 
 
 def depth_shader() -> Shader:

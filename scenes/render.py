@@ -7,7 +7,7 @@ live frames projected and writes the frames and a video.
 
 from __future__ import annotations
 
-__all__ = ["OffscreenRenderer", "render_sequence", "write_mp4"]
+__all__ = ["OffscreenRenderer", "burn_caption", "render_sequence", "write_mp4"]
 
 import shutil
 import subprocess
@@ -109,6 +109,31 @@ def write_mp4(frames_dir: Path, fps: float, out: Path) -> str:
     return "opencv-mp4v"
 
 
+def burn_caption(img: np.ndarray, text: str) -> np.ndarray:
+    """Write a caption on a dark band at the bottom of a frame (wrapped to the frame's width)."""
+    h, w = img.shape[:2]
+    scale = max(0.4, w / 1600.0)
+    per_line = max(20, int(w / (scale * 19)))
+    words, lines, cur = text.split(), [], ""
+    for word in words:
+        if len(cur) + len(word) + 1 > per_line and cur:
+            lines.append(cur)
+            cur = word
+        else:
+            cur = f"{cur} {word}".strip()
+    if cur:
+        lines.append(cur)
+    line_h = int(34 * scale) + 6
+    top = h - line_h * len(lines) - 12
+    out = img.copy()
+    out[top:] = (out[top:] * 0.35).astype(np.uint8)
+    for k, line in enumerate(lines):
+        y = top + 6 + line_h * (k + 1) - 8
+        cv2.putText(out, line, (14, y), cv2.FONT_HERSHEY_SIMPLEX, scale, (255, 255, 255), max(1, int(2 * scale)),
+                    cv2.LINE_AA)
+    return out
+
+
 def render_sequence(
     renderer: OffscreenRenderer,
     out_dir: Path,
@@ -119,6 +144,7 @@ def render_sequence(
     frames: FrameSource | None = None,
     feed_fps: float = 5.0,
     progress: Callable[[int, int], None] | None = None,
+    tour: Any = None,
 ) -> dict[str, Any]:
     """Render ``seconds`` x ``fps`` frames along ``path`` ("tour" or a camera id) into ``out_dir``.
 
@@ -136,7 +162,9 @@ def render_sequence(
             ids = ", ".join(c.id for c in twin_.cameras[:5])
             msg = f"--path {path!r} is neither 'tour' nor a camera id of this city (e.g. {ids})"
             raise twin.TwinError(msg) from None
-    tour = TourPath.over(twin_, seconds)
+    # a guided tour (scenes.visit.GuidedTour) brings its own path and captions; else the plain fly-over
+    tour = tour or TourPath.over(twin_, seconds)
+    caption_at = getattr(tour, "caption_at", None)
     frames_dir = out_dir / "frames"
     frames_dir.mkdir(parents=True, exist_ok=True)
     for old in frames_dir.glob("frame_*.png"):
@@ -159,6 +187,8 @@ def render_sequence(
         t0 = time.perf_counter()
         img = renderer.render()
         frame_ms.append((time.perf_counter() - t0) * 1000.0)
+        if caption_at is not None and path == "tour":
+            img = burn_caption(img, caption_at(t))
         st = renderer.last_stats.uploads
         uploads += len(st.uploaded)
         deferred += st.deferred

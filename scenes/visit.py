@@ -56,6 +56,32 @@ def _figures(t: Twin, lang: str) -> dict[str, Any]:
     }
 
 
+CLEARANCE_M = 20.0  # the eye stays this far above any roof within CELL_M of it
+CELL_M = 25.0
+
+
+def roof_grid(t: Twin, cell_m: float = CELL_M) -> tuple[np.ndarray, tuple[float, float, float]]:
+    """Highest roof per ``cell_m`` cell, spread to the 8 neighbours: the tour's eye never clips a tower."""
+    xmin, ymin, xmax, ymax = t.bounds()
+    nx = max(1, int(np.ceil((xmax - xmin) / cell_m)) + 1)
+    ny = max(1, int(np.ceil((ymax - ymin) / cell_m)) + 1)
+    grid = np.zeros((ny, nx))
+    if t.buildings:
+        b = np.array([bb.footprint.bounds for bb in t.buildings])
+        h = t.building_heights_m
+        i0 = np.clip(((b[:, 1] - ymin) // cell_m).astype(int), 0, ny - 1)
+        i1 = np.clip(((b[:, 3] - ymin) // cell_m).astype(int), 0, ny - 1)
+        j0 = np.clip(((b[:, 0] - xmin) // cell_m).astype(int), 0, nx - 1)
+        j1 = np.clip(((b[:, 2] - xmin) // cell_m).astype(int), 0, nx - 1)
+        for k in np.argsort(h):  # once per tour, a few thousand small slices
+            grid[i0[k] : i1[k] + 1, j0[k] : j1[k] + 1] = h[k]
+        pad = np.pad(grid, 1)
+        grid = np.max(
+            [pad[1 + di : 1 + di + ny, 1 + dj : 1 + dj + nx] for di in (-1, 0, 1) for dj in (-1, 0, 1)], axis=0
+        )
+    return grid, (xmin, ymin, cell_m)
+
+
 @dataclass
 class GuidedTour:
     """A path through the stops and the caption shown at each moment."""
@@ -64,6 +90,8 @@ class GuidedTour:
     stop_times: np.ndarray
     captions: list[str]
     keys: list[str]
+    roofs: np.ndarray | None = None
+    roofs_origin: tuple[float, float, float] = (0.0, 0.0, CELL_M)
 
     @classmethod
     def build(cls, t: Twin, *, seconds: float = 60.0, lang: str = "id") -> GuidedTour:
@@ -93,9 +121,9 @@ class GuidedTour:
         stops = {
             "overview": ([cx, ymin - 0.3 * s, 0.45 * s], [cx, cy, 0.0]),
             "command_center": ([cc.x - 120.0, cc.y - 160.0, 90.0], [cc.x, cc.y, 0.0]),
-            "cameras": ([cam_xy[0] - 50.0, cam_xy[1] - 70.0, 40.0], [cam_xy[0], cam_xy[1], 0.0]),
-            "fire_control": ([fs_xy[0] - 80.0, fs_xy[1] - 110.0, 70.0], [fs_xy[0], fs_xy[1], 0.0]),
-            "server_room": ([cc.x + 40.0, cc.y - 60.0, 30.0], [cc.x, cc.y, 4.0]),
+            "cameras": ([cam_xy[0] - 60.0, cam_xy[1] - 90.0, 60.0], [cam_xy[0], cam_xy[1], 0.0]),
+            "fire_control": ([fs_xy[0] - 90.0, fs_xy[1] - 130.0, 90.0], [fs_xy[0], fs_xy[1], 0.0]),
+            "server_room": ([cc.x + 50.0, cc.y - 80.0, 50.0], [cc.x, cc.y, 4.0]),
             "farewell": ([xmax + 0.1 * s, cy - 0.25 * s, 0.4 * s], [cx, cy, 0.0]),
         }
         keys = [k for k, _ in tmpl]
@@ -107,7 +135,8 @@ class GuidedTour:
         n = len(keys)
         times = np.linspace(0.0, seconds, n) if n > 1 else np.zeros(1)
         captions = [c.format(**figs) for _, c in tmpl]
-        return cls(TourPath(eyes, targets, float(seconds)), times, captions, keys)
+        roofs, origin = roof_grid(t)
+        return cls(TourPath(eyes, targets, float(seconds)), times, captions, keys, roofs, origin)
 
     def caption_at(self, t: float) -> str:
         """The caption of the stop nearest in time to ``t`` (each shows for its share of the tour)."""
@@ -115,5 +144,12 @@ class GuidedTour:
         return self.captions[i]
 
     def pose_at(self, t: float) -> tuple[np.ndarray, np.ndarray]:
-        """Eye and look-at target at ``t``."""
-        return self.path.pose_at(t)
+        """Eye and look-at target at ``t``; the eye is lifted clear of nearby roofs."""
+        eye, target = self.path.pose_at(t)
+        if self.roofs is not None:
+            x0, y0, cell = self.roofs_origin
+            i = int(np.clip((eye[1] - y0) // cell, 0, self.roofs.shape[0] - 1))
+            j = int(np.clip((eye[0] - x0) // cell, 0, self.roofs.shape[1] - 1))
+            eye = eye.copy()
+            eye[2] = max(float(eye[2]), float(self.roofs[i, j]) + CLEARANCE_M)
+        return eye, target
