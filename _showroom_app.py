@@ -35,6 +35,7 @@ class ViewOptions:
     quit_after_s: float | None = None
     training: bool = False
     coverage_resolution_m: float = 2.0
+    trace: str | None = None
 
 
 def load_script(path: str) -> list[dict[str, Any]]:
@@ -341,6 +342,23 @@ def _make_app(city: Any, live: Any, opts: ViewOptions, provider: Any) -> Any:  #
             cam = city.camera(camera_id)
             self.panel_title.setText(f"{cam.id}  {cam.name}".strip())
 
+        def _camera_named(self, name: str) -> str:
+            """A camera id, or ``@center``: the projecting camera nearest the middle of the view."""
+            if name != "@center":
+                return name
+            xy = np.array([self.film_xy(cid) for cid in self.cam_ids])
+            return self.cam_ids[int(np.argmin(np.hypot(xy[:, 0], xy[:, 1])))]
+
+        def film_xy(self, camera_id: str) -> tuple[float, float]:
+            """Where a camera appears in the window, in film units (-1..1): a script clicks there."""
+            from panda3d.core import Point2
+
+            p = self.cam.get_relative_point(self.render, Point3(*city.camera(camera_id).position))
+            out = Point2()
+            if not self.cam.node().get_lens().project(p, out):
+                return (9.0, 9.0)  # off screen: the click hits nothing
+            return float(out[0]), float(out[1])
+
         def _update_panel(self) -> None:
             if self.panel_sub is None:
                 return
@@ -367,6 +385,8 @@ def _make_app(city: Any, live: Any, opts: ViewOptions, provider: Any) -> Any:  #
                     self.messenger.send(f"{step['key_up']}-up")
                 if "click" in step:
                     self.on_click(tuple(step["click"]))
+                if "click_camera" in step:
+                    self.on_click(self.film_xy(self._camera_named(str(step["click_camera"]))))
                 if "drag" in step:
                     self.flight.drag(*map(float, step["drag"]))
                 if "screenshot" in step:
@@ -457,6 +477,24 @@ def _make_app(city: Any, live: Any, opts: ViewOptions, provider: Any) -> Any:  #
             self.graphicsEngine.render_frame()
             self.provider.end_frame([v.grab() for v in self.eye_views])
 
+        def trace_state(self) -> dict[str, Any]:
+            """What the session did, for tests and demos: frames, overlays, panel, sim clock, frame budget."""
+            return {
+                "frames": self.frames_seen,
+                "overlays": {k: self.scene.overlay_on(k) for k in scenes.OVERLAYS},
+                "coverage_computed": self._coverage_shown,
+                "panel_camera": self.panel_id,
+                "sim_time_s": float(self.clock.env.now),
+                "paused": self.clock.paused,
+                "speed": self.clock.speed,
+                "eye": [float(v) for v in self.cam.get_pos(self.render)],
+                "budget_ms": self.budget.means(),
+                "scene": self.scene_stats,
+                "feeds_subscribed": sorted(self.pump.subs),
+                "xr": None if self.provider is None else self.provider.name,
+                "eye_frames_submitted": len(getattr(self.provider, "submitted", [])),
+            }
+
         def close_all(self) -> int:
             """Close feeds, the headset and the scene; returns the exit code."""
             self.pump.close()
@@ -467,8 +505,43 @@ def _make_app(city: Any, live: Any, opts: ViewOptions, provider: Any) -> Any:  #
                 self.provider.close()
             for v in self.eye_views:
                 v.destroy()
+            if opts.trace:
+                Path(opts.trace).write_text(json.dumps(self.trace_state(), indent=2) + "\n", encoding="utf-8")
             self.scene.destroy()
             self.destroy()
             return self.exit_code
 
     return ShowroomApp()
+
+
+def render_tour(
+    city: Any,
+    out: Path,
+    *,
+    seconds: float = 30.0,
+    lang: str = "id",
+    size: tuple[int, int] = (1280, 720),
+    fps: float = 10.0,
+) -> int:
+    """No headset and no display: render the guided tour, captions burnt in, to ``out``/render.mp4."""
+    from scenes.render import OffscreenRenderer, render_sequence
+    from scenes.visit import GuidedTour
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    renderer = OffscreenRenderer(city, size=size)
+    try:
+        summary = render_sequence(
+            renderer,
+            out,
+            path="tour",
+            seconds=seconds,
+            fps=fps,
+            tour=GuidedTour.build(city, seconds=seconds, lang=lang),
+        )
+    finally:
+        renderer.close()
+    summary["captions_lang"] = lang
+    (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {summary['frames']} frames and {out}/render.mp4")
+    return 0

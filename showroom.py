@@ -86,9 +86,8 @@ def _cmd_city_info(args: argparse.Namespace) -> int:
 
 
 def _cmd_city_generate(args: argparse.Namespace) -> int:
-    from twin.generate import generate_city
-
     import twin
+    from twin.generate import generate_city
 
     t = generate_city(seed=args.seed)
     twin.save(t, args.out)
@@ -102,9 +101,8 @@ def _cmd_city_generate(args: argparse.Namespace) -> int:
 
 
 def _cmd_city_import(args: argparse.Namespace) -> int:
-    from twin.osm import import_city
-
     import twin
+    from twin.osm import import_city
 
     report = import_city(args.file, clip=args.clip)
     twin.save(report.twin, args.out)
@@ -622,6 +620,78 @@ def _add_feeds(sub: argparse._SubParsersAction) -> None:
     q.set_defaults(func=_cmd_feeds_check)
 
 
+# ---- showroom view ----
+DEFAULT_SHOW = ROOT / "assets" / "drills" / "afternoon_many_fires.yaml"
+
+
+def _has_display() -> bool:
+    import os
+
+    return sys.platform in ("win32", "darwin") or bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def _cmd_view(args: argparse.Namespace) -> int:
+    import _showroom_app as app
+    import twin
+    from scenes.xr import SimulatedHeadset, open_provider
+    from sim.live import LiveCity, ReplayLog
+
+    city = _load_city(args.city)
+    if args.xr == "simulated":
+        provider, why = SimulatedHeadset(scale=0.25), "VR: simulated headset (quest3 fields of view)"
+    else:
+        provider, why = open_provider(args.xr)
+    if provider is None and not _has_display():
+        out = Path(args.out)
+        print(f"{why}; no display either: rendering the guided tour to a video instead ({out}/render.mp4)")
+        return app.render_tour(city, out, seconds=args.seconds or 30.0, lang=args.lang)
+    print(why)
+    if args.speed <= 0:
+        raise twin.TwinError(f"--speed must be > 0, got {args.speed:g}")
+    live = ReplayLog(args.replay) if args.replay else LiveCity(city, args.scenario, seed=args.seed)
+    opts = app.ViewOptions(
+        size=_size_arg(args.size), speed=args.speed, lang=args.lang, tour=args.tour, feed_budget=args.feeds,
+        script=app.load_script(args.script) if args.script else [], quit_after_s=args.seconds,
+        training=live.training, trace=args.trace,
+    )
+    return app.run_view(city, live, opts, provider)
+
+
+def _size_arg(text: str) -> tuple[int, int]:
+    import twin
+
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise twin.TwinError(f"--size must be WIDTHxHEIGHT, e.g. 1280x720, got {text!r}") from None
+    if w < 64 or h < 64:
+        raise twin.TwinError(f"--size must be at least 64x64, got {text!r}")
+    return w, h
+
+
+def _add_view(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "view", help="walk the 3D city in VR or a window, live cameras projected, the simulation running alongside"
+    )
+    _city_arg(p)
+    p.add_argument("--xr", choices=["auto", "on", "off", "simulated"], default="auto",
+                   help="VR through OpenXR: auto falls back to the desktop window (simulated: a scripted headset)")
+    p.add_argument("--speed", type=float, default=60.0, help="sim seconds per wall second (keys 1/2/3: 1x/60x/600x)")
+    p.add_argument("--replay", metavar="DRILL.jsonl", help="play a drill's replay log back instead of a live run")
+    p.add_argument("--scenario", default=str(DEFAULT_SHOW), help="the fire scenario run live (a drill YAML)")
+    p.add_argument("--lang", choices=["id", "en"], default="id", help="tour captions: Bahasa Indonesia or English")
+    p.add_argument("--tour", action="store_true", help="start on the guided tour (key t toggles it)")
+    p.add_argument("--feeds", type=int, default=16, help="cameras whose video is decoded at once (nearest first)")
+    p.add_argument("--size", default="1280x720", help="window size WxH")
+    p.add_argument("--seconds", type=float, help="quit after this many seconds (demos, tests; the video's length "
+                   "when there is no display)")
+    p.add_argument("--script", metavar="FILE", help="scripted key/mouse input (JSON), for tests and demos")
+    p.add_argument("--trace", metavar="FILE", help="write what the session did (JSON) on exit")
+    p.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    p.add_argument("--out", default="out/showroom", metavar="DIR", help="where the tour video goes without a display")
+    p.set_defaults(func=_cmd_view)
+
+
 # ---- showroom report ----
 def _cmd_report(args: argparse.Namespace) -> int:
     from _showroom_report import ReportSettings, run_report
@@ -663,7 +733,8 @@ def _add_report(sub: argparse._SubParsersAction) -> None:
 # ---------------------------------------------------------------------------------------------
 #: Each entry adds one top-level subcommand; later capabilities append theirs here.
 COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
-    _add_city, _add_sweep, _add_capacity, _add_coverage, _add_plan, _add_render, _add_fire, _add_drill, _add_feeds, _add_report,
+    _add_city, _add_sweep, _add_capacity, _add_coverage, _add_plan, _add_render, _add_fire, _add_drill, _add_feeds,
+    _add_view, _add_report,
 ]
 
 
@@ -686,8 +757,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
-        parser.print_help()
-        return 0
+        # no command: the showroom itself (VR, else a window, else the tour rendered to a video)
+        args = parser.parse_args(["view", *(argv or [])])
     try:
         return int(args.func(args) or 0)
     except twin.TwinError as e:

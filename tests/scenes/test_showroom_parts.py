@@ -100,3 +100,13 @@ def test_tour_captions_in_both_languages_with_the_citys_figures() -> None:
 def test_unknown_tour_language() -> None:
     with pytest.raises(twin.TwinError, match="unknown tour language 'fr': use one of id, en"):
         load_captions("fr")
+
+
+def test_tour_eye_clears_every_roof_near_it() -> None:
+    t = _small_city()
+    t.buildings.append(twin.Building("tower", shapely.box(480, 20, 520, 60), 150.0))
+    tour = GuidedTour.build(t, seconds=60, lang="en")
+    for s in np.linspace(0, 60, 241):
+        eye, _ = tour.pose_at(float(s))
+        near = [b.height_m for b in t.buildings if b.footprint.distance(shapely.Point(eye[0], eye[1])) < 20]
+        assert eye[2] >= max(near, default=0.0) + 20.0 - 1e-9
