@@ -473,6 +473,8 @@ def plan_cameras(
                 height_px=ln.height_px,
                 fps=s.fps,
                 codec=s.codec,
+                # the site's stream bitrate holds for its own sensor; another resolution uses the planning table
+                bitrate_kbps=s.bitrate_kbps if (ln.width_px, ln.height_px) == (s.width_px, s.height_px) else None,
                 type="fixed",
                 status="planned",
                 cost=float(pcost[p]),
