@@ -58,12 +58,15 @@ class FeedConfig:
     ) -> FeedConfig | None:
         """The feed of a :class:`twin.Camera` (None when it has no stream URL)."""
         streams: dict[str, StreamSpec] = {}
-        if camera.stream_main:
-            streams["main"] = stream_from_url(
-                camera.stream_main, width_px=camera.width_px, height_px=camera.height_px, fps=camera.fps
-            )
-        if camera.stream_sub:
-            streams["sub"] = stream_from_url(camera.stream_sub, width_px=sub_size[0], height_px=sub_size[1])
+        try:
+            if camera.stream_main:
+                streams["main"] = stream_from_url(
+                    camera.stream_main, width_px=camera.width_px, height_px=camera.height_px, fps=camera.fps
+                )
+            if camera.stream_sub:
+                streams["sub"] = stream_from_url(camera.stream_sub, width_px=sub_size[0], height_px=sub_size[1])
+        except FeedConfigError as e:
+            raise FeedConfigError(f"camera {camera.id!r}: {e}") from e
         if not streams:
             return None
         masks = tuple(tuple((float(x), float(y)) for x, y in poly) for poly in camera.privacy_masks)

@@ -124,10 +124,10 @@ def rtsp_server_own() -> Iterator[ServerProc]:
     s.kill()
 
 
-@pytest.fixture(scope="module")
-def rtsp_auth_server() -> Iterator[ServerProc]:
-    """A GStreamer RTSP server whose every mount needs Basic authentication admin:s3cret."""
-    s = _rtsp("--auth")
+@pytest.fixture(scope="module", params=["basic", "digest"])
+def rtsp_auth_server(request) -> Iterator[ServerProc]:
+    """A GStreamer RTSP server whose every mount needs authentication admin:s3cret (Basic, then Digest)."""
+    s = _rtsp("--auth", *(["--digest"] if request.param == "digest" else []))
     yield s
     s.kill()
 

@@ -51,3 +51,8 @@ def test_bad_input_exits_2(tmp_path, capsys) -> None:
     twin.save(city, tmp_path / "c2")
     assert main(["feeds", "check", "--city", str(tmp_path / "c2"), "--seconds", "1"]) == 2
     assert "no camera has stream_main or stream_sub" in capsys.readouterr().err
+    bad = twin.Camera(id="CAM-X", x=0, y=0, stream_main="gopher://u:pw9876@cam/x")
+    twin.save(twin.Twin(frame=twin.LocalFrame(119.42, -5.14), name="t", cameras=[bad]), tmp_path / "c3")
+    assert main(["feeds", "check", "--city", str(tmp_path / "c3"), "--seconds", "1"]) == 2
+    err = capsys.readouterr().err
+    assert "camera 'CAM-X': stream 'gopher://***@cam/x': unknown URL scheme" in err and "pw9876" not in err

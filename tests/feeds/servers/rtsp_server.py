@@ -14,7 +14,7 @@ late decodes within a second, as IP cameras configured for VMS use do):
 - ``/cam<N>`` for N in 0..``--cams``-1: independent main-size streams (one encoder each)
 - ``/file<N>`` one per ``--file``: a pre-encoded H.264 MP4 streamed without re-encoding (for benches)
 
-With ``--auth`` every mount needs Basic authentication (``--user`` / ``--password``); a client
+With ``--auth`` every mount needs Basic (``--digest``: Digest) authentication (``--user`` / ``--password``); a client
 without credentials gets 401 and one with wrong ones 401 again. (gst-rtsp-server answers 404, not
 401, when a default token is set for anonymous clients, so the server is either open or closed.)
 
@@ -31,8 +31,9 @@ import sys
 import gi
 
 gi.require_version("Gst", "1.0")
+gi.require_version("GstRtsp", "1.0")
 gi.require_version("GstRtspServer", "1.0")
-from gi.repository import GLib, Gst, GstRtspServer  # noqa: E402
+from gi.repository import GLib, Gst, GstRtsp, GstRtspServer  # noqa: E402
 
 
 def _pattern_launch(width: int, height: int, fps: int, pattern: str, bitrate_kbps: int) -> str:
@@ -66,6 +67,7 @@ def main() -> int:
     ap.add_argument("--cams", type=int, default=0, help="independent /cam<N> mounts")
     ap.add_argument("--file", action="append", default=[], help="pre-encoded H.264 MP4 served as /file<N>")
     ap.add_argument("--auth", action="store_true", help="every mount needs Basic authentication")
+    ap.add_argument("--digest", action="store_true", help="with --auth: Digest instead of Basic (as most IP cameras)")
     ap.add_argument("--user", default="admin")
     ap.add_argument("--password", default="s3cret")
     args = ap.parse_args()
@@ -80,7 +82,11 @@ def main() -> int:
         auth = GstRtspServer.RTSPAuth()
         token = GstRtspServer.RTSPToken()
         token.set_string("media.factory.role", "user")
-        auth.add_basic(GstRtspServer.RTSPAuth.make_basic(args.user, args.password), token)
+        if args.digest:
+            auth.set_supported_methods(GstRtsp.RTSPAuthMethod.DIGEST)
+            auth.add_digest(args.user, args.password, token)
+        else:
+            auth.add_basic(GstRtspServer.RTSPAuth.make_basic(args.user, args.password), token)
         server.set_auth(auth)
 
     def add(path: str, launch: str, *, shared: bool = True) -> None:
