@@ -39,6 +39,7 @@ class TourPath:
     eyes: np.ndarray
     targets: np.ndarray
     seconds: float
+    min_eye_m: float = 40.0
 
     @classmethod
     def over(cls, twin: Twin, seconds: float) -> TourPath:
@@ -52,14 +53,18 @@ class TourPath:
             [cx, ymin - 0.35 * s, 0.45 * s],
             [xmax + 0.15 * s, cy - 0.15 * s, 0.3 * s],
             [cx + 0.25 * s, ymax + 0.05 * s, 0.22 * s],
-            [cc.x - 140.0, cc.y - 180.0, 110.0],
-            [cc.x + 60.0, cc.y - 90.0, 45.0],
+            [cc.x - 260.0, cc.y - 280.0, 170.0],
+            [cc.x + 70.0, cc.y - 120.0, 65.0],
+            [cc.x - 220.0, cc.y - 160.0, 230.0],
             [xmin - 0.1 * s, cy - 0.2 * s, 0.35 * s],
         ]
-        targets = [c, c, c, [cc.x, cc.y, 0.0], [cc.x, cc.y + 60.0, 5.0], c]
+        targets = [c, c, c, [cc.x, cc.y, 0.0], [cc.x - 10.0, cc.y + 60.0, 5.0], [cc.x, cc.y, 0.0], c]
         return cls(np.array(eyes, dtype=float), np.array(targets, dtype=float), float(seconds))
 
     def pose_at(self, t: float) -> tuple[np.ndarray, np.ndarray]:
         """Eye and target at time ``t`` seconds (clamped to the tour)."""
         u = 0.0 if self.seconds <= 0 else t / self.seconds * (len(self.eyes) - 1)
-        return catmull_rom(self.eyes, u), catmull_rom(self.targets, u)
+        eye = catmull_rom(self.eyes, u)
+        # a spline can dip between keys: never below roof level (the city's towers stay under it)
+        eye[2] = max(eye[2], self.min_eye_m)
+        return eye, catmull_rom(self.targets, u)

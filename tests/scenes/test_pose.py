@@ -75,3 +75,18 @@ def test_footprint_of_a_downward_camera():
     fp = footprint(camera_pose(level), range_m=100.0, margin_m=0.0)
     assert fp.bounds[3] == pytest.approx(100.0, abs=1e-6)
     assert fp.contains(shapely.Point(0, 50)) and not fp.contains(shapely.Point(0, -5))
+
+
+def test_tour_passes_through_its_keys_and_stays_above_the_roofs():
+    from scenes.tour import TourPath, catmull_rom
+
+    keys = np.array([[0.0, 0.0, 100.0], [100.0, 0.0, 50.0], [200.0, 50.0, 400.0]])
+    for i, k in enumerate(keys):
+        np.testing.assert_allclose(catmull_rom(keys, float(i)), k)
+    tour = TourPath(eyes=np.array([[0, 0, 500.0], [0, 100, 45.0], [0, 200, 900.0]]), targets=np.zeros((3, 3)),
+                    seconds=10.0)  # fmt: skip
+    z = [tour.pose_at(t)[0][2] for t in np.linspace(0, 10, 101)]
+    assert min(z) >= tour.min_eye_m
+    city = twin.Twin(frame=twin.LocalFrame(119.4, -5.1), extent=(0.0, 0.0, 1000.0, 800.0))
+    eye, target = TourPath.over(city, 20.0).pose_at(0.0)
+    assert eye[1] < 0 and eye[2] > 300 and tuple(target) == (500.0, 400.0, 0.0), "it starts high, south, on the centre"
