@@ -333,11 +333,13 @@ def _make_app(city: Any, live: Any, opts: ViewOptions, provider: Any) -> Any:  #
                 self.panel_title = OnscreenText(
                     text="",
                     parent=self.a2dTopRight,
-                    pos=(-0.55, -0.1),
-                    scale=0.045,
+                    pos=(-1.04, -0.1),
+                    scale=0.04,
+                    align=TextNode.A_left,
                     fg=(1, 1, 1, 1),
                     shadow=(0, 0, 0, 1),
                     mayChange=True,
+                    wordwrap=24,
                 )
             cam = city.camera(camera_id)
             self.panel_title.setText(f"{cam.id}  {cam.name}".strip())
@@ -497,6 +499,8 @@ def _make_app(city: Any, live: Any, opts: ViewOptions, provider: Any) -> Any:  #
 
         def close_all(self) -> int:
             """Close feeds, the headset and the scene; returns the exit code."""
+            if opts.trace:
+                Path(opts.trace).write_text(json.dumps(self.trace_state(), indent=2) + "\n", encoding="utf-8")
             self.pump.close()
             if self.panel_sub is not None:
                 self.panel_sub.close()
@@ -505,8 +509,6 @@ def _make_app(city: Any, live: Any, opts: ViewOptions, provider: Any) -> Any:  #
                 self.provider.close()
             for v in self.eye_views:
                 v.destroy()
-            if opts.trace:
-                Path(opts.trace).write_text(json.dumps(self.trace_state(), indent=2) + "\n", encoding="utf-8")
             self.scene.destroy()
             self.destroy()
             return self.exit_code
