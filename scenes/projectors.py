@@ -58,6 +58,8 @@ class ProjectorSettings:
     video_px: int = 320
     #: most frames uploaded per rendered frame; past it, the cameras furthest from view keep their still
     upload_budget: int = 32
+    #: and at most this long spent uploading per frame (ms; None: no time limit), checked after each upload
+    upload_budget_ms: float | None = None
     #: the projection ends where a camera's pixel density falls below this (px/m); the default is
     #: the lowest DORI level of EN 62676-4 (Monitor, 12.5 px/m): past it the picture tells nothing
     min_ppm: float = 12.5
@@ -403,12 +405,15 @@ class ProjectorSet:
             d = np.hypot(centre[:, 0] - viewer_pos[0], centre[:, 1] - viewer_pos[1])
             idx = idx[np.argsort(d, kind="stable")]
         t0 = time.perf_counter()
+        limit_ms = self.settings.upload_budget_ms
         for j in idx[: self.settings.upload_budget]:
+            if limit_ms is not None and st.uploaded and (time.perf_counter() - t0) * 1000.0 >= limit_ms:
+                break
             p = self._order[j]
             p.upload(p.pending)
             p.shown_seq, p.pending, p.pending_seq = p.pending_seq, None, None
             st.uploaded.append(p.id)
-        st.deferred = max(0, len(idx) - self.settings.upload_budget)
+        st.deferred = len(idx) - len(st.uploaded)
         st.upload_ms = (time.perf_counter() - t0) * 1000.0
         return st
 

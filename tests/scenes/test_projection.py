@@ -214,6 +214,16 @@ def test_upload_budget_keeps_the_furthest_on_their_last_still(rig):
     assert r.stats.uploads.uploaded == []
 
 
+def test_upload_time_budget(rig):
+    r = rig(make_twin(cameras=_three_cameras(), extent=(-60, -60, 140, 80)), upload_budget_ms=0.0)
+    for k in range(3):
+        r.scene.submit_frame(f"N{k}", scenes.solid_frame(RED, 640, 360))
+    r.look((-30, -40, 50), (40, 20, 0))
+    r.render(1)
+    # a zero-millisecond budget still lets the nearest camera through, then stops
+    assert r.stats.uploads.uploaded == ["N0"] and r.stats.uploads.deferred == 2
+
+
 def test_only_cameras_in_view_get_uploads(rig):
     r = rig(make_twin(cameras=_three_cameras(), extent=(-60, -60, 140, 80)))
     for k in range(3):
