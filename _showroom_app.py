@@ -228,6 +228,7 @@ def _make_app(city: Any, live: Any, opts: ViewOptions, provider: Any) -> Any:  #
                     shadow=(0, 0, 0, 1),
                 )
             self.provider = provider
+            self.vr_origin = self.render.attach_new_node("vr-play-space")
             self.eye_views: list[Any] = []
             if provider is not None:
                 ew, eh = provider.recommended_size
@@ -466,18 +467,30 @@ def _make_app(city: Any, live: Any, opts: ViewOptions, provider: Any) -> Any:  #
             return pos
 
         def _render_eyes(self) -> None:
-            got = self.provider.begin_frame()
+            """One stereo frame: eye cameras under a play-space origin that rides on the flight pose."""
+            p = self.provider
+            if getattr(p, "session", "n/a") is None:
+                # a real runtime: bind to Panda3D's GL context, current now that a frame has been drawn
+                if self.frames_seen < 1:
+                    return
+                p.bind_current_glx()
+            if getattr(p, "exiting", False):
+                self.quit(0)
+                return
+            got = p.begin_frame()
             if got is None:
-                self.provider.end_frame(None)
+                p.end_frame(None)
                 return
             _, eyes = got
-            base = np.array(self.cam.get_pos(self.render))
+            self.vr_origin.set_pos(self.cam.get_pos(self.render))
+            self.vr_origin.set_hpr(self.cam.get_h(self.render), 0.0, 0.0)
             for view, eye in zip(self.eye_views, eyes, strict=True):
                 view.camera.node().set_lens(eye_lens(eye.fov, near_m=0.5))
-                view.camera.set_pos(*(base + np.array(eye.position)))
-                view.camera.set_hpr(self.cam.get_h() + eye.hpr[0], eye.hpr[1], eye.hpr[2])
+                view.camera.reparent_to(self.vr_origin)
+                view.camera.set_pos(*eye.position)
+                view.camera.set_hpr(*eye.hpr)
             self.graphicsEngine.render_frame()
-            self.provider.end_frame([v.grab() for v in self.eye_views])
+            p.end_frame([v.grab() for v in self.eye_views])
 
         def trace_state(self) -> dict[str, Any]:
             """What the session did, for tests and demos: frames, overlays, panel, sim clock, frame budget."""

@@ -28,11 +28,12 @@ __all__ = [
 ]
 
 import contextlib
+import ctypes
 import math
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -232,7 +233,10 @@ class OpenXRProvider:
     Opening walks OpenXR's start-up: instance (fails with ``RuntimeUnavailableError`` when no
     runtime is installed), head-mounted system (fails when no headset is connected), stereo view
     configuration and the views' recommended sizes. The session and its swapchains need the
-    renderer's GL context and are created by :meth:`bind_graphics` from inside the render thread.
+    renderer's GL context and are created by :meth:`bind_current_glx` from inside the render thread,
+    after the first frame has been drawn. What follows cannot run without a runtime and a headset,
+    so it is kept to the OpenXR calls themselves: session state events, two swapchains, a CPU copy
+    of each eye's image into its swapchain image, one projection layer a frame.
     """
 
     name = "OpenXR"
@@ -271,23 +275,118 @@ class OpenXRProvider:
             int(views[0].recommended_image_rect_height),
         )
         self.session = None
+        self.running = False
+        self.exiting = False
+        self.swapchains = []
 
-    def bind_graphics(self, x_display: int, glx_fb_config: int, glx_drawable: int, glx_context: int) -> None:
-        """Create the session on the renderer's GL context (call from the render thread)."""
+    # ---- session: bound to the renderer's GL context ---------------------------------------------
+    def bind_current_glx(self) -> None:
+        """Create the session on the GLX context current on this thread (Panda3D's, once it has drawn).
+
+        Every field of the Xlib binding is filled (display, visual, FB config, drawable, context):
+        recent Monado checks them all.
+        """
+        from OpenGL import GLX
+
+        display = GLX.glXGetCurrentDisplay()
+        context = GLX.glXGetCurrentContext()
+        drawable = GLX.glXGetCurrentDrawable()
+        if not context:
+            raise XRUnavailable(
+                "no current GLX context: OpenXR here needs Panda3D's OpenGL on X11 (load-display pandagl)"
+            )
+        fb_id = ctypes.c_int(0)
+        GLX.glXQueryContext(display, context, GLX.GLX_FBCONFIG_ID, ctypes.byref(fb_id))
+        screen = ctypes.c_int(0)
+        GLX.glXQueryContext(display, context, GLX.GLX_SCREEN, ctypes.byref(screen))
+        attrs = (ctypes.c_int * 3)(GLX.GLX_FBCONFIG_ID, fb_id.value, 0)
+        n = ctypes.c_int(0)
+        configs = GLX.glXChooseFBConfig(display, screen.value, attrs, ctypes.byref(n))
+        if not configs or n.value < 1:
+            raise XRUnavailable("the GL context's framebuffer configuration cannot be found (glXChooseFBConfig)")
+        visual = GLX.glXGetVisualFromFBConfig(display, configs[0])
+        self.bind_graphics(display, int(visual.contents.visualid) if visual else 0, configs[0], drawable, context)
+
+    def bind_graphics(
+        self, x_display: Any, visualid: int, glx_fb_config: Any, glx_drawable: Any, glx_context: Any
+    ) -> None:
+        """Create the session with an explicit Xlib/GLX binding (call from the render thread)."""
         xr = self._xr
         xr.get_opengl_graphics_requirements_khr(self.instance, self.system)
         binding = xr.GraphicsBindingOpenGLXlibKHR(
-            x_display=x_display, glx_fbconfig=glx_fb_config, glx_drawable=glx_drawable, glx_context=glx_context
+            x_display=x_display,
+            visualid=visualid,
+            glx_fbconfig=glx_fb_config,
+            glx_drawable=glx_drawable,
+            glx_context=glx_context,
         )
-        self.session = xr.create_session(self.instance, xr.SessionCreateInfo(next=binding, system_id=self.system))
+        self.session = xr.create_session(
+            self.instance, xr.SessionCreateInfo(next=ctypes.pointer(binding), system_id=self.system)
+        )
+        self._binding = binding  # the runtime may read it later: keep it alive
+        self.running = False
+        self.exiting = False
+        self.swapchains: list[tuple[Any, list[int]]] = []
+
+    def _poll(self) -> None:
+        """Follow the session's life: begin when READY, end when STOPPING, quit when the runtime goes."""
+        xr = self._xr
+        while True:
+            try:
+                ev = xr.poll_event(self.instance)
+            except xr.EventUnavailable:
+                return
+            if xr.StructureType(ev.type) != xr.StructureType.EVENT_DATA_SESSION_STATE_CHANGED:
+                continue
+            changed = ctypes.cast(ctypes.byref(ev), ctypes.POINTER(xr.EventDataSessionStateChanged)).contents
+            state = xr.SessionState(changed.state)
+            if state == xr.SessionState.READY:
+                xr.begin_session(self.session, xr.SessionBeginInfo(xr.ViewConfigurationType.PRIMARY_STEREO))
+                self.running = True
+                if not self.swapchains:
+                    self._make_swapchains()
+            elif state == xr.SessionState.STOPPING:
+                xr.end_session(self.session)
+                self.running = False
+            elif state in (xr.SessionState.EXITING, xr.SessionState.LOSS_PENDING):
+                self.running = False
+                self.exiting = True
+
+    def _make_swapchains(self) -> None:
+        xr = self._xr
+        w, h = self.recommended_size
+        formats = list(xr.enumerate_swapchain_formats(self.session))
+        gl_srgb8_alpha8, gl_rgba8 = 0x8C43, 0x8058
+        fmt = gl_srgb8_alpha8 if gl_srgb8_alpha8 in formats else (gl_rgba8 if gl_rgba8 in formats else formats[0])
+        for _ in range(2):
+            sc = xr.create_swapchain(
+                self.session,
+                xr.SwapchainCreateInfo(
+                    usage_flags=xr.SwapchainUsageFlags.COLOR_ATTACHMENT_BIT | xr.SwapchainUsageFlags.TRANSFER_DST_BIT,
+                    format=fmt,
+                    sample_count=1,
+                    width=w,
+                    height=h,
+                    face_count=1,
+                    array_size=1,
+                    mip_count=1,
+                ),
+            )
+            images = xr.enumerate_swapchain_images(sc, xr.SwapchainImageOpenGLKHR)
+            self.swapchains.append((sc, [int(i.image) for i in images]))
 
     def begin_frame(self) -> tuple[float, list[EyeView]] | None:
         """Frame timing comes from the runtime (``xrWaitFrame``); eye poses from ``xrLocateViews``."""
         if self.session is None:
-            raise XRUnavailable("the OpenXR session is not bound to a GL context yet (bind_graphics)")
+            raise XRUnavailable("the OpenXR session is not bound to a GL context yet (bind_current_glx)")
         xr = self._xr
+        self._poll()
+        self._frame_begun = False
+        if not self.running:
+            return None
         state = xr.wait_frame(self.session)
         xr.begin_frame(self.session)
+        self._frame_begun = True
         self._display_time = state.predicted_display_time
         if not state.should_render:
             return None
@@ -299,19 +398,15 @@ class OpenXRProvider:
                 space=self._space(),
             ),
         )
+        self._views = views
         out = []
         for v in views:
             p = xr_to_panda((v.pose.position.x, v.pose.position.y, v.pose.position.z))
-            out.append(
-                EyeView(
-                    p,
-                    _quat_to_hpr(v.pose.orientation),
-                    Fov(v.fov.angle_left, v.fov.angle_right, v.fov.angle_up, v.fov.angle_down),
-                )
-            )
+            fov = Fov(v.fov.angle_left, v.fov.angle_right, v.fov.angle_up, v.fov.angle_down)
+            out.append(EyeView(p, _quat_to_hpr(v.pose.orientation), fov))
         return state.predicted_display_time * 1e-9, out
 
-    def _space(self):  # noqa: ANN202 - pyopenxr handle
+    def _space(self) -> Any:
         if getattr(self, "_stage", None) is None:
             xr = self._xr
             self._stage = xr.create_reference_space(
@@ -320,14 +415,51 @@ class OpenXRProvider:
         return self._stage
 
     def end_frame(self, images: list[np.ndarray] | None) -> None:
-        """Submit the frame (the projection layer's swapchains are written by the renderer)."""
+        """Copy each eye's image into its swapchain and submit one projection layer (none when skipped)."""
+        if not getattr(self, "_frame_begun", False):
+            return
         xr = self._xr
-        info = xr.FrameEndInfo(display_time=self._display_time, environment_blend_mode=xr.EnvironmentBlendMode.OPAQUE)
+        layers = []
+        if images is not None and self.swapchains:
+            from OpenGL import GL
+
+            w, h = self.recommended_size
+            proj_views = []
+            for k, (sc, textures) in enumerate(self.swapchains):
+                idx = xr.acquire_swapchain_image(sc, xr.SwapchainImageAcquireInfo())
+                xr.wait_swapchain_image(sc, xr.SwapchainImageWaitInfo(timeout=xr.INFINITE_DURATION))
+                GL.glBindTexture(GL.GL_TEXTURE_2D, textures[idx])
+                # our images are BGR top row first; GL's rows run bottom-up
+                img = np.ascontiguousarray(images[k][::-1, :w])
+                GL.glTexSubImage2D(
+                    GL.GL_TEXTURE_2D, 0, 0, 0, img.shape[1], img.shape[0], GL.GL_BGR, GL.GL_UNSIGNED_BYTE, img
+                )
+                xr.release_swapchain_image(sc, xr.SwapchainImageReleaseInfo())
+                v = self._views[k]
+                proj_views.append(
+                    xr.CompositionLayerProjectionView(
+                        pose=v.pose,
+                        fov=v.fov,
+                        sub_image=xr.SwapchainSubImage(
+                            swapchain=sc, image_rect=xr.Rect2Di(offset=xr.Offset2Di(0, 0), extent=xr.Extent2Di(w, h))
+                        ),
+                    )
+                )
+            self._layer = xr.CompositionLayerProjection(space=self._space(), views=proj_views)
+            layers = [ctypes.byref(self._layer)]
+        info = xr.FrameEndInfo(
+            display_time=self._display_time, environment_blend_mode=xr.EnvironmentBlendMode.OPAQUE, layers=layers
+        )
         xr.end_frame(self.session, info)
+        self._frame_begun = False
 
     def close(self) -> None:
-        """Destroy the session and instance (safe to call twice, and after the runtime stopped)."""
+        """Destroy swapchains, session and instance (safe to call twice, and after the runtime stopped)."""
         xr = self._xr
+        for sc, _ in getattr(self, "swapchains", []):
+            with contextlib.suppress(Exception):
+                xr.destroy_swapchain(sc)
+        self.swapchains = []
         for attr, fn in (("session", xr.destroy_session), ("instance", xr.destroy_instance)):
             h = getattr(self, attr, None)
             if h is not None:
