@@ -48,6 +48,9 @@ class ReportSettings:
     headings: int = 8
     #: DORI level the planner maximises (priority-weighted public space seen at this level or better)
     level: str = "Observe"
+    #: also solve the MILP (HiGHS) and report the greedy's gap to the proven optimum: the plan's defence
+    exact: bool = True
+    exact_time_limit_s: float = 60.0
     #: simulated days per capacity replication, and the replications
     capacity_days: float = 7.0
     replications: int = 5
@@ -62,7 +65,7 @@ class ReportSettings:
     def quick_settings(cls, **over: Any) -> ReportSettings:
         """Coarser settings: 2 m raster, 4 headings, 2 days x 2 capacity replications, 3 years of fires."""
         base = {"resolution_m": 2.0, "headings": 4, "capacity_days": 2.0, "replications": 2, "fire_days": 1095.0,
-                "quick": True}
+                "exact_time_limit_s": 20.0, "quick": True}
         base.update({k: v for k, v in over.items() if v is not None})
         return cls(**base)
 
@@ -225,12 +228,16 @@ def run_report(
                                                          list(cs0["public_share"].items())[:3]) + " of public space")
 
     # 2. the plan: K new cameras by CELF; they come back with status "planned"
-    t0 = start("plan", f"planning {s.add} new cameras (CELF, {s.headings} headings, {s.level})")
-    plan = twin.plan_cameras(city, s.add, level=s.level, headings=s.headings, raster=raster)
+    t0 = start("plan", f"planning {s.add} new cameras (CELF, {s.headings} headings, {s.level}"
+                       + (", MILP gap)" if s.exact else ")"))
+    plan = twin.plan_cameras(city, s.add, level=s.level, headings=s.headings, raster=raster, exact=s.exact,
+                             time_limit_s=s.exact_time_limit_s)
     ps = write_plan(plan, city, dirs["plan"])
     lvl = plan.level
+    gap = "" if ps["gap"] is None else f", {100 * ps['gap']:.2f}% from the MILP optimum"
     done("plan", t0, f"plan: {ps['added']} cameras, public space at {lvl} "
-                     f"{100 * ps['before']['public_share'][lvl]:.1f}% -> {100 * ps['after']['public_share'][lvl]:.1f}%")
+                     f"{100 * ps['before']['public_share'][lvl]:.1f}% -> {100 * ps['after']['public_share'][lvl]:.1f}%"
+                     + gap)
 
     # the city after the plan: its cameras plus the new ones as planned (ids PLAN-nnn, never a clash)
     after_city = dataclasses.replace(city, cameras=list(city.cameras) + list(plan.cameras))
@@ -307,7 +314,9 @@ def run_report(
             "sum_of_gains_m2": round(sum(g["gain_m2"] for g in ps["gains"]), 2),
             "public_share_before": ps["before"]["public_share"][lvl],
             "public_share_after": ps["after"]["public_share"][lvl],
-            "first_gains": ps["gains"][:10],
+            "gap": ps["gap"],
+            "exact": ps["exact"],
+            "gains": ps["gains"],
             "camera_ids": [c.id for c in plan.cameras],
             "instance": ps["instance"],
         },
@@ -349,7 +358,9 @@ line-height:1.4;padding:0 1em}
 h1{font-size:1.6em;margin-bottom:.2em}h2{border-bottom:2px solid #ddd;padding-bottom:.2em;margin-top:1.6em}
 table{border-collapse:collapse;margin:.6em 0}th,td{border:1px solid #ccc;padding:.3em .7em;text-align:right}
 th:first-child,td:first-child{text-align:left}thead th{background:#f0f3f7}
-td.gain{color:#176d2c;font-weight:600}.sub{color:#666;font-size:.9em}
+td.gain{color:#176d2c;font-weight:600}.sub{color:#666;font-size:.9em}td+td{white-space:nowrap}
+p.lead{font-size:1.1em;background:#f6f8fa;border-left:4px solid #2b6cb0;padding:.6em 1em}
+details{margin:.6em 0}summary{cursor:pointer;color:#2b6cb0}
 figure{margin:1em 0}figure img{max-width:100%;border:1px solid #ddd}figcaption{color:#555;font-size:.9em}
 .grid{display:grid;grid-template-columns:1fr 1fr;gap:1em}ul.assume li{margin:.2em 0}
 """
@@ -407,8 +418,9 @@ def render_html(s: dict[str, Any], out: Path) -> str:
                      f"target {cap['retention_days_target']:g} d"))
     p90 = fi["p90_ignition_to_water_min"]
     ms_t, ms_a = fi["minutes_saved"]["today"], fi["minutes_saved"]["after"]
+    d90 = None if p90["today"] is None or p90["after"] is None else p90["after"] - p90["today"]
     rows.append(_row("p90 ignition → water on the fire", _num(p90["today"], "{:.2f} min"),
-                     _num(p90["after"], "{:.2f} min"), "",
+                     _num(p90["after"], "{:.2f} min"), _num(d90, "{:+.2f} min"),
                      f"without any camera {_num(p90['none'], '{:.2f} min')}"))
     rows.append(_row("p90 notification → water", _num(fi["today"]["total"]["p90_min"], "{:.2f} min"),
                      _num(fi["after"]["total"]["p90_min"], "{:.2f} min"), "",
@@ -422,9 +434,33 @@ def render_html(s: dict[str, Any], out: Path) -> str:
                      f"{fi['fires']} fires in {fi['days']:g} days"))
     rows.append(_row("fires the cameras found first", f"{ms_t['incidents_helped']}", f"{ms_a['incidents_helped']}",
                      "", f"flashovers avoided {ms_t['flashovers_avoided']} → {ms_a['flashovers_avoided']}"))
+    lvl = pl["level"]
+    gap = "" if pl["gap"] is None else (
+        f" The greedy plan is within {100 * pl['gap']:.2f}% of the optimum the MILP proves"
+        f"{'' if pl['exact'] and pl['exact']['optimal'] else ' (bound; not solved to optimality)'}.")
+    lead = (
+        f"Today {cam['today']} cameras see {_pct(cov['today']['public_share'][lvl])} of the public space at {lvl} "
+        f"or better ({_pct(cov['today']['public_share'][cov['levels'][0]])} at {cov['levels'][0]}). "
+        f"The {pl['added']} planned cameras raise that to {_pct(cov['after']['public_share'][lvl])} "
+        f"({_pct(cov['after']['public_share'][cov['levels'][0]])}).{gap} "
+        f"The video then needs {ca['recording_servers']} + {ca['failover_servers']} recording servers "
+        f"(today {ct['recording_servers']} + {ct['failover_servers']}) and {ca['raw_tb_total']:,.0f} TB raw "
+        f"({ca['usable_tb_total']:,.0f} TB usable; today {ct['raw_tb_total']:,.0f} / {ct['usable_tb_total']:,.0f}). "
+        f"The cameras take {_num(ms_a['mean'], '{:.2f}')} min a fire off the time from ignition to water on the "
+        f"fire (today's {_num(ms_t['mean'], '{:.2f}')}), over {fi['fires']} simulated fires."
+    )
+    plan_rows = "".join(
+        f"<tr><td>{g['rank']}</td><td>{_e(g['id'])}</td><td>{_e(g['site'])}</td><td>{g['heading_deg']:g}°</td>"
+        f"<td>{g['hfov_deg']:.0f}°</td><td>{g['gain_m2']:,.0f}</td><td>{g['cumulative_m2']:,.0f}</td></tr>"
+        for g in pl["gains"])
+    plan_table = (
+        f"<details><summary>The {pl['added']} sites in the order the greedy chose them (the new cameras are in "
+        f"<a href='{STEP_DIRS['plan']}/plan.geojson'>plan.geojson</a>)</summary><table><thead><tr><th>rank</th>"
+        "<th>camera</th><th>site</th><th>heading</th><th>HFOV</th><th>gain (weighted m²)</th><th>cumulative</th>"
+        f"</tr></thead><tbody>{plan_rows}</tbody></table></details>")
     d = STEP_DIRS
     figs = [
-        ("What the cameras see today", [(f"{d['coverage']}/coverage.png", "coverage today, by DORI level"),
+        ("What the cameras see, by DORI level", [(f"{d['coverage']}/coverage.png", "coverage today, by DORI level"),
                                         (f"{d['coverage_after']}/coverage.png", "coverage after the plan")]),
         (f"The plan for {pl['added']} new cameras", [(f"{d['plan']}/plan.png", "before and after, side by side"),
                                                      (f"{d['plan']}/marginal.png", "what each added camera adds")]),
@@ -438,7 +474,8 @@ def render_html(s: dict[str, Any], out: Path) -> str:
     for title, items in figs:
         inner = "".join(_figure(out, rel, cap_) for rel, cap_ in items)
         if inner:
-            fig_html.append(f"<h2>{_e(title)}</h2><div class='grid'>{inner}</div>")
+            extra = plan_table if title.startswith("The plan") else ""
+            fig_html.append(f"<h2>{_e(title)}</h2><div class='grid'>{inner}</div>{extra}")
     st = s["settings"]
     assume = [
         f"DORI profile {cov['profile']} ({', '.join(f'{n} {v:g}' for n, v in cov['levels_ppm'].items())} px/m), "
@@ -467,6 +504,7 @@ def render_html(s: dict[str, Any], out: Path) -> str:
 <h1>{_e(s['city'])}: what the cameras see, the next {pl['added']}, the servers, the fires</h1>
 <p class="sub">Written by <code>showroom report</code> in {s['run_time_s']:.0f} s. Every figure comes from the
 step folders' own <code>summary.json</code>; the page's figures are in <a href="summary.json">summary.json</a>.</p>
+<p class="lead">{_e(lead)}</p>
 <h2>Headline</h2>
 <table><thead><tr><th></th><th>today</th><th>after the plan</th><th>change</th></tr></thead>
 <tbody>{''.join(rows)}</tbody></table>

@@ -115,6 +115,11 @@ def test_the_plans_gain_is_coverage_after_minus_before(report) -> None:
     assert plan["sum_of_gains_m2"] == pytest.approx(plan["gain_weighted_m2"], abs=0.05)
     assert plan["gain_weighted_m2"] > 0
     assert cov["gain_public_m2"][lvl] == pytest.approx(plan["gain_weighted_m2"], rel=1e-3, abs=2.0)
+    # the plan's defence: the MILP's proven optimum is at least the greedy's value, and the gap is their distance
+    ex = plan["exact"]
+    assert ex["optimal"] is True and ex["greedy_value"] == pytest.approx(plan["sum_of_gains_m2"], abs=0.05)
+    assert ex["value"] >= ex["greedy_value"] - 1e-6
+    assert plan["gap"] == pytest.approx((ex["bound"] - ex["greedy_value"]) / ex["bound"], abs=1e-6)
     # adding cameras never loses coverage at any level
     for n in cov["levels"]:
         assert cov["after"]["public_share"][n] >= cov["today"]["public_share"][n]
