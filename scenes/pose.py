@@ -1,6 +1,7 @@
 """Where a CCTV camera is and how it looks: pose with calibration, lens with radial distortion, footprint.
 
 Pure numpy and shapely, so the geometry the projector shader relies on is tested without a GPU.
+A dome with ``hfov_deg`` of 180 or more is an equidistant fisheye looking straight down.
 Conventions (the city file's): heading clockwise from north, tilt down from horizontal, roll
 positive when the camera turns clockwise as seen from behind it (its right side goes down).
 The camera's local axes are Panda3D's: x right, y forward, z up.
@@ -43,6 +44,7 @@ class CameraPose:
     k2: float
     width_px: int
     height_px: int
+    fisheye: bool = False
 
     @property
     def hpr(self) -> tuple[float, float, float]:
@@ -51,8 +53,16 @@ class CameraPose:
 
     @property
     def focal_px(self) -> float:
-        """Focal length in pixels along the image width."""
+        """Focal length in pixels along the image width (a fisheye's: pixels per radian)."""
+        if self.fisheye:
+            return min(self.width_px, self.height_px) / math.pi
         return self.width_px / (2.0 * self.tan_half[0])
+
+    @property
+    def circle_uv(self) -> tuple[float, float]:
+        """A fisheye's image circle radius (at 90 degrees off axis) in texture u and v (0.5 on the short side)."""
+        m = min(self.width_px, self.height_px)
+        return (0.5 * m / self.width_px, 0.5 * m / self.height_px)
 
     def world_to_camera(self) -> np.ndarray:
         """The 4x4 matrix (column-vector convention) from world to camera-local coordinates."""
@@ -71,6 +81,14 @@ class CameraPose:
         Points behind the camera get NaN. This is the shader's projection, in numpy.
         """
         c = self.to_camera(pts)
+        if self.fisheye:
+            # equidistant model: the distance from the image centre grows with the angle off axis
+            rho = np.hypot(c[:, 0], c[:, 2])
+            theta = np.arctan2(rho, c[:, 1])
+            with np.errstate(divide="ignore", invalid="ignore"):
+                d = np.stack([c[:, 0], c[:, 2]], axis=1) / rho[:, None]
+            d[rho == 0] = 0.0
+            return 0.5 + d * (theta / (math.pi / 2))[:, None] * np.asarray(self.circle_uv)
         with np.errstate(divide="ignore", invalid="ignore"):
             n = np.stack([c[:, 0] / c[:, 1], c[:, 2] / c[:, 1]], axis=1)
         n[c[:, 1] <= 0] = np.nan
@@ -150,6 +168,23 @@ def camera_pose(
     r = corr.roll_deg
     hfov = cam.hfov if hfov_deg is None else float(hfov_deg)
     cap = math.tan(math.radians(MAX_HALF_ANGLE_DEG))
+    if hfov >= 180.0:
+        # a dome fisheye looks straight down and sees the hemisphere below it (as twin.coverage has it);
+        # its depth lens covers all but the last few degrees above the horizon
+        return CameraPose(
+            position=np.array(cam.position, dtype=float),
+            rotation=_rotation(h, 90.0 + corr.tilt_deg, r),
+            heading_deg=h,
+            tilt_deg=90.0 + corr.tilt_deg,
+            roll_deg=r,
+            tan_half=(cap, cap),
+            depth_tan_half=(cap, cap),
+            k1=0.0,
+            k2=0.0,
+            width_px=cam.width_px,
+            height_px=cam.height_px,
+            fisheye=True,
+        )
     tan_h = min(math.tan(math.radians(min(hfov, 179.0)) / 2.0), cap)
     tan_v = min(tan_h * cam.height_px / cam.width_px, cap)
     return CameraPose(

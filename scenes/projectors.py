@@ -127,9 +127,16 @@ def depth_shader() -> Shader:
 
 
 def range_m(cam: twin.Camera, hfov_deg: float, settings: ProjectorSettings) -> float:
-    """How far a camera's picture is worth painting: where its pixel density falls to ``min_ppm``."""
-    tan_h = math.tan(math.radians(min(hfov_deg, 170.0)) / 2.0)
-    return float(min(cam.width_px / (2.0 * settings.min_ppm * tan_h), settings.max_range_m))
+    """How far a camera's picture is worth painting: where its pixel density falls to ``min_ppm``.
+
+    Density is focal length in pixels over distance: ``width / (2 tan(hfov / 2))`` for a pinhole,
+    ``min(width, height) / pi`` pixels per radian for a fisheye (as :mod:`twin.coverage` counts it).
+    """
+    if hfov_deg >= 180.0:
+        focal = min(cam.width_px, cam.height_px) / math.pi
+    else:
+        focal = cam.width_px / (2.0 * math.tan(math.radians(hfov_deg) / 2.0))
+    return float(min(focal / settings.min_ppm, settings.max_range_m))
 
 
 class Projector:
@@ -194,6 +201,10 @@ class Projector:
         self.pos.set_element(0, LVecBase4f(*pose.position, self.range_m))
         th, tv = pose.tan_half
         dth, dtv = pose.depth_tan_half
+        if pose.fisheye:
+            # a negative first lens term tells the shader to use the equidistant fisheye model
+            cu, cv = pose.circle_uv
+            th, tv = -2.0 * cu, 2.0 * cv
         self.lens.set_element(0, LVecBase4f(th, tv, dth, dtv))
         alpha = self.dist[0][3]
         self.dist.set_element(0, LVecBase4f(pose.k1, pose.k2, pose.focal_px, alpha))
@@ -265,15 +276,11 @@ class ProjectorSet:
         self.settings = settings or ProjectorSettings()
         self.city = city
         self.graphics = graphics
-        self.skipped: dict[str, str] = {}
         state_np = NodePath("depth-state")
         state_np.set_shader(depth_shader(), 1000)
         depth_state = state_np.get_state()
         self.projectors: dict[str, Projector] = {}
         for cam in cameras:
-            if cam.hfov >= 180.0:
-                self.skipped[cam.id] = "a fisheye (hfov >= 180) is not projected: a pinhole depth map cannot hold it"
-                continue
             self.projectors[cam.id] = Projector(cam, graphics, scene, self.settings, depth_state)
         self._order = list(self.projectors.values())
         self.video_on = True

@@ -188,7 +188,7 @@ class CityScene:
             "geoms": self.city.n_geoms,
             "triangles": self.city.n_triangles,
             "cameras_projecting": len(self.projectors),
-            "cameras_skipped": dict(self.projectors.skipped),
+            "cameras_fisheye": sum(p.pose.fisheye for p in self.projectors.projectors.values()),
             "tiles_over_camera_limit": self.projectors.truncated_tiles,
             "max_cameras_per_tile": max((len(v) for v in self.projectors.tile_cameras.values()), default=0),
             "city_build_s": round(self.city.build_s, 3),

@@ -42,6 +42,8 @@ def distortion_maps(
     sw, sh = src_size
     th, tv = pose.tan_half
     dth, dtv = pose.depth_tan_half
+    if pose.fisheye:
+        return _fisheye_maps(pose, out_size, src_size)
     u = ((np.arange(w) + 0.5) / w * 2.0 - 1.0) * th
     v = (1.0 - (np.arange(h) + 0.5) / h * 2.0) * tv
     dx, dy = np.meshgrid(u, v)
@@ -51,6 +53,30 @@ def distortion_maps(
     nx, ny = dx * scale, dy * scale
     map_x = ((nx / dth + 1.0) / 2.0 * sw - 0.5).astype(np.float32)
     map_y = ((1.0 - ny / dtv) / 2.0 * sh - 0.5).astype(np.float32)
+    return map_x, map_y
+
+
+def _fisheye_maps(
+    pose: CameraPose, out_size: tuple[int, int], src_size: tuple[int, int]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Maps from a wide pinhole render to an equidistant fisheye image (black outside the circle)."""
+    w, h = out_size
+    sw, sh = src_size
+    dth, dtv = pose.depth_tan_half
+    radius_px = min(w, h) / 2.0  # the image circle: 90 degrees off axis
+    x = (np.arange(w) + 0.5 - w / 2.0) / radius_px
+    y = (h / 2.0 - (np.arange(h) + 0.5)) / radius_px
+    dx, dy = np.meshgrid(x, y)
+    r = np.hypot(dx, dy)
+    theta = r * (math.pi / 2.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scale = np.where(r > 1e-12, np.tan(np.minimum(theta, 1.5)) / r, 1.0)
+    nx, ny = dx * scale, dy * scale
+    map_x = ((nx / dth + 1.0) / 2.0 * sw - 0.5).astype(np.float32)
+    map_y = ((1.0 - ny / dtv) / 2.0 * sh - 0.5).astype(np.float32)
+    outside = (r > 1.0) | (np.abs(nx) > dth) | (np.abs(ny) > dtv)
+    map_x[outside] = -1e6
+    map_y[outside] = -1e6
     return map_x, map_y
 
 
@@ -91,14 +117,19 @@ class VirtualCCTV:
 
     @property
     def distorted(self) -> bool:
-        """Whether the camera bends its image (k1 or k2 nonzero)."""
-        return self.pose.k1 != 0.0 or self.pose.k2 != 0.0
+        """Whether the camera bends its image (k1 or k2 nonzero, or a fisheye)."""
+        return self.pose.fisheye or self.pose.k1 != 0.0 or self.pose.k2 != 0.0
 
     def _source_size(self) -> tuple[int, int]:
         w, h = self.size
         if not self.distorted:
             return (w, h)
         dth, dtv = self.pose.depth_tan_half
+        if self.pose.fisheye:
+            # match the fisheye's sampling at the centre: radius px per radian
+            f = min(w, h) / math.pi
+            side = min(int(math.ceil(2 * dth * f)), 4096)
+            return (side, side)
         th, tv = self.pose.tan_half
         # the pinhole render covers the wider field at the output's central sampling rate
         return (min(int(math.ceil(w * dth / th)), 4096), min(int(math.ceil(h * dtv / tv)), 4096))
@@ -121,7 +152,8 @@ class VirtualCCTV:
             return img
         if self._maps is None:
             self._maps = distortion_maps(self.pose, self.size, self._src_size)
-        return cv2.remap(img, *self._maps, interpolation=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        border = cv2.BORDER_CONSTANT if self.pose.fisheye else cv2.BORDER_REPLICATE
+        return cv2.remap(img, *self._maps, interpolation=cv2.INTER_LINEAR, borderMode=border)
 
     def set_active(self, on: bool) -> None:
         """Render with every frame (on) or not at all (off)."""

@@ -3,7 +3,8 @@
 // Sawhney et al. 2002). Each tile binds a bounded list of cameras (slots); per slot:
 //   v_cam_i  this point in the camera's local frame (x right, y forward, z up), from the vertex stage
 //   pos_i    xyz lens position, w range in metres
-//   lens_i   xy tan(half fov) of the video's pinhole model, zw the same for the depth map
+//   lens_i   xy tan(half fov) of the video's pinhole model, zw the same for the depth map; a fisheye
+//            has x < 0 and xy = (-2, 2) x its image circle's radius in u and v
 //   dist_i   x k1, y k2 (Brown radial distortion), z focal length in pixels, w opacity (0 = no frame yet)
 //   vid_i    the latest frame, dep_i the depth map (distance from the lens, metres)
 // The slot declarations and calls (marked with @) are written by scenes/projectors.py.
@@ -30,9 +31,16 @@ void paint(vec3 c, vec4 P, vec4 L, vec4 D, sampler2D vid, sampler2D dep, vec3 n,
             && all(greaterThanEqual(duv, vec2(0.0))) && all(lessThanEqual(duv, vec2(1.0)))) {
         float dist = sqrt(d2);
         float facing = towards / dist;
-        // where the lens really puts this point: the radial distortion, applied forwards
-        float r2 = dot(u, u);
-        vec2 uv = 0.5 + 0.5 * u * (1.0 + D.x * r2 + D.y * r2 * r2) / L.xy;
+        vec2 uv;
+        if (L.x < 0.0) {
+            // a dome fisheye (equidistant): off-axis angle / 90 degrees = radius / image-circle radius
+            float rho = length(c.xz);
+            uv = 0.5 + 0.5 * (atan(rho, c.y) / 1.5707963) * (c.xz / max(rho, 1e-6)) * vec2(-L.x, L.y);
+        } else {
+            // where the lens really puts this point: the radial distortion, applied forwards
+            float r2 = dot(u, u);
+            uv = 0.5 + 0.5 * u * (1.0 + D.x * r2 + D.y * r2 * r2) / L.xy;
+        }
         // occlusion: something nearer to the lens along this ray hides this point
         float occluder = textureLod(dep, duv, 0.0).r;
         float tol = proj_params.y + dist * proj_params.x * 1.5 / max(facing, 0.15);

@@ -90,3 +90,17 @@ def test_tour_passes_through_its_keys_and_stays_above_the_roofs():
     city = twin.Twin(frame=twin.LocalFrame(119.4, -5.1), extent=(0.0, 0.0, 1000.0, 800.0))
     eye, target = TourPath.over(city, 20.0).pose_at(0.0)
     assert eye[1] < 0 and eye[2] > 300 and tuple(target) == (500.0, 400.0, 0.0), "it starts high, south, on the centre"
+
+
+def test_dome_fisheye_pose_and_projection():
+    dome = twin.Camera("d", 0, 0, mount_height_m=10.0, hfov_deg=360.0, tilt_deg=30.0, type="dome",
+                       width_px=2000, height_px=1000)  # fmt: skip
+    pose = camera_pose(dome)
+    assert pose.fisheye and pose.tilt_deg == 90.0, "a dome fisheye always looks straight down"
+    assert pose.focal_px == pytest.approx(1000 / math.pi)
+    # 10 m east on the ground: 45 deg off axis, half the circle's radius (0.25 of the short side in v,
+    # 0.125 of the width in u); heading 0 puts east on the image's right
+    uv = pose.image_uv(np.array([[10.0, 0.0, 0.0], [0.0, 0.0, 0.0], [0.0, -10.0, 0.0]]))
+    np.testing.assert_allclose(uv[0], [0.5 + 0.125, 0.5], atol=1e-12)
+    np.testing.assert_allclose(uv[1], [0.5, 0.5], atol=1e-12)
+    np.testing.assert_allclose(uv[2], [0.5, 0.25], atol=1e-12)  # south is the image's bottom

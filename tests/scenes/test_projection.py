@@ -10,7 +10,7 @@ import pytest
 import scenes
 import twin
 
-from .conftest import is_red, make_twin
+from .conftest import is_blue, is_red, make_twin
 
 RED = (0, 0, 255)
 BLUE = (255, 0, 0)
@@ -236,7 +236,38 @@ def test_only_cameras_in_view_get_uploads(rig):
     assert sorted(r.stats.uploads.uploaded) == ["N0", "N1", "N2"]
 
 
-def test_fisheye_domes_are_listed_as_skipped(rig):
-    dome = twin.Camera("DOME", 0, 0, hfov_deg=360.0, type="dome")
+def test_dome_fisheye_projects_equidistant_and_oriented_by_heading(rig):
+    # a 360-degree dome 10 m up looks straight down; equidistant: radius / circle radius = angle / 90 deg.
+    # The feed: a red disc of half the circle's radius (45 deg) on blue. Ground 8 m out is 38.7 deg off
+    # axis (atan 0.8): red; 12 m out is 50.2 deg (atan 1.2): blue.
+    feed = np.empty((120, 120, 3), np.uint8)
+    feed[:] = BLUE
+    yy, xx = np.mgrid[0:120, 0:120]
+    feed[(xx + 0.5 - 60) ** 2 + (yy + 0.5 - 60) ** 2 < 30**2] = RED
+    dome = twin.Camera("DOME", 0.0, 0.0, mount_height_m=10.0, hfov_deg=360.0, tilt_deg=90.0, type="dome",
+                       width_px=1200, height_px=1200)  # fmt: skip
     r = rig(make_twin(cameras=[dome]))
-    assert "DOME" in r.scene.stats()["cameras_skipped"]
+    r.scene.submit_frame("DOME", feed)
+    r.look((0, 0, 45), (0, 0.001, 0))
+    img = r.render(2)
+    for ang in (0, 60, 135, 250):
+        c, s_ = math.cos(math.radians(ang)), math.sin(math.radians(ang))
+        assert is_red(r.color_at(img, (8 * c, 8 * s_, 0))), ang
+        assert is_blue(r.color_at(img, (12 * c, 12 * s_, 0))), ang
+    assert r.scene.stats()["cameras_fisheye"] == 1
+
+
+@pytest.mark.parametrize("heading,red_at,blue_at", [(0.0, (-8, 0), (8, 0)), (90.0, (0, 8), (0, -8))])
+def test_dome_image_right_is_the_heading_turned_clockwise(rig, heading, red_at, blue_at):
+    # left half red, right half blue; heading 0: image right is east; heading 90 (east): image right is south
+    feed = np.empty((60, 60, 3), np.uint8)
+    feed[:, :30] = RED
+    feed[:, 30:] = BLUE
+    dome = twin.Camera("DOME", 0.0, 0.0, mount_height_m=10.0, hfov_deg=360.0, tilt_deg=90.0, type="dome",
+                       heading_deg=heading, width_px=1200, height_px=1200)  # fmt: skip
+    r = rig(make_twin(cameras=[dome]))
+    r.scene.submit_frame("DOME", feed)
+    r.look((0, 0, 45), (0, 0.001, 0))
+    img = r.render(2)
+    assert is_red(r.color_at(img, (*red_at, 0)))
+    assert is_blue(r.color_at(img, (*blue_at, 0)))

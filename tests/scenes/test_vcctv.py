@@ -76,3 +76,20 @@ def test_distorted_vcctv_bends_straight_edges(rig):
     s, k = vs.grab(), vk.grab()
     assert abs(roof_row(s, 20) - roof_row(s, 160)) <= 1, "pinhole: a straight line stays straight"
     assert roof_row(k, 20) - roof_row(k, 160) >= 4, "barrel distortion bows it"
+
+
+def test_fisheye_vcctv_is_a_circle_looking_down(rig):
+    dome = twin.Camera("DOME", 0.0, 0.0, mount_height_m=10.0, hfov_deg=360.0, tilt_deg=90.0, type="dome",
+                       width_px=1200, height_px=1200)  # fmt: skip
+    r = rig(make_twin(cameras=[dome], buildings=[(15, -5, 25, 5, 20.0)]))
+    v = r.scene.virtual_cctv("DOME", size=(200, 200))
+    r.render(1)
+    img = v.grab()
+    assert img.shape == (200, 200, 3)
+    assert img[2, 2].max() == 0 and img[197, 197].max() == 0, "black outside the image circle"
+    ground = img[100, 100].astype(int)
+    assert np.abs(ground - [176, 186, 186]).max() < 8, "straight down: the ground"
+    # the block 15-25 m east: with heading 0 image right is east, so it shows on the right (its roof,
+    # 10 m above the lens, is beyond the horizon; its west wall at 56-87 deg off axis is in view)
+    right, left = img[100, 170].astype(int), img[100, 30].astype(int)
+    assert np.abs(right - [176, 186, 186]).max() > 8 and np.abs(left - [176, 186, 186]).max() < 8
