@@ -37,8 +37,8 @@ COUNTS = (0, 16, 64, 216)
 
 def pick_cameras(city: twin.Twin, n: int) -> list[twin.Camera]:
     """n cameras spread evenly over the existing ones, topped up with candidate sites as planned."""
-    pool = [c for c in city.cameras_by_status("existing") if c.hfov < 180]
-    extra = [dataclasses.replace(c, status="planned") for c in city.cameras_by_status("candidate") if c.hfov < 180]
+    pool = city.cameras_by_status("existing")
+    extra = [dataclasses.replace(c, status="planned") for c in city.cameras_by_status("candidate")]
     pool = pool + extra[: max(0, 216 - len(pool))]
     if n >= len(pool):
         return pool[:n]
