@@ -78,6 +78,8 @@ class UploadStats:
     """What one :meth:`ProjectorSet.update` did."""
 
     visible: int = 0
+    #: the cameras in view, nearest first (feeds can pause the others or drop them to a thumbnail stream)
+    visible_ids: list[str] = field(default_factory=list)
     uploaded: list[str] = field(default_factory=list)
     deferred: int = 0
     depth_renders: int = 0
@@ -404,13 +406,14 @@ class ProjectorSet:
             return st
         vis = self.visible(world_to_clip)
         st.visible = int(vis.sum())
-        fresh = np.array([p.pending is not None for p in self._order]) & vis
-        idx = np.flatnonzero(fresh)
-        if len(idx):
-            b = self._bounds[idx]
-            centre = np.stack([(b[:, 0] + b[:, 2]) / 2, (b[:, 1] + b[:, 3]) / 2], 1)
-            d = np.hypot(centre[:, 0] - viewer_pos[0], centre[:, 1] - viewer_pos[1])
-            idx = idx[np.argsort(d, kind="stable")]
+        b = self._bounds
+        centre = np.stack([(b[:, 0] + b[:, 2]) / 2, (b[:, 1] + b[:, 3]) / 2], 1)
+        dist = np.hypot(centre[:, 0] - viewer_pos[0], centre[:, 1] - viewer_pos[1])
+        near_first = np.argsort(dist, kind="stable")
+        seen = near_first[vis[near_first]]
+        st.visible_ids = [self._order[j].id for j in seen]
+        pending = np.array([p.pending is not None for p in self._order])
+        idx = seen[pending[seen]]
         t0 = time.perf_counter()
         limit_ms = self.settings.upload_budget_ms
         for j in idx[: self.settings.upload_budget]:

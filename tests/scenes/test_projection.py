@@ -203,6 +203,7 @@ def test_upload_budget_keeps_the_furthest_on_their_last_still(rig):
         r.scene.submit_frame(f"N{k}", scenes.solid_frame(RED), seq=1)
     r.look((-30, -40, 50), (40, 20, 0))  # nearest N0, then N1, N2
     r.render(1)
+    assert r.stats.uploads.visible_ids == ["N0", "N1", "N2"]
     assert r.stats.uploads.uploaded == ["N0"] and r.stats.uploads.deferred == 2
     r.render(1)
     assert r.stats.uploads.uploaded == ["N1"] and r.stats.uploads.deferred == 1
@@ -230,7 +231,7 @@ def test_only_cameras_in_view_get_uploads(rig):
         r.scene.submit_frame(f"N{k}", scenes.solid_frame(RED))
     r.look((40, -100, 10), (40, -300, 10))  # looking south, away from every footprint
     r.render(1)
-    assert r.stats.uploads.visible == 0 and r.stats.uploads.uploaded == []
+    assert r.stats.uploads.visible == 0 and r.stats.uploads.uploaded == [] and r.stats.uploads.visible_ids == []
     r.look((40, -100, 10), (40, 20, 0))
     r.render(1)
     assert sorted(r.stats.uploads.uploaded) == ["N0", "N1", "N2"]
