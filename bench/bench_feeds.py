@@ -136,11 +136,106 @@ def main() -> int:
     ap.add_argument("--max-streams", type=int, default=160)
     ap.add_argument("--hold-s", type=float, default=8.0)
     ap.add_argument("--quick", action="store_true", help="fewer steps (a smoke run)")
+    ap.add_argument("--sections", default="1,2,3", help="which parts to run: 1 capacity, 2 cost, 3 detector")
     args = ap.parse_args()
     if args.picture:
         picture(Path(args.picture))
         return 0
     print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} at start")
+    sections = {int(s) for s in args.sections.split(",")}
+    if sections & {1, 2}:
+        decode_sections(args, sections)
+    if 3 in sections:
+        detector_section(args)
+    print(f"load average {os.getloadavg()[0]:.2f} at the end")
+    return 0
+
+
+def detector_section(args: argparse.Namespace) -> None:
+    from feeds import evaluate_detector
+
+    per_kind = 4 if args.quick else 20
+    print(f"\n3) smoke/fire detector on synthetic clips (8 s at 10 fps, 320x180), {per_kind} clips of each kind")
+    for seed, label in ((0, "tuning set (seed 0)"), (1, "held-out set (seed 1)")):
+        t0 = time.process_time()
+        r = evaluate_detector(seed=seed, per_kind=per_kind)
+        cpu = time.process_time() - t0
+        frames = r["clips"] * 80
+        print(f"   {label}: {r['clips']} clips, {cpu / frames * 1000:.2f} ms CPU a frame (clip drawing included)")
+        for k in ("fire", "smoke"):
+            m = r[k]
+            print(f"     {k:5s}: precision {m['precision']}, recall {m['recall']} "
+                  f"(TP {m['true_positives']}, FP {m['false_positives']}, positives {m['positives']}), "
+                  f"mean delay after onset {m['mean_delay_s']} s")
+        fp = {}
+        for row in r["false_positive_clips"]:
+            fp[row["kind"]] = fp.get(row["kind"], 0) + 1
+        print(f"     false alarms by clip kind: {fp or 'none'}")
+    from feeds import HARD_CLIP_KINDS
+
+    r = evaluate_detector(seed=1, per_kind=per_kind, kinds=HARD_CLIP_KINDS)
+    print(f"   limits (made to fail): {', '.join(HARD_CLIP_KINDS)}, {per_kind} clips each")
+    for kind, counts in r["by_clip_kind"].items():
+        print(f"     {kind:8s}: clips raising fire {counts['fire']}, smoke {counts['smoke']}, nothing {counts['none']}")
+
+
+def capacity_section(args: argparse.Namespace, url: str, server_pid: int, base_ms: float, predicted: float) -> None:
+    print("\n1) 640x360 H.264 at 15 fps over RTSP (TCP) through FeedHub, all subscribed")
+    print(f"{'streams':>7} {'online':>6} {'min fps':>7} {'mean fps':>8} {'p95 age s':>9} "
+          f"{'our cores':>9} {'server':>7} {'ms/frame':>8} {'vs base':>7}")
+    steps = [1, 4, 8] if args.quick else [1, 4, 8, 16, 32, 48, 64, 80, 96, 112, 128, 144, 160]
+    best = 0
+    cfgs = [FeedConfig(f"B{i:03d}", {"main": stream_from_url(url, width_px=640, height_px=360)})
+            for i in range(args.max_streams)]
+    with FeedHub(cfgs, grace_s=0.0) as hub:
+        subs: list = []
+        for n in [s for s in steps if s <= args.max_streams]:
+            new = n - len(subs)
+            subs += [hub.subscribe(c.camera_id) for c in cfgs[len(subs) : n]]  # the earlier ones stay open
+            r = hold(subs, args.hold_s, server_pid, new)
+            ms = r["cpu_cores"] * 1000.0 / max(1e-9, r["mean_fps"] * n)
+            realtime = r["online"] == n and r["min_fps"] >= 0.95 * FPS and r["p95_age_s"] < 0.5
+            print(f"{n:7d} {r['online']:6d} {r['min_fps']:7.1f} {r['mean_fps']:8.1f} {r['p95_age_s']:9.2f} "
+                  f"{r['cpu_cores']:9.2f} {r['server_cores']:7.2f} {ms:8.2f} {ms / base_ms:6.2f}x"
+                  f"{'' if realtime else '  <- not real time'}", flush=True)
+            if not realtime:
+                break
+            best = n
+        for s in subs:
+            s.close()
+    print(f"=> largest count decoded in real time here: {best} streams "
+          f"(prediction from the baseline: {predicted:.0f}; the server and the other tenants share the cores)")
+
+
+def cost_section(args: argparse.Namespace, url: str, server_pid: int) -> None:
+    print("\n2) 216 feeds configured; decode cost against the number subscribed")
+    cfgs = [FeedConfig(f"C{i:03d}", {"main": stream_from_url(url, width_px=640, height_px=360)})
+            for i in range(216)]
+    print(f"{'subscribed':>10} {'open':>5} {'threads':>7} {'our cores':>9} {'cores/stream':>12}")
+    ks = [0, 1, 2, 4] if args.quick else [0, 1, 2, 4, 8, 12]
+    per1 = None
+    with FeedHub(cfgs, grace_s=0.0) as hub:
+        for k in ks:
+            if k == 0:
+                c0, t0 = my_cpu_s(), time.monotonic()
+                time.sleep(args.hold_s)
+                cpu = (my_cpu_s() - c0) / (time.monotonic() - t0)
+                print(f"{0:10d} {hub.open_streams:5d} {threading.active_count():7d} {cpu:9.3f} {'-':>12}", flush=True)
+                continue
+            subs = [hub.subscribe(c.camera_id) for c in cfgs[:k]]
+            r = hold(subs, args.hold_s, server_pid, k)
+            for s in subs:
+                s.close()
+            per = r["cpu_cores"] / k
+            per1 = per1 or per
+            print(f"{k:10d} {k:5d} {r['threads']:7d} {r['cpu_cores']:9.3f} {per:12.3f}"
+                  f"   ({r['cpu_cores'] / per1:.1f}x the cost of one)", flush=True)
+            deadline = time.monotonic() + 10
+            while hub.threads_alive and time.monotonic() < deadline:
+                time.sleep(0.05)
+
+
+def decode_sections(args: argparse.Namespace, sections: set[int]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         clip = Path(tmp) / "clip_640x360_15fps.mp4"
         make_clip(clip, seconds=240 if args.quick else 400)  # every client's pipeline plays it from the start
@@ -148,68 +243,18 @@ def main() -> int:
         cores = os.cpu_count() or 1
         predicted = cores * 1000.0 / (FPS * base_ms)
         print(f"baseline: one decoder, from disk, flat out: {base_ms:.2f} ms CPU a frame "
-              f"-> {1000 / base_ms:.0f} frames/s a core; {predicted:.0f} streams on {cores} cores if decode were all")
+              f"-> {1000 / base_ms:.0f} frames/s a core; {predicted:.0f} streams on {cores} cores if decode were all",
+              flush=True)
         server, port = start_server(clip)
         try:
             url = f"rtsp://127.0.0.1:{port}/file0"
-            # ---- 1. how many streams in real time -------------------------------------------------
-            print("\n1) 640x360 H.264 at 15 fps over RTSP (TCP) through FeedHub, all subscribed")
-            print(f"{'streams':>7} {'online':>6} {'min fps':>7} {'mean fps':>8} {'p95 age s':>9} "
-                  f"{'our cores':>9} {'server':>7} {'ms/frame':>8} {'vs base':>7}")
-            steps = [1, 4, 8] if args.quick else [1, 4, 8, 16, 32, 48, 64, 80, 96, 112, 128, 144, 160]
-            best = 0
-            cfgs = [FeedConfig(f"B{i:03d}", {"main": stream_from_url(url, width_px=640, height_px=360)})
-                    for i in range(args.max_streams)]
-            with FeedHub(cfgs, grace_s=0.0) as hub:
-                subs: list = []
-                for n in [s for s in steps if s <= args.max_streams]:
-                    new = n - len(subs)
-                    subs += [hub.subscribe(c.camera_id) for c in cfgs[len(subs) : n]]  # the earlier ones stay open
-                    r = hold(subs, args.hold_s, server.pid, new)
-                    ms = r["cpu_cores"] * 1000.0 / max(1e-9, r["mean_fps"] * n)
-                    realtime = r["online"] == n and r["min_fps"] >= 0.95 * FPS and r["p95_age_s"] < 0.5
-                    print(f"{n:7d} {r['online']:6d} {r['min_fps']:7.1f} {r['mean_fps']:8.1f} {r['p95_age_s']:9.2f} "
-                          f"{r['cpu_cores']:9.2f} {r['server_cores']:7.2f} {ms:8.2f} {ms / base_ms:6.2f}x"
-                          f"{'' if realtime else '  <- not real time'}", flush=True)
-                    if not realtime:
-                        break
-                    best = n
-                for s in subs:
-                    s.close()
-            print(f"=> largest count decoded in real time here: {best} streams "
-                  f"(prediction from the baseline: {predicted:.0f}; the server and the other tenants share the cores)")
-
-            # ---- 2. cost follows subscribed, not configured ---------------------------------------
-            print("\n2) 216 feeds configured; decode cost against the number subscribed")
-            cfgs = [FeedConfig(f"C{i:03d}", {"main": stream_from_url(url, width_px=640, height_px=360)})
-                    for i in range(216)]
-            print(f"{'subscribed':>10} {'open':>5} {'threads':>7} {'our cores':>9} {'cores/stream':>12}")
-            ks = [0, 1, 2, 4] if args.quick else [0, 1, 2, 4, 8, 12]
-            per1 = None
-            with FeedHub(cfgs, grace_s=0.0) as hub:
-                for k in ks:
-                    if k == 0:
-                        c0, t0 = my_cpu_s(), time.monotonic()
-                        time.sleep(args.hold_s)
-                        cpu = (my_cpu_s() - c0) / (time.monotonic() - t0)
-                        print(f"{0:10d} {hub.open_streams:5d} {threading.active_count():7d} {cpu:9.3f} {'-':>12}")
-                        continue
-                    subs = [hub.subscribe(c.camera_id) for c in cfgs[:k]]
-                    r = hold(subs, args.hold_s, server.pid, k)
-                    for s in subs:
-                        s.close()
-                    per = r["cpu_cores"] / k
-                    per1 = per1 or per
-                    print(f"{k:10d} {k:5d} {r['threads']:7d} {r['cpu_cores']:9.3f} {per:12.3f}"
-                          f"   ({r['cpu_cores'] / per1:.1f}x the cost of one)")
-                    deadline = time.monotonic() + 10
-                    while hub.threads_alive and time.monotonic() < deadline:
-                        time.sleep(0.05)
+            if 1 in sections:
+                capacity_section(args, url, server.pid, base_ms, predicted)
+            if 2 in sections:
+                cost_section(args, url, server.pid)
         finally:
             server.kill()
             server.wait(10)
-    print(f"load average {os.getloadavg()[0]:.2f} at the end")
-    return 0
 
 
 if __name__ == "__main__":

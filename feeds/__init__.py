@@ -16,7 +16,7 @@ from ._redact import redact_text, redact_url
 from .analytics import FeedAnalytics
 from .capture import CaptureWorker, Frame, RetryPolicy
 from .check import check_feeds, format_table
-from .clips import CLIP_KINDS, Clip, evaluate_detector, make_clip
+from .clips import CLIP_KINDS, HARD_CLIP_KINDS, Clip, evaluate_detector, make_clip
 from .firedetect import DetectionEvent, FireDetector, FireDetectorParams
 from .health import FeedState, Health
 from .hub import SUB_STREAM_SIZE, TIERS, FeedConfig, FeedHub, Subscription
@@ -26,6 +26,7 @@ from .sources import KINDS, Renderer, StreamSpec, Timeouts, open_reader, stream_
 
 __all__ = [
     "CLIP_KINDS",
+    "HARD_CLIP_KINDS",
     "KINDS",
     "MASK_MODES",
     "SUB_STREAM_SIZE",
