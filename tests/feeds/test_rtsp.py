@@ -62,9 +62,13 @@ def test_tier_picks_the_cheapest_stream_that_serves_it(rtsp_server, no_leaked_th
             assert big.stream == "main" and f.image.shape == (360, 640, 3)
 
 
-def test_server_killed_goes_offline_within_3s_and_back_online_within_5s(rtsp_server_own, no_leaked_threads) -> None:
+@pytest.mark.parametrize("transport", ["tcp", "udp"])
+def test_server_killed_goes_offline_within_3s_and_back_online_within_5s(
+    transport, rtsp_server_own, no_leaked_threads
+) -> None:
     srv = rtsp_server_own
-    with _hub({"C1": {"main": srv.url("/main")}}) as hub, hub.subscribe("C1") as sub:
+    spec = stream_from_url(srv.url("/main"), transport=transport, width_px=640, height_px=360)
+    with FeedHub([FeedConfig("C1", {"main": spec})]) as hub, hub.subscribe("C1") as sub:
         _, waited = wait_for(lambda: _state(sub) == FeedState.ONLINE, 8.0)
         assert _state(sub) == FeedState.ONLINE, sub.health()
         time.sleep(0.5)
