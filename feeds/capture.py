@@ -276,8 +276,11 @@ class CaptureWorker:
                     log.warning("feed %s/%s: unexpected %s", self.camera_id, self.stream, self._error_text(e))
                 if reader is None:
                     self._failed_opens += 1
-                self._set_state(FeedState.OFFLINE, self._error_text(e))
-                log.info("feed %s/%s offline: %s", self.camera_id, self.stream, self._error_text(e))
+                text = self._error_text(e)
+                # a month-long outage must not write a line every retry: log changes, repeat quietly
+                level = logging.DEBUG if (self._state, self._last_error) == (FeedState.OFFLINE, text) else logging.INFO
+                self._set_state(FeedState.OFFLINE, text)
+                log.log(level, "feed %s/%s offline: %s", self.camera_id, self.stream, text)
             finally:
                 if reader is not None:
                     try:
