@@ -290,7 +290,8 @@ def run_report(
             "planned_before": len(city.cameras_by_status("planned")),
             "added": len(plan.cameras),
             "after": len(after_cams),
-            "candidate_sites": len(city.cameras_by_status("candidate")),
+            # the sites the planner chose from: the city's candidates, or street poles it generated
+            "candidate_sites": ps["instance"].get("sites"),
         },
         "coverage": {
             "profile": cs0["profile"],
@@ -482,8 +483,9 @@ def render_html(s: dict[str, Any], out: Path) -> str:
         f"target {cov['target_height_m']:g} m above the ground, occlusion on a {cov['resolution_m']:g} m height "
         "raster. Public space = streets (by road class width) and squares/parks.",
         f"Plan: maximal covering of priority-weighted public space seen at {pl['level']} or better, lazy greedy "
-        f"(CELF) over the city's candidate sites × {pl['headings']} headings; existing and planned cameras kept; "
-        "one camera per site.",
+        f"(CELF) over {cam['candidate_sites']} candidate sites (the city's, or street poles every 50 m if it has "
+        f"none) × {pl['headings']} headings; existing and planned cameras kept; one camera per site; "
+        + ("the MILP (HiGHS) gives the greedy's gap to the optimum." if pl["exact"] else "no MILP check."),
         f"Capacity: the SimPy model of streams, servers, RAID and faults (design-basis crash, disk failure, "
         f"uplink outage, power cut, plus random faults), {st['capacity_days']:g} simulated days × "
         f"{st['replications']} replications, servers chosen automatically; retention target "
