@@ -151,6 +151,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         workers=args.workers,
         resume=args.resume,
         max_tasks=args.max_tasks,
+        batch=args.batch,
     )
     t, tm = doc["tasks"], doc["timing"]
     ex = doc["executor"]
@@ -180,6 +181,7 @@ def _add_sweep(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--serial", action="store_true", help="no Dask: run every task in this process, one by one")
     p.add_argument("--resume", action="store_true", help="continue the sweep in --out, skipping its finished tasks")
     p.add_argument("--max-tasks", type=int, metavar="N", help="stop after N new tasks (finish later with --resume)")
+    p.add_argument("--batch", type=int, default=1, metavar="N", help="tasks per Dask job, for very short tasks")
     _city_arg(p)
     p.set_defaults(func=_cmd_sweep)
 
@@ -732,10 +734,7 @@ def _add_report(sub: argparse._SubParsersAction) -> None:
 # parser and entry point
 # ---------------------------------------------------------------------------------------------
 #: Each entry adds one top-level subcommand; later capabilities append theirs here.
-COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
-    _add_city, _add_sweep, _add_capacity, _add_coverage, _add_plan, _add_render, _add_fire, _add_drill, _add_feeds,
-    _add_view, _add_report,
-]
+COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [_add_city, _add_sweep, _add_capacity, _add_coverage, _add_plan, _add_render, _add_fire, _add_drill, _add_feeds, _add_view, _add_report]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -391,6 +391,21 @@ def _execute(run: Callable[..., Mapping[str, Any]], shared: Any, params: dict[st
     return dict(metrics), time.perf_counter() - t0, f"{socket.gethostname()}:{os.getpid()}"
 
 
+def _execute_batch(run: Callable[..., Mapping[str, Any]], shared: Any, items: list[tuple[dict[str, Any], int]]):
+    """Several tasks in one Dask job; a model error fails its own task only (reported, not raised)."""
+    out: list[tuple[Any, ...]] = []
+    for params, seed in items:
+        try:
+            out.append(("ok", *_execute(run, shared, params, seed)))
+        except Exception as e:
+            out.append(("error", f"{type(e).__name__}: {e}", "".join(traceback.format_exception(e))))
+    return out
+
+
+class _TaskError(Exception):
+    """A model's exception, carried back from a worker as text."""
+
+
 def _clean_metrics(adapter: ModelAdapter, metrics: Mapping[str, Any], task: Task) -> dict[str, Any]:
     want = adapter.metric_names
     if set(metrics) != set(want):
@@ -450,6 +465,7 @@ def run_sweep(
     workers: int | None = None,
     resume: bool = False,
     max_tasks: int | None = None,
+    batch: int = 1,
     progress: bool | None = None,
 ) -> dict[str, Any]:
     """Run (or finish) a sweep into ``out`` and write its tables and plots.
@@ -466,6 +482,9 @@ def run_sweep(
         workers: the local cluster's worker processes (default: one per CPU).
         resume: continue the sweep already in ``out``, skipping its stored tasks.
         max_tasks: stop after storing this many new tasks (the rest is left for ``resume``).
+        batch: tasks per Dask job. Dask spends a few milliseconds on each job: for tasks that
+            take milliseconds themselves, batching them pays; results are then stored a batch
+            at a time.
         progress: force the progress bar on or off; by default it shows on a terminal only.
 
     Returns:
@@ -475,6 +494,8 @@ def run_sweep(
     adapter = spec.model
     if max_tasks is not None and max_tasks < 0:
         raise SweepError(f"max_tasks must be >= 0, got {max_tasks}")
+    if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
+        raise SweepError(f"--batch must be an integer >= 1, got {batch!r}")
     if workers is not None and workers < 1:
         raise SweepError(f"--workers must be >= 1, got {workers}")
     if scheduler is not None and workers is not None:
@@ -530,7 +551,8 @@ def run_sweep(
 
     def store_failure(t: Task, exc: BaseException, tb: str) -> None:
         rec = {"task": t.id, "cell": t.cell, "rep": t.rep, "seed": t.seed, "params": t.swept}
-        rec |= {"error": f"{type(exc).__name__}: {exc}", "traceback": tb}
+        msg = str(exc) if isinstance(exc, _TaskError) else f"{type(exc).__name__}: {exc}"
+        rec |= {"error": msg, "traceback": tb}
         failures.append(rec)
         store.fail(rec)
 
@@ -557,7 +579,17 @@ def run_sweep(
                 timing["run_wall_s"] = time.perf_counter() - t0
             else:
                 _run_dask(
-                    adapter, todo, shared, store_result, store_failure, timing, executor, client, scheduler, workers
+                    adapter,
+                    todo,
+                    shared,
+                    store_result,
+                    store_failure,
+                    timing,
+                    executor,
+                    client=client,
+                    scheduler=scheduler,
+                    workers=workers,
+                    batch=batch,
                 )
     finally:
         bar.close()
@@ -566,8 +598,10 @@ def run_sweep(
     return _finish(spec, store, tasks, failures, timing, executor, resumed_from, t_start, out)
 
 
-def _run_dask(adapter, todo, shared, store_result, store_failure, timing, executor, client, scheduler, workers) -> None:
-    """Submit every task to Dask and store each result the moment it arrives."""
+def _run_dask(
+    adapter, todo, shared, store_result, store_failure, timing, executor, *, client, scheduler, workers, batch
+) -> None:
+    """Submit every task to Dask (``batch`` per job) and store each result the moment it arrives."""
     from distributed import Client, LocalCluster, as_completed
     from distributed.client import FutureCancelledError
 
@@ -606,41 +640,64 @@ def _run_dask(adapter, todo, shared, store_result, store_failure, timing, execut
         # (wrapped in a list: scatter would split a dict into one key per item, shared between groups)
         shared_f = {g: client.scatter([v], broadcast=True, hash=False)[0] for g, v in shared.items()}
         timing["scatter_s"] = time.perf_counter() - t0
-        pending: dict[str, tuple[Task, int, Any]] = {}
+        pending: dict[str, tuple[list[Task], int, Any]] = {}
         ac = as_completed()
 
-        def submit(t: Task, attempt: int) -> None:
+        def submit(job: list[Task], attempt: int) -> None:
             f = client.submit(
-                _execute, adapter.run, shared_f[t.group], t.params, t.seed, key=f"sweep-{t.id}-{os.urandom(4).hex()}"
+                _execute_batch,
+                adapter.run,
+                shared_f[job[0].group],
+                [(t.params, t.seed) for t in job],
+                key=f"sweep-{job[0].id}-x{len(job)}-{os.urandom(4).hex()}",
             )
-            pending[f.key] = (t, attempt, f)
+            pending[f.key] = (job, attempt, f)
             ac.add(f)
 
+        def jobs():
+            # consecutive tasks of one prepare group, at most `batch` a job
+            job: list[Task] = []
+            for t in todo:
+                if job and (len(job) == batch or t.group != job[0].group):
+                    yield job
+                    job = []
+                job.append(t)
+            if job:
+                yield job
+
         t_loop = time.perf_counter()
-        # a bounded window of tasks in flight: the scheduler stays light, memory stays flat and
+        # a bounded window of jobs in flight: the scheduler stays light, memory stays flat and
         # a Ctrl-C has little to cancel, however large the grid
-        queue = iter(todo)
-        for t in itertools.islice(queue, max(4 * executor["slots"], 64)):
-            submit(t, 0)
+        queue = jobs()
+        for job in itertools.islice(queue, max(4 * executor["slots"], 64)):
+            submit(job, 0)
         try:
             for f in ac:
-                t, attempt, _ = pending.pop(f.key)
+                job, attempt, _ = pending.pop(f.key)
                 try:
                     res = f.result()
                 except (FutureCancelledError, OSError) as e:
                     # the result or its input was lost with a worker: run it again
                     if attempt >= 3:
-                        store_failure(t, e, "")
+                        for t in job:
+                            store_failure(t, e, "")
                     else:
-                        if shared_f[t.group].status != "finished":
-                            shared_f[t.group] = client.scatter([shared[t.group]], broadcast=True, hash=False)[0]
-                        submit(t, attempt + 1)
+                        g = job[0].group
+                        if shared_f[g].status != "finished":
+                            shared_f[g] = client.scatter([shared[g]], broadcast=True, hash=False)[0]
+                        submit(job, attempt + 1)
                 except KilledWorker as e:
-                    store_failure(t, e, "the task killed its worker on every attempt the scheduler allows")
+                    for t in job:
+                        store_failure(t, e, "the job killed its worker on every attempt the scheduler allows")
                 except Exception as e:
-                    store_failure(t, e, "".join(traceback.format_exception(e)))
+                    for t in job:
+                        store_failure(t, e, "".join(traceback.format_exception(e)))
                 else:
-                    store_result(t, res)
+                    for t, r in zip(job, res, strict=True):
+                        if r[0] == "ok":
+                            store_result(t, r[1:])
+                        else:
+                            store_failure(t, _TaskError(r[1]), r[2])
                 finally:
                     f.release()
                 nxt = next(queue, None)

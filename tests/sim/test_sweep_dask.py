@@ -63,6 +63,9 @@ def test_dask_table_equals_serial(client, tmp_path: Path) -> None:
     assert dask["complete"] and dask["tasks"]["done"] == 96
     assert table(tmp_path / "dask") == table(tmp_path / "serial")
     assert (tmp_path / "dask" / "summary.csv").read_text() == (tmp_path / "serial" / "summary.csv").read_text()
+    # 7 tasks a job (a job never mixes prepare groups): the same table again
+    batched = run_sweep(spec, tmp_path / "batched", client=client, batch=7, progress=False)
+    assert batched["complete"] and table(tmp_path / "batched") == table(tmp_path / "serial")
     # both workers took part, and the finishing order was not the grid order the table is in
     workers = {json.loads(ln)["worker"] for ln in (tmp_path / "dask" / "tasks.jsonl").read_text().splitlines()}
     assert len(workers) == 2
@@ -149,6 +152,24 @@ def test_cli_default_starts_its_own_local_cluster(tmp_path: Path, capsys: pytest
     assert "6 tasks run on 1 Dask workers (tcp://127.0.0.1:" in out
     assert showroom.main(["sweep", str(p), "--serial", "--out", str(tmp_path / "ref")]) == 0
     assert table(tmp_path / "o") == table(tmp_path / "ref")
+
+
+def test_a_model_error_fails_only_its_task_in_a_batch(client, tmp_path: Path) -> None:
+    spec = parse_sweep(
+        {
+            "model": "test-normal",
+            "replications": 3,
+            "params": {"x": [0.0, 1.0, 2.0]},
+            "fixed": {"fail_dir": str(tmp_path), "crash_x": 1.0},
+        }
+    )
+    doc = run_sweep(spec, tmp_path / "o", client=client, batch=4, progress=False)
+    assert (doc["tasks"]["done"], doc["tasks"]["failed"]) == (8, 1)
+    assert doc["failures"][0]["error"] == "TwinError: x=1.0 is too hot"
+    fail = json.loads((tmp_path / "o" / "failures.jsonl").read_text())
+    assert fail["params"] == {"x": 1.0} and "too hot" in fail["traceback"]
+    again = run_sweep(spec, tmp_path / "o", client=client, resume=True, progress=False)
+    assert again["complete"] and again["tasks"]["run_now"] == 1
 
 
 def test_worker_killed_mid_sweep_loses_and_duplicates_nothing(client, tmp_path: Path) -> None:
