@@ -734,7 +734,10 @@ def _add_report(sub: argparse._SubParsersAction) -> None:
 # parser and entry point
 # ---------------------------------------------------------------------------------------------
 #: Each entry adds one top-level subcommand; later capabilities append theirs here.
-COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [_add_city, _add_sweep, _add_capacity, _add_coverage, _add_plan, _add_render, _add_fire, _add_drill, _add_feeds, _add_view, _add_report]
+COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
+    _add_city, _add_sweep, _add_capacity, _add_coverage, _add_plan, _add_render, _add_fire, _add_drill, _add_feeds,
+    _add_view, _add_report,
+]
 
 
 def build_parser() -> argparse.ArgumentParser:
