@@ -100,11 +100,14 @@ def main() -> int:
                 dask_s.append(doc["timing"]["run_wall_s"])
                 over.append(doc["timing"]["overhead_per_task_s"])
             same = (d / "dask0" / "results.csv").read_bytes() == (d / "serial0" / "results.csv").read_bytes()
-            tiny_s, tiny_over = [], []
+            tiny_s, tiny_over, batch_s, batch_over = [], [], [], []
             for i in range(a.repeat):
                 doc = run_sweep(tiny, d / f"tiny{i}", client=client, progress=False)
                 tiny_s.append(doc["timing"]["run_wall_s"])
                 tiny_over.append(doc["timing"]["overhead_per_task_s"])
+                doc = run_sweep(tiny, d / f"tinyb{i}", client=client, batch=10, progress=False)
+                batch_s.append(doc["timing"]["run_wall_s"])
+                batch_over.append(doc["timing"]["overhead_per_task_s"])
             doc = run_sweep(tiny, d / "tiny-serial", serial=True, progress=False)
             tiny_serial_over = doc["timing"]["overhead_per_task_s"]
         finally:
@@ -128,6 +131,10 @@ def main() -> int:
     print(
         f"overhead per task (200 tiny)   {min(tiny_over) * 1e3:8.1f} ms slot-time on Dask; "
         f"{min(tiny_s) / tiny.n_tasks * 1e3:.1f} ms wall per task; serial engine {tiny_serial_over * 1e3:.2f} ms"
+    )
+    print(
+        f"  the same with --batch 10       {min(batch_over) * 1e3:8.1f} ms slot-time on Dask; "
+        f"{min(batch_s) / tiny.n_tasks * 1e3:.1f} ms wall per task"
     )
     print(f"cluster start (once per sweep) {start_s:8.3f} s")
     print(f"whole run incl. start/close    {whole_s:8.3f} s   (speed-up with start-up counted: {s / whole_s:.2f} x)")
