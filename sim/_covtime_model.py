@@ -78,7 +78,9 @@ class _Model:
         self.rv: list[int] = []
         self.chunks: list[tuple[np.ndarray, np.ndarray, int, np.ndarray]] = []
         self.log = ModelRun(np.empty(0), np.empty(0), np.empty(0), np.empty(0))
-        self.desk = OperatorDesk(env, roster)
+        # operators are taken from the desk only by PTZ takeovers: without them nobody is ever busy
+        tours = any(c.type == "ptz" and len(c.presets) > 1 for c in ss.cameras)
+        self.desk = OperatorDesk(env, roster) if tours and cfg.takeovers_per_ptz_day > 0 else None
         self.crews = simpy.Resource(env, capacity=cfg.crews)
         cx = np.array([c.x for c in ss.cameras])
         cy = np.array([c.y for c in ss.cameras])
@@ -248,6 +250,7 @@ class _Model:
         while True:
             yield env.timeout(float(self.rng.exponential(mean_gap)))
             t0 = env.now
+            assert self.desk is not None
             with self.desk.request() as req:
                 yield req
                 self.log.takeover_wait_s += env.now - t0
@@ -291,7 +294,7 @@ class _Model:
 
     def _show(self, advance: bool) -> None:
         now, cfg = self.env.now, self.cfg
-        ops = max(int(self.roster.on_duty(now)) - self.desk.busy, 0)
+        ops = max(int(self.roster.on_duty(now)) - (self.desk.busy if self.desk is not None else 0), 0)
         tiles = ops * self.roster.tiles_per_operator
         new = np.zeros(self.n, dtype=bool)
         if cfg.rotation == "round_robin":

@@ -256,9 +256,10 @@ def build_static_sets(
     pz = _zone_of_points(zones, px, py) if zones else np.full(len(pub_flat), -1, np.int32)
     zone_public_cells = np.bincount(pz[pz >= 0], minlength=len(zones)).astype(float)
     cell_zone = np.full(len(all_cells), -1, dtype=np.int32)
-    pos = np.searchsorted(pub_flat, all_cells)
-    hit = (pos < len(pub_flat)) & (pub_flat[np.minimum(pos, len(pub_flat) - 1)] == all_cells)
-    cell_zone[hit] = pz[pos[hit]]
+    if len(pub_flat):
+        pos = np.searchsorted(pub_flat, all_cells)
+        hit = (pos < len(pub_flat)) & (pub_flat[np.minimum(pos, len(pub_flat) - 1)] == all_cells)
+        cell_zone[hit] = pz[pos[hit]]
     cx = np.array([c.x for c in cameras], dtype=float)
     cy = np.array([c.y for c in cameras], dtype=float)
     if zones:

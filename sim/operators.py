@@ -161,4 +161,8 @@ class OperatorDesk:
                     continue
                 yield self.env.timeout(t - self.env.now)
                 self._apply(n)
+            # no (more) changes before the look-ahead (one shift, or shifts of equal size): wait for it
+            # instead of looping without ever yielding
+            if self.env.now < horizon:
+                yield self.env.timeout(horizon - self.env.now)
             horizon += 400 * DAY_S
