@@ -19,7 +19,7 @@ from .check import check_feeds, format_table
 from .clips import CLIP_KINDS, HARD_CLIP_KINDS, Clip, evaluate_detector, make_clip
 from .firedetect import DetectionEvent, FireDetector, FireDetectorParams
 from .health import FeedState, Health
-from .hub import SUB_STREAM_SIZE, TIERS, FeedConfig, FeedHub, Subscription
+from .hub import SUB_STREAM_SIZE, TIERS, FeedConfig, FeedHub, Subscription, Watch
 from .motion import MotionMeter
 from .privacy import MASK_MODES, PrivacyMask
 from .sources import KINDS, Renderer, StreamSpec, Timeouts, open_reader, stream_from_url
@@ -52,6 +52,7 @@ __all__ = [
     "StreamSpec",
     "Subscription",
     "Timeouts",
+    "Watch",
     "check_feeds",
     "evaluate_detector",
     "format_table",

@@ -27,7 +27,7 @@ from .sources import StreamSpec, Timeouts, stream_from_url
 if TYPE_CHECKING:
     from twin import Camera
 
-__all__ = ["SUB_STREAM_SIZE", "TIERS", "FeedConfig", "FeedHub", "Subscription"]
+__all__ = ["SUB_STREAM_SIZE", "TIERS", "FeedConfig", "FeedHub", "Subscription", "Watch"]
 
 #: Tier name -> the least image height (px) that serves it. ``max`` always takes the biggest stream.
 TIERS: dict[str, float] = {"thumb": 180, "low": 360, "high": 720, "full": 1080, "max": math.inf}
@@ -131,6 +131,44 @@ class Subscription:
         self.close()
 
 
+class Watch:
+    """A consumer's whole wish list of cameras, set at once.
+
+    The scene calls :meth:`set` each frame with the cameras in view and the tier each needs (near:
+    ``high``, far: ``thumb``); what left the view is released (and closes after the hub's grace
+    period), what came in is opened, a tier change switches stream.
+    """
+
+    def __init__(self, hub: FeedHub):
+        self._hub = hub
+        self._subs: dict[str, Subscription] = {}
+
+    def set(self, wanted: dict[str, str]) -> None:
+        """Watch exactly the cameras in ``wanted`` (camera id -> tier); unknown ids raise FeedConfigError."""
+        for cid, sub in list(self._subs.items()):
+            tier = wanted.get(cid)
+            if tier is None or self._hub.configs[cid].stream_for(tier) != sub.stream:
+                sub.close()
+                del self._subs[cid]
+        for cid, tier in wanted.items():
+            if cid not in self._subs:
+                self._subs[cid] = self._hub.subscribe(cid, tier)
+
+    def latest(self, camera_id: str) -> Frame | None:
+        """The newest frame of a watched camera (None if not watched or no frame yet)."""
+        sub = self._subs.get(camera_id)
+        return sub.latest() if sub is not None else None
+
+    @property
+    def watched(self) -> dict[str, str]:
+        """Camera id -> the stream name being watched."""
+        return {cid: s.stream for cid, s in self._subs.items()}
+
+    def close(self) -> None:
+        """Release everything."""
+        self.set({})
+
+
 class FeedHub:
     """Every configured feed; decodes only what is subscribed.
 
@@ -203,6 +241,10 @@ class FeedHub:
             self._refs[key] = self._refs.get(key, 0) + 1
             self._idle_since.pop(key, None)
         return Subscription(self, camera_id, name, w)
+
+    def watch(self) -> Watch:
+        """A :class:`Watch`: set the cameras to decode (and at what tier) all at once, as a scene does."""
+        return Watch(self)
 
     def _release(self, camera_id: str, stream: str) -> None:
         key = (camera_id, stream)

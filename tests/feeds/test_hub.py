@@ -54,6 +54,28 @@ def test_cost_follows_subscribed_not_configured(no_leaked_threads) -> None:
         assert hub.open_streams == 0 and hub.threads_alive == 0
 
 
+def test_watch_follows_the_view(no_leaked_threads) -> None:
+    def two_streams(cid: str) -> FeedConfig:
+        return FeedConfig(cid, {
+            "main": stream_from_url(f"synthetic://{cid}?w=640&h=360&fps=10"),
+            "sub": stream_from_url(f"synthetic://{cid}?w=320&h=180&fps=10"),
+        })
+
+    with FeedHub([two_streams(f"C{i}") for i in range(5)], grace_s=0.1) as hub:
+        w = hub.watch()
+        w.set({"C0": "high", "C1": "thumb", "C2": "thumb"})
+        assert w.watched == {"C0": "main", "C1": "sub", "C2": "sub"} and hub.open_streams == 3
+        f, _ = wait_for(lambda: w.latest("C1"), 2.0)
+        assert f.image.shape == (180, 320, 3)
+        w.set({"C1": "high", "C3": "thumb"})  # C0 and C2 left the view, C1 came near, C3 came in
+        assert w.watched == {"C1": "main", "C3": "sub"}
+        wait_for(lambda: hub.open_streams == 2, 2.0)
+        assert hub.open_streams == 2 and w.latest("C0") is None
+        w.close()
+        wait_for(lambda: hub.threads_alive == 0, 3.0)
+        assert hub.open_streams == 0 and hub.threads_alive == 0
+
+
 def test_two_subscribers_share_one_worker(no_leaked_threads) -> None:
     with FeedHub(_synthetic(1), grace_s=0.1) as hub:
         a, b = hub.subscribe("CAM-000"), hub.subscribe("CAM-000")
