@@ -580,7 +580,8 @@ def _cmd_feeds_check(args: argparse.Namespace) -> int:
         hub = feeds.FeedHub([feeds.FeedConfig(f"url{i + 1}", {"main": s}) for i, s in enumerate(specs)], retry=retry)
     else:
         city = _load_city(args.city)
-        hub = feeds.FeedHub.from_cameras(city.cameras, retry=retry)
+        cams = [c for c in city.cameras if c.status in args.status]
+        hub = feeds.FeedHub.from_cameras(cams, retry=retry, synthetic_missing=args.synthetic_missing)
         if not hub.configs:
             hub.close()
             raise twin.TwinError(f"{args.city or DEFAULT_CITY}: no camera has stream_main or stream_sub to check")
@@ -617,6 +618,10 @@ def _add_feeds(sub: argparse._SubParsersAction) -> None:
     q.add_argument("--tier", default="low", choices=["thumb", "low", "high", "full", "max"],
                    help="resolution tier: the cheapest stream serving it is opened (default low: the sub stream)")
     q.add_argument("--transport", default="tcp", choices=["tcp", "udp"], help="RTSP transport for URLs (default tcp)")
+    q.add_argument("--status", nargs="+", default=["existing", "planned"], metavar="S",
+                   help="with --city: which cameras (default: existing planned)")
+    q.add_argument("--synthetic-missing", action="store_true",
+                   help="with --city: cameras without stream URLs get a test pattern (no network to the cameras)")
     q.add_argument("--json", action="store_true", help="print the report as one JSON object")
     q.add_argument("--out", metavar="DIR", help="also write DIR/summary.json")
     q.set_defaults(func=_cmd_feeds_check)

@@ -54,10 +54,26 @@ class FeedConfig:
 
     @classmethod
     def from_camera(
-        cls, camera: Camera, *, privacy_mode: str = "black", sub_size: tuple[int, int] = SUB_STREAM_SIZE
+        cls,
+        camera: Camera,
+        *,
+        privacy_mode: str = "black",
+        sub_size: tuple[int, int] = SUB_STREAM_SIZE,
+        synthetic_missing: bool = False,
     ) -> FeedConfig | None:
-        """The feed of a :class:`twin.Camera` (None when it has no stream URL)."""
+        """The feed of a :class:`twin.Camera` (None when it has no stream URL).
+
+        With ``synthetic_missing``, a camera without URLs gets test-pattern streams instead (main at
+        its own resolution and frame rate, sub at ``sub_size``): a planned camera, or a showroom
+        without a network to the real ones.
+        """
         streams: dict[str, StreamSpec] = {}
+        if synthetic_missing and not (camera.stream_main or camera.stream_sub):
+            fps = min(camera.fps, 30.0)
+            streams["main"] = stream_from_url(
+                f"synthetic://{camera.id}?w={camera.width_px}&h={camera.height_px}&fps={fps:g}"
+            )
+            streams["sub"] = stream_from_url(f"synthetic://{camera.id}?w={sub_size[0]}&h={sub_size[1]}&fps={fps:g}")
         try:
             if camera.stream_main:
                 streams["main"] = stream_from_url(
@@ -215,9 +231,13 @@ class FeedHub:
         self._reaper.start()
 
     @classmethod
-    def from_cameras(cls, cameras: Sequence[Camera], *, privacy_mode: str = "black", **kw: Any) -> FeedHub:
-        """A hub over the cameras that have a stream URL (the others are left out)."""
-        cfgs = [FeedConfig.from_camera(c, privacy_mode=privacy_mode) for c in cameras]
+    def from_cameras(
+        cls, cameras: Sequence[Camera], *, privacy_mode: str = "black", synthetic_missing: bool = False, **kw: Any
+    ) -> FeedHub:
+        """A hub over the cameras that have a stream URL (the others are left out, or get test patterns)."""
+        cfgs = [
+            FeedConfig.from_camera(c, privacy_mode=privacy_mode, synthetic_missing=synthetic_missing) for c in cameras
+        ]
         return cls([c for c in cfgs if c is not None], **kw)
 
     # -- subscriptions ---------------------------------------------------------------------------

@@ -44,6 +44,17 @@ def test_check_a_citys_cameras_passes_when_all_stream(tmp_path, capsys) -> None:
     assert out.count("320x180") == 3 and "640x360" not in out
 
 
+def test_check_a_city_without_urls_on_test_patterns(tmp_path, capsys) -> None:
+    cams = [twin.Camera(id=f"CAM-{i}", x=10.0 * i, y=0.0, width_px=640, height_px=360, fps=10.0) for i in range(6)]
+    cams.append(twin.Camera(id="SITE-1", x=0.0, y=5.0, status="candidate"))
+    twin.save(twin.Twin(frame=twin.LocalFrame(119.42, -5.14), name="t", cameras=cams), tmp_path / "city")
+    rc = main(["feeds", "check", "--city", str(tmp_path / "city"), "--synthetic-missing", "--seconds", "1.0",
+               "--tier", "thumb", "--json"])
+    doc = json.loads(capsys.readouterr().out)
+    assert rc == 0 and doc["summary"]["feeds"] == 6 and doc["summary"]["ever_online"] == 6  # candidates left out
+    assert {f["url"] for f in doc["feeds"]} == {f"synthetic://CAM-{i}?w=640&h=360&fps=10" for i in range(6)}
+
+
 def test_bad_input_exits_2(tmp_path, capsys) -> None:
     assert main(["feeds", "check", "ftp://nope/x", "--seconds", "1"]) == 2
     assert "unknown URL scheme" in capsys.readouterr().err
