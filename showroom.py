@@ -320,11 +320,11 @@ def _coverage_over_time_args(p: argparse.ArgumentParser) -> None:
 
 def _cmd_coverage_over_time(args: argparse.Namespace) -> int:
     from sim._covtime_report import write_coverage_time
-    from sim.coverage_time import CoverageTimeConfig, compare_policies, run_coverage_time
+    from sim.coverage_time import CoverageTimeConfig, compare_policies, parse_policies, run_coverage_time
 
     t0 = time.perf_counter()
     cfg = CoverageTimeConfig(days=args.days, operators=args.operators, rotation=args.rotation, crews=args.crews)
-    compare = [] if args.compare.strip().lower() == "none" else [c.strip() for c in args.compare.split(",") if c.strip()]
+    compare = parse_policies(args.compare)
     city = _load_city(args.city)
     cams = _coverage_cameras(city, args.cameras)
     existing = city.cameras_by_status("existing")

@@ -3,17 +3,27 @@
 Shared pieces, one definition each, used by every model: :mod:`sim.operators` (staff in shifts,
 tiles per operator), :mod:`sim.faults` (failure-repair processes), :mod:`sim.queueing` (Erlang
 B/C, M/M/c), :mod:`sim.streams` (camera bitrates and the scene-activity rate process).
-Models: :mod:`sim.capacity` (server load and capacity planning of the video system).
+Models: :mod:`sim.capacity` (server load and capacity planning of the video system),
+:mod:`sim.coverage_time` (camera coverage through faults, PTZ patrols, night and the wall).
 """
 
 from .capacity import CapacityConfig, CapacityPlan, Fault, ServiceLevels, plan_capacity, run_capacity, simulate
+from .coverage_time import CoverageTimeConfig, compare_policies, run_coverage_time
 from .drill import DrillError, live_drill, read_scenario, replay_drill, run_drill, write_outputs
 from .faults import FAULT_RATES, FaultRate, Outages, availability, camera_fault_rate, failure_repair, outage_intervals
 from .fire import FireParams, FireStudy, fleet_hypercube, run_fire
 from .firegrowth import GROWTH_ALPHA_KW_S2, Room, heat_release_kw, time_to_kw
 from .hypercube import HypercubeResult, hypercube
 from .operators import OperatorDesk, Roster
-from .queueing import erlang_b, erlang_c, mmc_mean_wait_s, mmc_servers_for_wait, mmc_wait_quantile_s
+from .queueing import (
+    MachineRepair,
+    erlang_b,
+    erlang_c,
+    machine_repair,
+    mmc_mean_wait_s,
+    mmc_servers_for_wait,
+    mmc_wait_quantile_s,
+)
 from .standards import STANDARDS, StandardProfile, compliance, standard
 from .streams import PROFILES, StreamProfile, load_profile
 from .sweep import SweepError, SweepSpec, load_sweep, parse_sweep, run_sweep
@@ -74,4 +84,9 @@ __all__ = [
     "run_sweep",
     "ModelAdapter",
     "register_model",
+    "CoverageTimeConfig",
+    "compare_policies",
+    "run_coverage_time",
+    "MachineRepair",
+    "machine_repair",
 ]

@@ -272,7 +272,7 @@ def write_coverage_time(
         ax.set_xlabel("hour of the day (local time)")
         ax.set_ylabel("public space covered (%)")
         ax.set_title(f"{twin.name}: coverage through the day, {len(ss.cameras)} cameras, rotation {cfg.rotation}")
-        ax.legend(fontsize=8, loc="lower right")
+        ax.legend(fontsize=8, loc="upper left")
         fig.savefig(out / "covtime_daily.png", dpi=120, bbox_inches="tight")
         plt.close(fig)
     with open(out / "zones.csv", "w", newline="", encoding="utf-8") as fh:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 __all__ = [
     "NIGHT_PROFILES",
+    "POLICIES",
     "ROTATIONS",
     "CoverageTimeConfig",
     "CoverageTimeResult",
@@ -26,6 +27,7 @@ __all__ = [
     "RunResult",
     "StaticSets",
     "compare_policies",
+    "parse_policies",
     "prepare",
     "run_coverage_time",
     "simulate",
@@ -346,6 +348,21 @@ def with_changes(config: CoverageTimeConfig, **changes: Any) -> CoverageTimeConf
     return dataclasses.replace(config, **changes)
 
 
+#: The changes :func:`compare_policies` knows.
+POLICIES = ("crews", "rotation", "cameras")
+
+
+def parse_policies(text: str) -> list[str]:
+    """A comma-separated list of :data:`POLICIES` (or ``none``) as a list; TwinError for an unknown name."""
+    if text.strip().lower() == "none":
+        return []
+    names = [c.strip() for c in text.split(",") if c.strip()]
+    bad = [c for c in names if c not in POLICIES]
+    if bad:
+        raise TwinError(f"unknown policy comparison {bad[0]!r}: choose from {', '.join(POLICIES)} (or none)")
+    return names
+
+
 def compare_policies(
     twin: Twin,
     base: CoverageTimeResult,
@@ -361,10 +378,7 @@ def compare_policies(
     Each run uses the base's seed, so the replications share their random streams where the model
     allows and the differences are sharper than between independent runs.
     """
-    known = {"crews", "rotation", "cameras"}
-    bad = [c for c in compare if c not in known]
-    if bad:
-        raise TwinError(f"unknown policy comparison {bad[0]!r}: choose from {', '.join(sorted(known))}")
+    parse_policies(",".join(compare) or "none")
     reps = replications or len(base.runs)
     cfg = base.config
     todo: list[tuple[str, str, CoverageTimeConfig, StaticSets | None, list[Camera] | None]] = []
