@@ -307,23 +307,30 @@ def _coverage_over_time_args(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("coverage over time (--over-time)")
     g.add_argument("--over-time", action="store_true",
                    help="simulate coverage through time: faults and repair crews, PTZ patrols, night, the wall")
-    g.add_argument("--days", type=float, default=7.0, metavar="D", help="simulated days (default 7)")
+    g.add_argument("--days", type=float, default=None, metavar="D", help="simulated days (default 7)")
     g.add_argument("--seed", type=int, default=DEFAULT_SEED, metavar="N", help="random seed")
     g.add_argument("--operators", type=int, default=None, metavar="N", help="wall staff in all shifts (default: city)")
-    g.add_argument("--rotation", default="round_robin", metavar="NAME",
+    g.add_argument("--rotation", default=None, metavar="NAME",
                    help="wall rotation: round_robin (default), priority_zones or alarm_driven")
-    g.add_argument("--crews", type=int, default=1, metavar="N", help="repair crews (default 1)")
+    g.add_argument("--crews", type=int, default=None, metavar="N", help="repair crews (default 1)")
+    g.add_argument("--settings", default=None, metavar="FILE",
+                   help="YAML of sim.coverage_time.CoverageTimeConfig fields (fault rates, night profiles, ...); "
+                        "the options above override it")
     g.add_argument("--replications", type=int, default=3, metavar="N", help="independent runs (default 3)")
     g.add_argument("--compare", default="crews,rotation,cameras", metavar="LIST",
                    help="policies to compare: crews, rotation, cameras (comma-separated) or none")
 
 
 def _cmd_coverage_over_time(args: argparse.Namespace) -> int:
+    import dataclasses
+
     from sim._covtime_report import write_coverage_time
-    from sim.coverage_time import CoverageTimeConfig, compare_policies, parse_policies, run_coverage_time
+    from sim.coverage_time import CoverageTimeConfig, compare_policies, load_settings, parse_policies, run_coverage_time
 
     t0 = time.perf_counter()
-    cfg = CoverageTimeConfig(days=args.days, operators=args.operators, rotation=args.rotation, crews=args.crews)
+    base = load_settings(args.settings) if args.settings else CoverageTimeConfig()
+    given = {k: getattr(args, k) for k in ("days", "operators", "rotation", "crews") if getattr(args, k) is not None}
+    cfg = dataclasses.replace(base, **given)
     compare = parse_policies(args.compare)
     city = _load_city(args.city)
     cams = _coverage_cameras(city, args.cameras)
@@ -342,7 +349,7 @@ def _cmd_coverage_over_time(args: argparse.Namespace) -> int:
     s = write_coverage_time(res, city, _out_dir(args.out), policies=policies)
     lv = next(iter(s["levels"]))
     b = s["levels"][lv]
-    print(f"{len(cams)} cameras over {args.days:g} days x {args.replications}: public space {lv} or better: "
+    print(f"{len(cams)} cameras over {cfg.days:g} days x {args.replications}: public space {lv} or better: "
           f"static {100 * b['static']:.1f}%, seen {100 * b['seen']['mean']:.1f}%, "
           f"watched {100 * b['watched']['mean']:.1f}%; camera availability "
           f"{100 * s['availability']['camera']['mean']:.2f}%")

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-__all__ = ["DETECTIONS", "NIGHT_PROFILES", "ROTATIONS", "CoverageTimeConfig", "NightProfile"]
+__all__ = [
+    "DETECTIONS",
+    "NIGHT_PROFILES",
+    "ROTATIONS",
+    "CoverageTimeConfig",
+    "NightProfile",
+    "config_from_mapping",
+    "load_settings",
+]
 
 import datetime as dt
 import math
@@ -174,3 +182,60 @@ class CoverageTimeConfig:
     def date(self) -> dt.date:
         """Day 0 as a date."""
         return dt.date.fromisoformat(self.start_date)
+
+
+def config_from_mapping(doc: dict, *, source: str = "settings") -> CoverageTimeConfig:
+    """A config from a plain mapping (a YAML file's): field names of :class:`CoverageTimeConfig`.
+
+    ``night_profiles`` maps camera types to :class:`NightProfile` fields; ``fault_rates`` maps keys to
+    :class:`sim.faults.FaultRate` fields and is laid over :data:`sim.faults.FAULT_RATES`;
+    ``camera_factors`` maps camera ids to ``[day, night]``.
+
+    Raises:
+        TwinError: an unknown key or a bad value, naming ``source`` and the key.
+    """
+    import dataclasses
+
+    from .faults import FAULT_RATES
+
+    if not isinstance(doc, dict):
+        raise TwinError(f"{source}: expected a mapping of coverage-over-time settings, got {type(doc).__name__}")
+    names = {f.name for f in dataclasses.fields(CoverageTimeConfig)}
+    kw = {}
+    for k, v in doc.items():
+        if k not in names:
+            raise TwinError(f"{source}: unknown setting {k!r}; known: {', '.join(sorted(names))}")
+        try:
+            if k == "night_profiles":
+                v = {t: NightProfile(**p) for t, p in v.items()}
+            elif k == "fault_rates":
+                v = {**FAULT_RATES, **{n: FaultRate(**p) for n, p in v.items()}}
+            elif k == "camera_factors":
+                v = {str(c): (float(f[0]), float(f[1])) for c, f in v.items()}
+            elif k == "district_rates":
+                v = tuple(v)
+        except TwinError as e:
+            raise TwinError(f"{source}: {k}: {e}") from None
+        except (TypeError, AttributeError, IndexError, ValueError) as e:
+            raise TwinError(f"{source}: {k} has the wrong shape ({e})") from None
+        kw[k] = v
+    try:
+        return CoverageTimeConfig(**kw)
+    except TwinError as e:
+        raise TwinError(f"{source}: {e}") from None
+    except TypeError as e:
+        raise TwinError(f"{source}: {e}") from None
+
+
+def load_settings(path: str) -> CoverageTimeConfig:
+    """Read a YAML file of coverage-over-time settings (see :func:`config_from_mapping`)."""
+    import yaml
+
+    try:
+        with open(path, encoding="utf-8") as fh:
+            doc = yaml.safe_load(fh) or {}
+    except OSError as e:
+        raise TwinError(f"cannot read settings file {path}: {e.strerror}") from None
+    except yaml.YAMLError as e:
+        raise TwinError(f"settings file {path} is not valid YAML: {e}") from None
+    return config_from_mapping(doc, source=str(path))

@@ -27,6 +27,8 @@ __all__ = [
     "RunResult",
     "StaticSets",
     "compare_policies",
+    "config_from_mapping",
+    "load_settings",
     "parse_policies",
     "prepare",
     "run_coverage_time",
@@ -47,7 +49,14 @@ from twin import TwinError
 from twin.profiles import DoriProfile, dori_profile
 from twin.raster import build_raster
 
-from ._covtime_config import NIGHT_PROFILES, ROTATIONS, CoverageTimeConfig, NightProfile
+from ._covtime_config import (
+    NIGHT_PROFILES,
+    ROTATIONS,
+    CoverageTimeConfig,
+    NightProfile,
+    config_from_mapping,
+    load_settings,
+)
 from ._covtime_kernel import integrate
 from ._covtime_model import run_model
 from ._covtime_static import StaticSets, build_static_sets

@@ -41,6 +41,15 @@ def test_no_faults_no_ptz_daylight_equals_static_coverage_exactly():
     hourly = run.hourly(ss, 0, cfg.bin_s)
     np.testing.assert_allclose(hourly, np.repeat(expected[:, None], 24, axis=1), rtol=1e-12)
     assert run.cam_up_s.tolist() == [86400.0] * len(city.cameras)
+    # per zone too: the public cells whose centre lies in the zone, counted from the static raster
+    import shapely
+
+    x, y = r.centres(np.arange(r.cells))
+    zs = run.zone_share(ss, 0)
+    for k, z in enumerate(city.zones):
+        inz = pub.ravel() & shapely.contains_xy(z.polygon, x, y)
+        want = [(ref.best.ravel()[inz] >= q).mean() for q in range(1, n_lev + 1)]
+        np.testing.assert_allclose(zs[k], want, rtol=1e-12)
 
 
 def test_night_variant_matches_a_lens_of_lower_resolution_cut_at_its_infrared_reach():

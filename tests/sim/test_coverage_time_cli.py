@@ -73,3 +73,30 @@ def test_zero_dwell_preset_in_a_city_file_exits_2(tmp_path, capsys):
             str(tmp_path / "o")]
     assert showroom.main(args) == 2
     assert "dwell_s must be > 0" in capsys.readouterr().err
+
+
+def test_settings_file_sets_the_model_and_options_override_it(city_dir, tmp_path):
+    st = tmp_path / "covtime.yaml"
+    st.write_text(
+        "days: 0.5\nrotation: priority_zones\ndaylight: day\nfaults: false\ndistricts: false\n"
+        "night_profiles:\n  fixed: {night_ppm_factor: 0.5, ir_range_m: 20}\n"
+        "  dome: {night_ppm_factor: 0.5, ir_range_m: 20}\n  ptz: {night_ppm_factor: 0.5, ir_range_m: 50}\n"
+        "fault_rates:\n  camera_ptz: {mtbf_s: 3600000, mttr_s: 7200, repair: fixed}\n"
+    )
+    out = tmp_path / "o"
+    args = ["coverage", "--over-time", "--city", str(city_dir), "--resolution", "8", "--replications", "1",
+            "--settings", str(st), "--crews", "3", "--compare", "none", "--out", str(out)]
+    assert showroom.main(args) == 0
+    s = json.loads((out / "summary.json").read_text())
+    assert s["days"] == 0.5 and s["wall"]["rotation"] == "priority_zones"
+    assert s["config"]["crews"] == 3 and s["config"]["daylight"] == "day"
+    assert s["config"]["night_profiles"]["ptz"]["ir_range_m"] == 50
+    assert s["availability"]["camera"]["mean"] == 1.0 and "policies" not in s
+
+
+def test_bad_settings_file_exits_2(city_dir, tmp_path, capsys):
+    st = tmp_path / "bad.yaml"
+    st.write_text("dayz: 3\n")
+    args = ["coverage", "--over-time", "--city", str(city_dir), "--settings", str(st), "--out", str(tmp_path / "o")]
+    assert showroom.main(args) == 2
+    assert "bad.yaml: unknown setting 'dayz'" in capsys.readouterr().err
