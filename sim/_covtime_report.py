@@ -55,7 +55,7 @@ def _oracle(res: CoverageTimeResult) -> dict[str, Any] | None:
     service = work + 2 * travel
     mr = machine_repair(len(ss.cameras), float(lam.mean()), 1.0 / service, cfg.crews)
     return {
-        "model": "M/M/c//N machine repair, mean failure rate, service = repair + travel both ways",
+        "model": "long-run M/M/c//N machine repair: mean failure rate, service = repair + travel both ways",
         "mean_wait_s": round(mr.mean_wait_s, 1),
         "crew_utilisation": round(mr.crew_utilisation, 5),
         "mean_cameras_in_repair": round(mr.mean_down, 4),
@@ -109,7 +109,7 @@ def summarise(res: CoverageTimeResult, twin: Twin, *, policies: list[dict[str, A
     hs = np.array([run.hourly(ss, 0, cfg.bin_s)[0] for run in runs])  # (reps, bins), weakest level
     hw = np.array([run.hourly(ss, 1, cfg.bin_s)[0] for run in runs])
     ms, mw = hs.mean(axis=0), hw.mean(axis=0)
-    worst = np.argsort(ms, kind="stable")[:5]
+    worst = np.lexsort((ms, mw))[:5]  # the hours least watched (then least seen): what the wall missed
     per_day = int(round(86400.0 / cfg.bin_s))
     worst_hours = [
         {
