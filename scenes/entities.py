@@ -75,7 +75,7 @@ def _cone(n: int = 12) -> Soup:
 class SimEntities:
     """Trucks, fires and racks under one node, placed from interpolated snapshots."""
 
-    def __init__(self, parent: NodePath, *, rack_origin: tuple[float, float] = (0.0, 0.0)) -> None:
+    def __init__(self, parent: NodePath, *, rack_origin: tuple[float, float, float] = (0.0, 0.0, 0.0)) -> None:
         self.root = parent.attach_new_node("sim-entities")
         self.root.hide(DEPTH_MASK)
         self.rack_origin = rack_origin
@@ -168,7 +168,7 @@ class SimEntities:
                 flame.set_color(1.0, 0.45, 0.05, 1.0)
                 flame.set_light_off()
                 smoke = self.root.attach_new_node(self._cone.make_copy())
-                smoke.set_color(0.25, 0.25, 0.27, 0.55)
+                smoke.set_color(0.3, 0.3, 0.32, 0.35)
                 smoke.set_transparency(TransparencyAttrib.M_alpha)
                 smoke.set_depth_write(False)
                 smoke.set_bin("fixed", 20)
@@ -191,13 +191,19 @@ class SimEntities:
         for rid in list(self.racks):
             if rid not in racks:
                 self.racks.pop(rid).remove_node()
-        x0, y0 = self.rack_origin
+        x0, y0, z0 = self.rack_origin
+        per_row = 10
+        n_rows = (len(racks) + per_row - 1) // per_row
         for k, (rid, d) in enumerate(sorted(racks.items())):
             node = self.racks.get(rid)
             if node is None:
                 node = self.root.attach_new_node(self._rack_geom.make_copy())
                 self.racks[rid] = node
-            node.set_pos(x0 + 30.0 + (k % 10) * (RACK_SIZE_M[0] + 1.0), y0 + (k // 10) * (RACK_SIZE_M[1] + 2.0), 0.0)
+            # rows of ten, centred on the origin (the server room's place: on the command center's roof)
+            col, row = k % per_row, k // per_row
+            x = x0 + (col - (min(len(racks), per_row) - 1) / 2.0) * (RACK_SIZE_M[0] + 1.0)
+            y = y0 + (row - (n_rows - 1) / 2.0) * (RACK_SIZE_M[1] + 2.0)
+            node.set_pos(x, y, z0)
             node.set_color(*load_rgb(float(d.get("load", 0.0))), 1.0)
 
     def counts(self) -> dict[str, int]:

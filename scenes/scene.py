@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import shapely
 from panda3d.core import Lens, Mat4, NodePath, RenderState
 
 import twin
@@ -51,6 +52,14 @@ class FrameStats:
     update_ms: float
 
 
+def _roof_m(city: twin.Twin, x: float, y: float) -> float:
+    """Height of the building standing at (x, y), 0 on open ground (the racks stand on its roof)."""
+    if not city.buildings:
+        return 0.0
+    inside = shapely.contains_xy(city.footprints, x, y)
+    return float(city.building_heights_m[inside].max()) if inside.any() else 0.0
+
+
 class CityScene:
     """A twin's city, its cameras' live video and its sim state, under ``parent``."""
 
@@ -67,7 +76,7 @@ class CityScene:
         self.projectors = ProjectorSet(cams, self.city, graphics, self.root, self.settings.projectors)
         self.markers: Markers = build_markers(city, self.root, statuses=self.settings.camera_statuses)
         cc = city.command_center
-        self.entities = SimEntities(self.root, rack_origin=(cc.x, cc.y))
+        self.entities = SimEntities(self.root, rack_origin=(cc.x, cc.y, _roof_m(city, cc.x, cc.y) + 1.0))
         self._coverage_group = self.root.attach_new_node("coverage")
         self._overlay_on = dict(OVERLAYS)
         self._overlay_on["frustums"] = False
