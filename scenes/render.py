@@ -134,6 +134,19 @@ def burn_caption(img: np.ndarray, text: str) -> np.ndarray:
     return out
 
 
+def ptz_preset_at(camera: twin.Camera, t: float) -> twin.PosePreset | None:
+    """The preset a PTZ camera on its guard tour shows at ``t`` seconds (each held ``dwell_s``), or None."""
+    if camera.type != "ptz" or not camera.presets:
+        return None
+    cycle = sum(p.dwell_s for p in camera.presets)
+    u = t % cycle
+    for p in camera.presets:
+        if u < p.dwell_s:
+            return p
+        u -= p.dwell_s
+    return camera.presets[-1]
+
+
 def render_sequence(
     renderer: OffscreenRenderer,
     out_dir: Path,
@@ -147,6 +160,8 @@ def render_sequence(
     tour: Any = None,
 ) -> dict[str, Any]:
     """Render ``seconds`` x ``fps`` frames along ``path`` ("tour" or a camera id) into ``out_dir``.
+
+    A PTZ camera with presets walks its guard tour (each preset held for its ``dwell_s``).
 
     Feeds come from ``frames(camera_id, t)`` (default: test patterns), refreshed at ``feed_fps``
     (a camera's new frame is due every 1/feed_fps s of video time). Writes ``frames/frame_%05d.png``
@@ -173,6 +188,7 @@ def render_sequence(
     cam_ids = list(scene.projectors.projectors)
     frame_ms, uploads, deferred = [], 0, 0
     last_feed_tick = -1
+    shown_preset = None
     for k in range(n):
         t = k / fps
         tick = int(t * feed_fps)
@@ -183,6 +199,10 @@ def render_sequence(
         if path == "tour":
             renderer.look(*tour.pose_at(t))
         else:
+            preset = ptz_preset_at(twin_.camera(path), t)
+            if preset is not None and preset is not shown_preset:
+                scene.set_ptz(path, heading_deg=preset.heading_deg, tilt_deg=preset.tilt_deg, hfov_deg=preset.hfov_deg)
+                shown_preset = preset
             renderer.look_as(path)
         t0 = time.perf_counter()
         img = renderer.render()

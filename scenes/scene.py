@@ -102,8 +102,12 @@ class CityScene:
         self.entities.set_time(t)
 
     def set_ptz(self, camera_id: str, *, heading_deg: float, tilt_deg: float, hfov_deg: float | None = None) -> None:
-        """Turn a PTZ camera; its depth map is re-rendered once at the next frame."""
+        """Turn a PTZ camera; its depth map is re-rendered once at the next frame (virtual CCTVs follow)."""
         self.projectors.set_ptz(camera_id, heading_deg=heading_deg, tilt_deg=tilt_deg, hfov_deg=hfov_deg)
+        pose = self.projectors.projectors[camera_id].pose
+        for v in self._vcctvs:
+            if v.camera.id == camera_id:
+                v.set_pose(pose)
 
     # ---- overlays ---------------------------------------------------------------------------
     def set_coverage(

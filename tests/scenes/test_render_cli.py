@@ -66,3 +66,13 @@ def test_bad_input_exits_2(tmp_path, capsys):
     assert "WIDTHxHEIGHT" in capsys.readouterr().err
     assert showroom.main([*base, "--overlay", "heat"]) == 2
     assert "coverage and/or frustums" in capsys.readouterr().err
+
+
+def test_ptz_guard_tour_presets():
+    from scenes.render import ptz_preset_at
+
+    a = twin.PosePreset(heading_deg=0, tilt_deg=10, dwell_s=10)
+    b = twin.PosePreset(heading_deg=90, tilt_deg=20, dwell_s=20)
+    cam = twin.Camera("P", 0, 0, type="ptz", presets=[a, b])
+    assert [ptz_preset_at(cam, t) for t in (0.0, 9.9, 10.0, 29.9, 30.0, 45.0)] == [a, a, b, b, a, b]
+    assert ptz_preset_at(twin.Camera("F", 0, 0, presets=[a]), 5.0) is None, "a fixed camera has no tour"

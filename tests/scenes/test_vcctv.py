@@ -93,3 +93,17 @@ def test_fisheye_vcctv_is_a_circle_looking_down(rig):
     # 10 m above the lens, is beyond the horizon; its west wall at 56-87 deg off axis is in view)
     right, left = img[100, 170].astype(int), img[100, 30].astype(int)
     assert np.abs(right - [176, 186, 186]).max() > 8 and np.abs(left - [176, 186, 186]).max() < 8
+
+
+def test_vcctv_follows_a_ptz_turn(rig):
+    cam = twin.Camera("P", 0.0, 0.0, mount_height_m=6.0, heading_deg=0.0, tilt_deg=10.0, hfov_deg=60.0, type="ptz")
+    # a tall block to the east only: the virtual camera sees it once the PTZ turns east
+    r = rig(make_twin(buildings=[(20, -10, 30, 10, 30.0)], cameras=[cam]))
+    v = r.scene.virtual_cctv("P", size=(96, 54))
+    r.render(1)
+    sky = np.array([219, 189, 158])
+    assert np.abs(v.grab()[10, 48].astype(int) - sky).max() < 6, "looking north: sky above the horizon"
+    r.scene.set_ptz("P", heading_deg=90.0, tilt_deg=10.0)
+    r.render(1)
+    assert v.pose.heading_deg == 90.0
+    assert np.abs(v.grab()[10, 48].astype(int) - sky).max() > 20, "looking east: the block's wall"
