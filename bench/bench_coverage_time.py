@@ -1,7 +1,7 @@
 """Coverage over time: 7 simulated days of 216 cameras, 40 operators, faults and PTZ tours, on one core.
 
 Run: ``.venv/bin/python bench/bench_coverage_time.py [--city assets/city] [--resolution 1] [--days 7]
-[--planner] [--replications 3]``
+[--planner | --all-candidates] [--replications 3]``
 
 The 216 cameras are the city's 115 existing ones and 101 more: every 20th street candidate (sorted by
 id, deterministic) or, with ``--planner``, the 101 that ``twin.placement.plan_cameras`` picks.
@@ -31,8 +31,10 @@ from twin.coverage import compute_coverage  # noqa: E402
 from twin.raster import build_raster  # noqa: E402
 
 
-def cameras_216(city, planner: bool, raster):
+def cameras_216(city, planner: bool, raster, all_candidates: bool = False):
     existing = city.cameras_by_status("existing")
+    if all_candidates:  # the scale check: every candidate site as a planned camera
+        return existing + [dataclasses.replace(c, status="planned") for c in city.cameras_by_status("candidate")]
     if planner:
         from twin.placement import plan_cameras
 
@@ -53,6 +55,7 @@ def main() -> None:
     ap.add_argument("--days", type=float, default=7.0)
     ap.add_argument("--seed", type=int, default=20141015)
     ap.add_argument("--planner", action="store_true")
+    ap.add_argument("--all-candidates", action="store_true", help="scale check: existing + every candidate")
     ap.add_argument("--replications", type=int, default=0, help="also run N replications for 95%% intervals")
     ap.add_argument("--write", metavar="DIR", help="with --replications: write the full report (and policies) there")
     a = ap.parse_args()
@@ -61,7 +64,7 @@ def main() -> None:
     t0 = time.perf_counter()
     raster = build_raster(city, resolution_m=a.resolution)
     t_raster = time.perf_counter() - t0
-    cams = cameras_216(city, a.planner, raster)
+    cams = cameras_216(city, a.planner, raster, a.all_candidates)
     ptz = sum(1 for c in cams if c.type == "ptz")
     print(f"{len(cams)} cameras ({ptz} PTZ with tours), raster {raster.shape[0]} x {raster.shape[1]} at "
           f"{a.resolution:g} m (built in {t_raster:.2f} s, not counted below)")
