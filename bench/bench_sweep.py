@@ -41,14 +41,12 @@ def _plain(args):
     return mmc_run(None, params, seed)
 
 
-def pool_time(spec, workers: int) -> float:
-    """The same tasks on a plain process pool (started before the clock, like the cluster)."""
+def pool_time(ex: ProcessPoolExecutor, spec) -> float:
+    """The same tasks on a plain, already warm process pool: no Dask, no storage."""
     jobs = [(t.params, t.seed) for t in spec.tasks()]
-    with ProcessPoolExecutor(workers) as ex:
-        list(ex.map(_plain, jobs[:workers]))  # warm the processes (imports)
-        t0 = time.perf_counter()
-        list(ex.map(_plain, jobs, chunksize=1))
-        return time.perf_counter() - t0
+    t0 = time.perf_counter()
+    list(ex.map(_plain, jobs, chunksize=1))
+    return time.perf_counter() - t0
 
 
 def sweep(tasks: int, customers: int):
@@ -70,7 +68,7 @@ def main() -> int:
     ap.add_argument("--tasks", type=int, default=40)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--customers", type=int, default=12_000, help="M/M/c arrivals per task (sets the task length)")
-    ap.add_argument("--repeat", type=int, default=3, help="timed runs of each; the best is reported")
+    ap.add_argument("--repeat", type=int, default=5, help="timed rounds; the best of each is reported")
     a = ap.parse_args()
     spec = sweep(a.tasks, a.customers)
     tiny = sweep(200, 2)
@@ -78,11 +76,6 @@ def main() -> int:
     print(f"sweep: mmc, {spec.n_tasks} tasks ({len(spec.cells())} cells x {spec.replications} replications)")
     with tempfile.TemporaryDirectory() as tmp:
         d = Path(tmp)
-        serial_s, serial_task = [], []
-        for i in range(a.repeat):
-            doc = run_sweep(spec, d / f"serial{i}", serial=True, progress=False)
-            serial_s.append(doc["timing"]["run_wall_s"])
-            serial_task.append(doc["timing"]["task_s_mean"])
         t0 = time.perf_counter()
         cluster = LocalCluster(
             n_workers=a.workers,
@@ -93,12 +86,19 @@ def main() -> int:
         )
         client = Client(cluster)
         start_s = time.perf_counter() - t0
+        pool = ProcessPoolExecutor(a.workers)
+        list(pool.map(_plain, [(t.params, t.seed) for t in spec.tasks()[: a.workers]]))  # warm: imports
         try:
-            dask_s, over = [], []
+            # the three interleaved, round after round: a busy machine's load then falls on each alike
+            serial_s, serial_task, dask_s, over, pool_s = [], [], [], [], []
             for i in range(a.repeat):
+                doc = run_sweep(spec, d / f"serial{i}", serial=True, progress=False)
+                serial_s.append(doc["timing"]["run_wall_s"])
+                serial_task.append(doc["timing"]["task_s_mean"])
                 doc = run_sweep(spec, d / f"dask{i}", client=client, progress=False)
                 dask_s.append(doc["timing"]["run_wall_s"])
                 over.append(doc["timing"]["overhead_per_task_s"])
+                pool_s.append(pool_time(pool, spec))
             same = (d / "dask0" / "results.csv").read_bytes() == (d / "serial0" / "results.csv").read_bytes()
             tiny_s, tiny_over, batch_s, batch_over = [], [], [], []
             for i in range(a.repeat):
@@ -111,9 +111,9 @@ def main() -> int:
             doc = run_sweep(tiny, d / "tiny-serial", serial=True, progress=False)
             tiny_serial_over = doc["timing"]["overhead_per_task_s"]
         finally:
+            pool.shutdown()
             client.close()
             cluster.close()
-        pool_s = [pool_time(spec, a.workers) for _ in range(a.repeat)]
         # a whole CLI-style run: cluster start, scatter, tasks, close
         t0 = time.perf_counter()
         whole = run_sweep(spec, d / "whole", workers=a.workers, progress=False)
@@ -125,6 +125,8 @@ def main() -> int:
     print(f"Dask, {a.workers} workers               {k:8.3f} s   ({runs}: {', '.join(f'{x:.2f}' for x in dask_s)})")
     print(f"plain process pool, {a.workers}         {p:8.3f} s   ({runs}: {', '.join(f'{x:.2f}' for x in pool_s)})")
     print(f"speed-up, Dask                 {s / k:8.2f} x   (target >= 1.7 x on 2 workers)")
+    rounds = ", ".join(f"{x / y:.2f}" for x, y in zip(serial_s, dask_s, strict=True))
+    print(f"  per round (serial / Dask)    {rounds}")
     print(f"speed-up, plain pool (ceiling) {s / p:8.2f} x   (what {a.workers} processes get on this machine now)")
     print(f"Dask / ceiling                 {p / k:8.2f}")
     print(f"overhead per task (this sweep) {min(over) * 1e3:8.1f} ms slot-time")

@@ -31,6 +31,7 @@ from __future__ import annotations
 __all__ = ["SweepError", "SweepSpec", "Task", "load_sweep", "parse_sweep", "run_sweep", "task_seed"]
 
 import hashlib
+import importlib
 import itertools
 import json
 import logging
@@ -634,6 +635,8 @@ def _run_dask(
             address=client.scheduler.address,
             slots=sum(client.nthreads().values()),
         )
+        # import the model on every worker now, not inside the first tasks' timing
+        client.run(importlib.import_module, adapter.run.__module__)
         timing["cluster_start_s"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         # the precomputed data goes to every worker once; tasks receive a reference to it
