@@ -10,6 +10,7 @@ then commit tests/scenes/golden/*.png. See docs/rendering.md.
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import cv2
@@ -24,6 +25,8 @@ from .conftest import make_twin
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("SCENES_UPDATE_GOLDEN") == "1"
+# where a failing run leaves what it rendered (outside the tree, so nobody commits it by mistake)
+ACTUAL = Path(tempfile.gettempdir()) / "scenes-golden"
 # llvmpipe is deterministic on one machine; other Mesa versions or GPUs differ by a few levels at edges
 MEAN_ABS_TOL = 2.0
 BAD_PIXEL_DIFF = 40
@@ -76,10 +79,12 @@ def _compare(name: str, img: np.ndarray) -> None:
     assert want.shape == img.shape
     diff = np.abs(img.astype(int) - want.astype(int))
     bad = (diff.max(axis=2) > BAD_PIXEL_DIFF).mean()
+    actual = ACTUAL / f"{name}.actual.png"
     if diff.mean() > MEAN_ABS_TOL or bad > BAD_PIXEL_SHARE:
-        cv2.imwrite(str(path.with_name(f"{name}.actual.png")), img)
-    assert diff.mean() <= MEAN_ABS_TOL, f"{name}: mean difference {diff.mean():.2f} (actual image saved beside)"
-    assert bad <= BAD_PIXEL_SHARE, f"{name}: {100 * bad:.2f}% of pixels differ by more than {BAD_PIXEL_DIFF}"
+        ACTUAL.mkdir(parents=True, exist_ok=True)
+        cv2.imwrite(str(actual), img)
+    assert diff.mean() <= MEAN_ABS_TOL, f"{name}: mean difference {diff.mean():.2f} (actual image: {actual})"
+    assert bad <= BAD_PIXEL_SHARE, f"{name}: {100 * bad:.2f}% of pixels differ by more than {BAD_PIXEL_DIFF} ({actual})"
 
 
 def test_golden_overview_and_virtual_cctv(rig):
