@@ -221,8 +221,8 @@ def _load_builtin() -> None:
     if _BUILTIN_LOADED:
         return
     _BUILTIN_LOADED = True
-    from . import _sweep_capacity, _sweep_coverage, _sweep_fire, _sweep_mmc
+    from . import _sweep_capacity, _sweep_coverage, _sweep_covtime, _sweep_fire, _sweep_mmc
 
-    for mod in (_sweep_mmc, _sweep_coverage, _sweep_capacity, _sweep_fire):
+    for mod in (_sweep_mmc, _sweep_coverage, _sweep_capacity, _sweep_fire, _sweep_covtime):
         for adapter in mod.ADAPTERS:
             MODELS.setdefault(adapter.name, adapter)

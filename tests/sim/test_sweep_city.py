@@ -148,3 +148,35 @@ def test_city_model_without_a_city_is_an_error(tmp_path: Path) -> None:
     spec = parse_sweep({"model": "coverage", "replications": 1})
     with pytest.raises(SweepError, match=r"city: model coverage needs a city"):
         run_sweep(spec, tmp_path / "o", serial=True, progress=False)
+
+
+def test_coverage_time_watched_within_seen_and_equal_to_a_direct_run(city: twin.Twin, tmp_path: Path) -> None:
+    from sim.coverage_time import prepare, simulate
+    from sim.sweep import task_seed
+    from twin.placement import plan_cameras
+    from twin.raster import build_raster
+
+    spec = parse_sweep(
+        {
+            "model": "coverage_time",
+            "replications": 2,
+            "seed": 5,
+            "params": {"added_cameras": [0, 3]},
+            "fixed": COARSE | {"max_added": 3, "days": 0.5},
+        }
+    )
+    doc = run_sweep(spec, tmp_path / "o", twin=city, city_path=CITY, serial=True, progress=False)
+    assert doc["complete"] and doc["main_metric"] == "watched_share"
+    r = rows(tmp_path / "o")
+    for x in r:
+        assert 0.0 <= float(x["watched_share"]) <= float(x["seen_share"]) + 1e-12 <= 1.0
+        assert 0.0 < float(x["camera_availability"]) <= 1.0
+    # the last task, run directly: the first 3 planned cameras, the same raster and seed
+    raster = build_raster(city, resolution_m=8.0)
+    cams = city.cameras_by_status("existing", "planned") + plan_cameras(city, 3, headings=4, raster=raster).cameras
+    from sim._covtime_config import CoverageTimeConfig
+
+    ss = prepare(city, cams, raster=raster)
+    run = simulate(city, ss, config=CoverageTimeConfig(days=0.5), seed=task_seed(5, {"added_cameras": 3}, 1))
+    assert float(r[-1]["seen_share"]) == float(run.public_share(ss, 0)[1])  # Detect, the second EN level
+    assert float(r[-1]["watched_share"]) == float(run.public_share(ss, 1)[1])
