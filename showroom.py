@@ -429,6 +429,35 @@ def _parse_size(text: str) -> tuple[int, int]:
     return w, h
 
 
+class _LiveFeeds:
+    """The feed hub watched from the scene: the nearest cameras in view, their newest frames."""
+
+    def __init__(self, city: Any, most: int):
+        import feeds
+
+        cams = city.cameras_by_status("existing", "planned")
+        # cameras without a stream URL get the feed library's synthetic streams (paced, real capture path)
+        self.hub = feeds.FeedHub.from_cameras(cams, synthetic_missing=True)
+        self.watch = feeds.Watch(self.hub)
+        self.most = most
+        self.frames = 0
+
+    def view(self, visible_ids: list[str]) -> None:
+        self.watch.set({c: "low" for c in [c for c in visible_ids if c in self.hub.configs][: self.most]})
+
+    def frame(self, camera_id: str, t: float) -> Any:
+        f = self.watch.latest(camera_id)
+        if f is None:
+            return None
+        self.frames += 1
+        return f.image, f.seq
+
+    def close(self) -> dict[str, Any]:
+        self.watch.close()
+        self.hub.close()
+        return {"configured": len(self.hub.configs), "frames_taken": self.frames}
+
+
 def _cmd_render(args: argparse.Namespace) -> int:
     import scenes
     import twin
@@ -457,14 +486,23 @@ def _cmd_render(args: argparse.Namespace) -> int:
         renderer.scene.set_overlay("frustums", "frustums" in overlays)
         from tqdm import tqdm
 
+        live = _LiveFeeds(city, args.upload_budget) if args.feeds == "live" else None
         n = max(1, round(args.seconds * args.fps))
-        with tqdm(total=n, unit="frame", disable=not sys.stderr.isatty()) as bar:
-            summary = render_sequence(
-                renderer, out, path=args.path, seconds=args.seconds, fps=args.fps,
-                progress=lambda k, total: bar.update(1),
-            )
+        try:
+            with tqdm(total=n, unit="frame", disable=not sys.stderr.isatty()) as bar:
+                summary = render_sequence(
+                    renderer, out, path=args.path, seconds=args.seconds, fps=args.fps,
+                    frames=live.frame if live else None, feed_fps=None if live else 5.0,
+                    on_view=live.view if live else None, realtime=live is not None,
+                    progress=lambda k, total: bar.update(1),
+                )
+        finally:
+            live_summary = live.close() if live else None
     finally:
         renderer.close()
+    summary["feeds"] = args.feeds
+    if live_summary is not None:
+        summary["live"] = live_summary
     summary["overlays"] = sorted(overlays)
     summary["run_time_s"] = round(time.perf_counter() - t0, 3)
     _write_json(out / "summary.json", summary)
@@ -488,6 +526,9 @@ def _add_render(sub: argparse._SubParsersAction) -> None:
                    help="coverage (the DORI heatmap on the ground) and/or frustums; repeat or comma-separate")
     p.add_argument("--coverage-resolution", type=float, default=4.0, metavar="M",
                    help="coverage raster cell size for --overlay coverage (default 4 m)")
+    p.add_argument("--feeds", choices=("patterns", "live"), default="patterns",
+                   help="patterns: test patterns in video time (default); live: the cameras' streams through the "
+                        "feed hub, the nearest in view (synthetic streams for cameras without a URL)")
     p.add_argument("--upload-budget", type=int, default=32, metavar="N",
                    help="most feed frames uploaded per frame; the furthest cameras keep their still")
     p.add_argument("--out", required=True, metavar="DIR")

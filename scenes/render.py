@@ -28,7 +28,8 @@ from .scene import CityScene, SceneSettings
 from .testpattern import pattern_frame
 from .tour import TourPath
 
-FrameSource = Callable[[str, float], np.ndarray]
+#: ``frames(camera_id, t)``: a BGR frame, or ``(frame, seq)`` so repeats are recognised, or None (none yet).
+FrameSource = Callable[[str, float], "np.ndarray | tuple[np.ndarray, object] | None"]
 
 
 class OffscreenRenderer:
@@ -155,17 +156,23 @@ def render_sequence(
     seconds: float = 10.0,
     fps: float = 10.0,
     frames: FrameSource | None = None,
-    feed_fps: float = 5.0,
+    feed_fps: float | None = 5.0,
     progress: Callable[[int, int], None] | None = None,
     tour: Any = None,
+    on_view: Callable[[list[str]], None] | None = None,
+    realtime: bool = False,
 ) -> dict[str, Any]:
     """Render ``seconds`` x ``fps`` frames along ``path`` ("tour" or a camera id) into ``out_dir``.
 
     A PTZ camera with presets walks its guard tour (each preset held for its ``dwell_s``).
 
-    Feeds come from ``frames(camera_id, t)`` (default: test patterns), refreshed at ``feed_fps``
-    (a camera's new frame is due every 1/feed_fps s of video time). Writes ``frames/frame_%05d.png``
-    and ``render.mp4``; returns the summary (also written by the CLI as summary.json).
+    Feeds come from ``frames(camera_id, t)`` (default: test patterns), asked at ``feed_fps`` (a
+    camera's new frame is due every 1/feed_fps s of video time) or, with ``feed_fps`` None, every
+    frame (live sources, whose ``seq`` tells a new frame from a repeat). ``on_view`` gets the
+    cameras in view after each frame, nearest first (to watch only those feeds). ``realtime`` paces
+    the frames to the wall clock (live feeds then show ``seconds`` of real time), never faster.
+    Writes ``frames/frame_%05d.png`` and ``render.mp4``; returns the summary (also written by the
+    CLI as summary.json).
     """
     scene = renderer.scene
     frames = frames or pattern_frame
@@ -189,12 +196,19 @@ def render_sequence(
     frame_ms, uploads, deferred = [], 0, 0
     last_feed_tick = -1
     shown_preset = None
+    start = time.monotonic()
     for k in range(n):
         t = k / fps
-        tick = int(t * feed_fps)
+        if realtime:
+            time.sleep(max(0.0, start + t - time.monotonic()))
+        tick = k if feed_fps is None else int(t * feed_fps)
         if tick != last_feed_tick:
             for cid in cam_ids:
-                scene.submit_frame(cid, frames(cid, t), seq=tick)
+                got = frames(cid, t)
+                if got is None:
+                    continue
+                img, seq = got if isinstance(got, tuple) else (got, tick)
+                scene.submit_frame(cid, img, seq=seq)
             last_feed_tick = tick
         if path == "tour":
             renderer.look(*tour.pose_at(t))
@@ -210,6 +224,8 @@ def render_sequence(
         if caption_at is not None and path == "tour":
             img = burn_caption(img, caption_at(t))
         st = renderer.last_stats.uploads
+        if on_view is not None:
+            on_view(st.visible_ids)
         uploads += len(st.uploaded)
         deferred += st.deferred
         cv2.imwrite(str(frames_dir / f"frame_{k:05d}.png"), img)

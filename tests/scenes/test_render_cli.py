@@ -76,3 +76,15 @@ def test_ptz_guard_tour_presets():
     cam = twin.Camera("P", 0, 0, type="ptz", presets=[a, b])
     assert [ptz_preset_at(cam, t) for t in (0.0, 9.9, 10.0, 29.9, 30.0, 45.0)] == [a, a, b, b, a, b]
     assert ptz_preset_at(twin.Camera("F", 0, 0, presets=[a]), 5.0) is None, "a fixed camera has no tour"
+
+
+def test_render_with_live_feeds_through_the_hub(tmp_path):
+    # the cameras have no stream URL: the feed hub serves its synthetic streams (paced capture workers)
+    city = _save_city(tmp_path / "city")
+    out = tmp_path / "live"
+    rc = showroom.main(["render", "--city", str(city), "--feeds", "live", "--path", "CAM-1", "--seconds", "2",
+                        "--fps", "5", "--size", "96x64", "--out", str(out)])  # fmt: skip
+    assert rc == 0
+    s = json.loads((out / "summary.json").read_text())
+    assert s["feeds"] == "live" and s["live"]["configured"] == 2
+    assert s["live"]["frames_taken"] > 0 and s["uploads"] > 0
