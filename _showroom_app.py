@@ -388,6 +388,17 @@ def _make_app(city: Any, live: Any, opts: ViewOptions, provider: Any) -> Any:  #
                     self.messenger.send(f"{step['key_up']}-up")
                 if "click" in step:
                     self.on_click(tuple(step["click"]))
+                if "vr_select" in step or "vr_teleport" in step:
+                    from scenes.xr import Controller
+
+                    if "vr_select" in step:
+                        target = np.array(city.camera(self._camera_named(str(step["vr_select"]))).position)
+                    else:
+                        target = np.array([*map(float, step["vr_teleport"]), 0.0])
+                    o, d = self.vr_ray_to(target)
+                    self.provider.inject(
+                        Controller("right", o, d, select="vr_select" in step, teleport="vr_teleport" in step)
+                    )
                 if "click_camera" in step:
                     self.on_click(self.film_xy(self._camera_named(str(step["click_camera"]))))
                 if "drag" in step:
@@ -482,6 +493,7 @@ def _make_app(city: Any, live: Any, opts: ViewOptions, provider: Any) -> Any:  #
                 p.end_frame(None)
                 return
             _, eyes = got
+            self._handle_controllers(p.controllers() if hasattr(p, "controllers") else [])
             self.vr_origin.set_pos(self.cam.get_pos(self.render))
             self.vr_origin.set_hpr(self.cam.get_h(self.render), 0.0, 0.0)
             for view, eye in zip(self.eye_views, eyes, strict=True):
@@ -491,6 +503,63 @@ def _make_app(city: Any, live: Any, opts: ViewOptions, provider: Any) -> Any:  #
                 view.camera.set_hpr(*eye.hpr)
             self.graphicsEngine.render_frame()
             p.end_frame([v.grab() for v in self.eye_views])
+
+        def _handle_controllers(self, hands: list[Any]) -> None:
+            """Lasers from the controllers; select opens a camera's feed on a floating panel, teleport moves."""
+            from panda3d.core import LineSegs, Vec3
+
+            if self._lasers is not None:
+                self._lasers.remove_node()
+                self._lasers = None
+            if not hands:
+                return
+            segs = LineSegs("lasers")
+            segs.set_thickness(3.0)
+            segs.set_color(1.0, 0.2, 0.2, 1.0)
+            for c in hands:
+                o = self.render.get_relative_point(self.vr_origin, Point3(*c.position))
+                d = self.render.get_relative_vector(self.vr_origin, Vec3(*c.direction))
+                d.normalize()
+                segs.move_to(o)
+                segs.draw_to(o + d * 500.0)
+                if c.select:
+                    k = pick_camera(np.array(o), np.array(d), self.cam_xyz, max_angle_deg=3.0)
+                    if k is not None:
+                        self.open_panel(self.cam_ids[k])
+                        self._float_panel(np.array(o), np.array(d))
+                if c.teleport and d[2] < -1e-6:
+                    s = -o[2] / d[2]
+                    hit = np.array(o) + s * np.array(d)
+                    self.flight.position = np.array([hit[0], hit[1], 0.0])
+                    self.teleports += 1
+            self._lasers = self.render.attach_new_node(segs.create())
+
+        _lasers = None
+        teleports = 0
+
+        def _float_panel(self, origin: np.ndarray, direction: np.ndarray) -> None:
+            """The feed on a card 2 m along the laser, turned to face the viewer (VR has no 2D overlay)."""
+            from panda3d.core import CardMaker
+
+            if getattr(self, "_vr_panel", None) is None:
+                cm = CardMaker("vr-panel")
+                cm.set_frame(-0.8, 0.8, -0.45, 0.45)
+                self._vr_panel = self.render.attach_new_node(cm.generate())
+                self._vr_panel.set_texture(self.panel_tex)
+                self._vr_panel.set_light_off()
+                self._vr_panel.set_billboard_point_eye()
+                self._vr_panel.set_two_sided(True)
+            self._vr_panel.set_pos(*(origin + 2.0 * direction / np.linalg.norm(direction)))
+
+        def vr_ray_to(self, target: np.ndarray) -> tuple[tuple[float, float, float], tuple[float, float, float]]:
+            """A controller ray in play-space coordinates from the head towards a world point (scripts)."""
+            from panda3d.core import Vec3
+
+            head = self.render.get_relative_point(self.vr_origin, Point3(0.0, 0.0, 1.5))
+            d = Vec3(*map(float, target)) - head
+            o_local = self.vr_origin.get_relative_point(self.render, head)
+            d_local = self.vr_origin.get_relative_vector(self.render, d)
+            return (o_local[0], o_local[1], o_local[2]), (d_local[0], d_local[1], d_local[2])
 
         def trace_state(self) -> dict[str, Any]:
             """What the session did, for tests and demos: frames, overlays, panel, sim clock, frame budget."""
@@ -508,6 +577,7 @@ def _make_app(city: Any, live: Any, opts: ViewOptions, provider: Any) -> Any:  #
                 "feeds_subscribed": sorted(self.pump.subs),
                 "xr": None if self.provider is None else self.provider.name,
                 "eye_frames_submitted": len(getattr(self.provider, "submitted", [])),
+                "teleports": self.teleports,
             }
 
         def close_all(self) -> int:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 __all__ = [
     "HEADSETS",
+    "Controller",
     "EyeView",
     "Fov",
     "HeadPose",
@@ -87,6 +88,21 @@ class EyeView:
     fov: Fov
 
 
+@dataclass(frozen=True)
+class Controller:
+    """A hand controller this frame, in the play space (Panda3D axes): where it points and what is pressed.
+
+    ``select`` (trigger) picks what the laser points at; ``teleport`` (grip / thumbstick click) moves
+    the play space to where the laser meets the ground.
+    """
+
+    hand: str
+    position: tuple[float, float, float]
+    direction: tuple[float, float, float]
+    select: bool = False
+    teleport: bool = False
+
+
 class ViewProvider(Protocol):
     """What the showroom needs from a headset."""
 
@@ -101,6 +117,9 @@ class ViewProvider(Protocol):
 
     def close(self) -> None:
         """Release the session."""
+
+    def controllers(self) -> list[Controller]:
+        """The hand controllers' state for the frame begun last (empty when none is tracked)."""
 
 
 @dataclass(frozen=True)
@@ -153,6 +172,7 @@ class SimulatedHeadset:
         path: head pose as a function of time (s); default: standing still at the origin, 1.7 m up.
         model: a key of :data:`HEADSETS`.
         scale: render at this fraction of the panel size (tests use small images).
+        hands: the controllers as a function of time (a scripted laser and its buttons).
     """
 
     def __init__(
@@ -161,6 +181,7 @@ class SimulatedHeadset:
         *,
         model: str = "quest3",
         scale: float = 1.0,
+        hands: Callable[[float], list[Controller]] | None = None,
     ) -> None:
         if model not in HEADSETS:
             raise XRUnavailable(f"unknown simulated headset {model!r}: use one of {sorted(HEADSETS)}")
@@ -169,6 +190,8 @@ class SimulatedHeadset:
         w, h = self.headset.eye_size
         self.recommended_size = (max(16, int(w * scale)), max(16, int(h * scale)))
         self.path = path or (lambda t: HeadPose(0.0, 0.0, 1.7))
+        self.hands = hands or (lambda t: [])
+        self._injected: list[Controller] = []
         self.frame = 0
         self.submitted: list[list[tuple[int, ...]] | None] = []
         self.last_images: list[np.ndarray] | None = None
@@ -183,6 +206,16 @@ class SimulatedHeadset:
         self.frame += 1
         self.submitted.append(None if images is None else [i.shape for i in images])
         self.last_images = images
+
+    def controllers(self) -> list[Controller]:
+        """The scripted controllers at the current frame's time, plus any injected for this frame."""
+        out = list(self.hands(self.frame / self.headset.refresh_hz)) + self._injected
+        self._injected = []
+        return out
+
+    def inject(self, controller: Controller) -> None:
+        """A controller state for the next frame only (a scripted trigger pull)."""
+        self._injected.append(controller)
 
     def close(self) -> None:
         """Nothing to release."""
@@ -327,6 +360,81 @@ class OpenXRProvider:
         self.running = False
         self.exiting = False
         self.swapchains: list[tuple[Any, list[int]]] = []
+        self._make_actions()
+
+    def _make_actions(self) -> None:
+        """Both hands' aim pose, select (trigger) and teleport (menu) on the Khronos simple controller.
+
+        Every runtime maps its own controllers onto ``/interaction_profiles/khr/simple_controller``.
+        """
+        xr = self._xr
+        inst = self.instance
+        self._hands = [xr.string_to_path(inst, "/user/hand/left"), xr.string_to_path(inst, "/user/hand/right")]
+        self._action_set = xr.create_action_set(
+            inst, xr.ActionSetCreateInfo(action_set_name="showroom", localized_action_set_name="Showroom", priority=0)
+        )
+
+        def action(kind: Any, name: str) -> Any:
+            return xr.create_action(
+                self._action_set,
+                xr.ActionCreateInfo(
+                    action_type=kind,
+                    action_name=name,
+                    localized_action_name=name.title(),
+                    count_subaction_paths=2,
+                    subaction_paths=self._hands,
+                ),
+            )
+
+        self._aim = action(xr.ActionType.POSE_INPUT, "aim")
+        self._select = action(xr.ActionType.BOOLEAN_INPUT, "select")
+        self._teleport = action(xr.ActionType.BOOLEAN_INPUT, "teleport")
+        bindings = []
+        for side in ("left", "right"):
+            for act, leaf in ((self._aim, "aim/pose"), (self._select, "select/click"), (self._teleport, "menu/click")):
+                bindings.append(
+                    xr.ActionSuggestedBinding(act, xr.string_to_path(inst, f"/user/hand/{side}/input/{leaf}"))
+                )
+        xr.suggest_interaction_profile_bindings(
+            inst,
+            xr.InteractionProfileSuggestedBinding(
+                interaction_profile=xr.string_to_path(inst, "/interaction_profiles/khr/simple_controller"),
+                suggested_bindings=bindings,
+            ),
+        )
+        xr.attach_session_action_sets(self.session, xr.SessionActionSetsAttachInfo(action_sets=[self._action_set]))
+        self._aim_spaces = [
+            xr.create_action_space(self.session, xr.ActionSpaceCreateInfo(action=self._aim, subaction_path=h))
+            for h in self._hands
+        ]
+
+    def controllers(self) -> list[Controller]:
+        """Each tracked hand's laser (aim pose, -z forward) and whether select or teleport went down this frame."""
+        xr = self._xr
+        if not self.running or not getattr(self, "_frame_begun", False):
+            return []
+        xr.sync_actions(
+            self.session, xr.ActionsSyncInfo(active_action_sets=[xr.ActiveActionSet(self._action_set, xr.NULL_PATH)])
+        )
+        out = []
+        for side, hand, space in zip(("left", "right"), self._hands, self._aim_spaces, strict=True):
+            loc = xr.locate_space(space, self._space(), self._display_time)
+            if not (loc.location_flags & xr.SpaceLocationFlags.POSITION_VALID_BIT):
+                continue
+            q = loc.pose.orientation
+            fwd = _rotate((q.x, q.y, q.z, q.w), (0.0, 0.0, -1.0))
+
+            def pressed(act: Any, hand: Any = hand) -> bool:
+                st = xr.get_action_state_boolean(self.session, xr.ActionStateGetInfo(action=act, subaction_path=hand))
+                return bool(st.current_state and st.changed_since_last_sync)
+
+            p = loc.pose.position
+            out.append(
+                Controller(
+                    side, xr_to_panda((p.x, p.y, p.z)), xr_to_panda(fwd), pressed(self._select), pressed(self._teleport)
+                )
+            )
+        return out
 
     def _poll(self) -> None:
         """Follow the session's life: begin when READY, end when STOPPING, quit when the runtime goes."""
@@ -466,6 +574,15 @@ class OpenXRProvider:
                 with contextlib.suppress(Exception):
                     fn(h)
                 setattr(self, attr, None)
+
+
+def _rotate(q: tuple[float, float, float, float], v: tuple[float, float, float]) -> tuple[float, float, float]:
+    """Rotate ``v`` by the unit quaternion ``q`` = (x, y, z, w)."""
+    x, y, z, w = q
+    u = np.array([x, y, z])
+    vv = np.array(v, dtype=float)
+    r = 2.0 * np.dot(u, vv) * u + (w * w - np.dot(u, u)) * vv + 2.0 * w * np.cross(u, vv)
+    return (float(r[0]), float(r[1]), float(r[2]))
 
 
 def _quat_to_hpr(q: object) -> tuple[float, float, float]:

@@ -100,12 +100,21 @@ def test_desktop_window_handles_keys_and_a_click_and_quits_with_0(xvfb: str, tmp
     assert (diff > 40).mean() > 0.05
 
 
-def test_simulated_headset_renders_both_eyes(xvfb: str, tmp_path: Path) -> None:
-    r = _view(tmp_path, xvfb, "--xr", "simulated", script=[{"t": 3.0, "key": "escape"}])
+def test_simulated_headset_renders_both_eyes_and_its_laser_selects_and_teleports(xvfb: str, tmp_path: Path) -> None:
+    script = [
+        {"t": 2.0, "vr_select": "@center"},
+        {"t": 3.0, "vr_teleport": [100.0, 200.0]},
+        {"t": 4.0, "key": "escape"},
+    ]
+    r = _view(tmp_path, xvfb, "--xr", "simulated", script=script)
     assert r.returncode == 0, r.stderr[-3000:]
     assert r.stdout.splitlines()[0].startswith("VR: simulated headset")
     trace = json.loads((tmp_path / "trace.json").read_text())
     assert trace["xr"].startswith("simulated") and trace["eye_frames_submitted"] >= 2
+    # the trigger on a camera opened its feed; the teleport put the play space where the laser met the ground
+    assert trace["panel_camera"] is not None
+    assert trace["teleports"] == 1
+    assert trace["eye"][:2] == pytest.approx([100.0, 200.0], abs=0.5)
 
 
 def test_no_display_and_no_runtime_renders_the_tour(tmp_path: Path) -> None:

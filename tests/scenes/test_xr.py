@@ -132,3 +132,13 @@ def test_stereo_disparity_of_a_near_object_has_the_right_sign_and_size() -> None
     expected += cl - cr
     assert xl - xr_ == pytest.approx(expected, rel=0.05)
     assert math.isfinite(expected) and expected > 0
+
+
+def test_quaternion_rotation_of_the_aim_axis() -> None:
+    from scenes.xr import _rotate, xr_to_panda
+
+    # 90 degrees about OpenXR's y (up) turns -z (forward) into -x (left)
+    s = math.sqrt(0.5)
+    assert _rotate((0.0, s, 0.0, s), (0.0, 0.0, -1.0)) == pytest.approx((-1.0, 0.0, 0.0))
+    # and OpenXR's forward (-z) is Panda3D's +y
+    assert xr_to_panda((0.0, 0.0, -1.0)) == (0.0, 1.0, 0.0)
