@@ -443,7 +443,9 @@ class _LiveFeeds:
         self.frames = 0
 
     def view(self, visible_ids: list[str]) -> None:
-        self.watch.set({c: "low" for c in [c for c in visible_ids if c in self.hub.configs][: self.most]})
+        # the nearest few at 360p (the projector textures are 320 px wide), the rest as thumbnails
+        near = [c for c in visible_ids if c in self.hub.configs][: self.most]
+        self.watch.set({c: "low" if k < 8 else "thumb" for k, c in enumerate(near)})
 
     def frame(self, camera_id: str, t: float) -> Any:
         f = self.watch.latest(camera_id)
