@@ -294,8 +294,8 @@ class ProjectorSet:
         root = self.city.root
         self._shaders = [projector_shader(k) for k in range(s.max_per_tile + 1)]
         root.set_shader(self._shaders[0])
-        texel = 2.0 * math.atan(1.0 / s.depth_px)  # of a 90-degree depth lens; wider lenses are similar
-        root.set_shader_input("proj_params", LVecBase4f(texel, s.occlusion_tolerance_m, s.edge_fade, 0.0))
+        # x: 1 / depth map width; the shader scales it by each depth lens's tan(half fov) to a texel's angle
+        root.set_shader_input("proj_params", LVecBase4f(1.0 / s.depth_px, s.occlusion_tolerance_m, s.edge_fade, 0.0))
         root.set_shader_input("video_on", 1.0)
         self.tile_cameras: dict[tuple[int, int], list[str]] = {}
         self.truncated_tiles = 0

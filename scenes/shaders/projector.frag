@@ -14,7 +14,7 @@ in vec4 v_color;
 out vec4 frag_color;
 
 uniform float video_on;
-// x: depth-map texel angle (rad), y: absolute occlusion tolerance (m), z: edge fade width (uv)
+// x: 1 / depth-map width (px), y: absolute occlusion tolerance (m), z: edge fade width (uv)
 uniform vec4 proj_params;
 
 @SLOT_DECLARATIONS@
@@ -43,7 +43,8 @@ void paint(vec3 c, vec4 P, vec4 L, vec4 D, sampler2D vid, sampler2D dep, vec3 n,
         }
         // occlusion: something nearer to the lens along this ray hides this point
         float occluder = textureLod(dep, duv, 0.0).r;
-        float tol = proj_params.y + dist * proj_params.x * 1.5 / max(facing, 0.15);
+        // slope-scaled: a depth texel spans 2 tan(half fov) / width radians at the centre
+        float tol = proj_params.y + dist * 2.0 * L.z * proj_params.x * 1.5 / max(facing, 0.15);
         vec2 edge = min(uv, 1.0 - uv);
         // soft edges at the image border and towards the end of the range
         float fade = clamp(min(edge.x, edge.y) / proj_params.z, 0.0, 1.0);
