@@ -74,7 +74,7 @@ def synthetic_feed_configs(cameras: list[Any], *, size: tuple[int, int] = (320, 
 
 
 class FeedPump:
-    """Keeps the ``budget`` nearest projecting cameras subscribed and hands their new frames to the scene.
+    """Keeps the ``budget`` cameras in view (nearest first) subscribed and hands their new frames to the scene.
 
     Far cameras are unsubscribed (their workers stop after the hub's grace period), so decoding
     follows what is seen, not what is configured.
@@ -86,15 +86,18 @@ class FeedPump:
         self._last_seq: dict[str, int] = {}
         self._next_choice = 0.0
 
-    def choose(self, eye: np.ndarray, now: float) -> None:
-        """Re-pick the nearest cameras twice a second."""
+    def choose(self, eye: np.ndarray, now: float, visible: list[str] | None = None) -> None:
+        """Re-pick twice a second: the cameras in view nearest first (from the scene), else the nearest."""
         if now < self._next_choice or not self.positions:
             return
         self._next_choice = now + 0.5
-        ids = list(self.positions)
-        xyz = np.array([self.positions[i] for i in ids])
-        order = np.argsort(np.linalg.norm(xyz - eye, axis=1))[: self.budget]
-        want = {ids[k] for k in order}
+        if visible is not None:
+            want = set(visible[: self.budget])
+        else:
+            ids = list(self.positions)
+            xyz = np.array([self.positions[i] for i in ids])
+            order = np.argsort(np.linalg.norm(xyz - eye, axis=1))[: self.budget]
+            want = {ids[k] for k in order}
         for cid in list(self.subs):
             if cid not in want:
                 self.subs.pop(cid).close()
@@ -427,11 +430,12 @@ def _make_app(city: Any, live: Any, opts: ViewOptions, provider: Any) -> Any:  #
             self.scene.set_sim_time(self.clock.target)
             t_feeds0 = time.perf_counter()
             eye = self._place_eye(dt, t)
-            self.pump.choose(eye, now)
+            self.pump.choose(eye, now, self._visible)
             self.pump.pump(self.scene)
             self._update_panel()
             t_scene0 = time.perf_counter()
-            self.scene.update(self.cam, self.cam.node().get_lens())
+            stats = self.scene.update(self.cam, self.cam.node().get_lens())
+            self._visible = list(stats.uploads.visible_ids)
             t_render0 = time.perf_counter()
             if self.provider is not None:
                 self._render_eyes()
@@ -456,6 +460,7 @@ def _make_app(city: Any, live: Any, opts: ViewOptions, provider: Any) -> Any:  #
 
         _prev_parts_ms = 0.0
         frames_seen = 0
+        _visible: list[str] | None = None
 
         def _place_eye(self, dt: float, t: float) -> np.ndarray:
             if self.tour_on:
