@@ -16,6 +16,7 @@ import shapely
 
 from ._osm_raw import RawData, RawFeature
 from ._osm_tags import CLEAN_KINDS, parse_direction_deg, parse_length_m, parse_levels
+from .geo import repair_polygon
 from .model import Building, Camera, FireStation
 from .profiles import DEFAULT_BUILDING_HEIGHT_M, LEVEL_HEIGHT_M
 from .roads import RoadFeature, parse_maxspeed_kph
@@ -81,7 +82,7 @@ def build_buildings(feats: list[RawFeature], raw: RawData) -> tuple[list[Buildin
         else:
             src, h = "default", DEFAULT_BUILDING_HEIGHT_M
         if not ok:
-            g = _repair(g)
+            g = repair_polygon(g)
             if g is None:
                 raw.skip("buildings", "footprint is invalid and cannot be repaired", f.id)
                 continue
@@ -107,17 +108,6 @@ def build_buildings(feats: list[RawFeature], raw: RawData) -> tuple[list[Buildin
         },
     }
     return out, stats
-
-
-def _repair(g: Any) -> Any:
-    fixed = shapely.make_valid(g)
-    polys = [p for p in getattr(fixed, "geoms", [fixed]) if p.geom_type in ("Polygon", "MultiPolygon")]
-    if not polys:
-        return None
-    u = shapely.union_all(polys)
-    if u.is_empty or u.area <= 0:
-        return None
-    return u
 
 
 def build_roads(feats: list[RawFeature]) -> tuple[list[RoadFeature], dict[str, Any]]:

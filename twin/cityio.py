@@ -8,7 +8,13 @@ defects (self-intersecting footprints) are repaired and reported with a :class:`
 from __future__ import annotations
 
 __all__ = [
-    "LAYERS", "CityRepairWarning", "load", "save", "camera_properties", "camera_from_properties", "load_cameras",
+    "LAYERS",
+    "CityRepairWarning",
+    "load",
+    "save",
+    "camera_properties",
+    "camera_from_properties",
+    "load_cameras",
 ]
 
 import json
@@ -28,7 +34,7 @@ from pyproj.exceptions import CRSError
 
 from ._errors import CityError, Problem
 from ._props import PropError, integer, number, text
-from .geo import LocalFrame
+from .geo import LocalFrame, repair_polygon
 from .model import (
     CAMERA_STATUSES,
     Building,
@@ -343,7 +349,7 @@ def _buildings(raws: list[_Raw], label: str, problems: list[Problem]) -> list[Bu
             continue
         g = r.geometry
         if not g.is_valid:
-            g = _repair_polygon(g)
+            g = repair_polygon(g)
             if g is None:
                 problems.append(Problem(label, "footprint is invalid and cannot be repaired", r.index, fid))
                 continue
@@ -356,17 +362,6 @@ def _buildings(raws: list[_Raw], label: str, problems: list[Problem]) -> list[Bu
             stacklevel=3,
         )
     return out
-
-
-def _repair_polygon(g: Any) -> Any:
-    fixed = shapely.make_valid(g)
-    polys = [p for p in getattr(fixed, "geoms", [fixed]) if p.geom_type in ("Polygon", "MultiPolygon")]
-    if not polys:
-        return None
-    u = shapely.union_all(polys)
-    if u.is_empty or u.area <= 0:
-        return None
-    return u
 
 
 def _roads(raws: list[_Raw], label: str, problems: list[Problem]) -> list[RoadFeature]:
@@ -560,6 +555,15 @@ def _cameras(raws: list[_Raw], label: str, problems: list[Problem]) -> list[Came
     return out
 
 
+def _negatives(label: str, r: _Raw, fid: str, problems: list[Problem], **values: float) -> bool:
+    """Record a problem for the first value below 0; True when all are >= 0."""
+    for name, v in values.items():
+        if v < 0:
+            problems.append(Problem(label, f"{name} must be >= 0, got {v:g}", r.index, fid))
+            return False
+    return True
+
+
 def _stations(raws: list[_Raw], label: str, problems: list[Problem]) -> list[FireStation]:
     out = []
     for r in raws:
@@ -573,11 +577,7 @@ def _stations(raws: list[_Raw], label: str, problems: list[Problem]) -> list[Fir
         except PropError as e:
             problems.append(Problem(label, str(e), r.index, fid))
             continue
-        if trucks < 0:
-            problems.append(Problem(label, f"trucks must be >= 0, got {trucks}", r.index, fid))
-            continue
-        if turnout < 0:
-            problems.append(Problem(label, f"turnout_s must be >= 0, got {turnout:g}", r.index, fid))
+        if not _negatives(label, r, fid, problems, trucks=trucks, turnout_s=turnout):
             continue
         out.append(FireStation(fid, float(pt.x), float(pt.y), text(r.props, "name"), trucks, turnout))
     return out
@@ -595,13 +595,9 @@ def _zones(raws: list[_Raw], label: str, problems: list[Problem]) -> list[Zone]:
         except PropError as e:
             problems.append(Problem(label, str(e), r.index, fid))
             continue
-        if prio < 0:
-            problems.append(Problem(label, f"priority must be >= 0, got {prio:g}", r.index, fid))
+        if not _negatives(label, r, fid, problems, priority=prio, fire_rate_per_year=rate):
             continue
-        if rate < 0:
-            problems.append(Problem(label, f"fire_rate_per_year must be >= 0, got {rate:g}", r.index, fid))
-            continue
-        g = r.geometry if r.geometry.is_valid else _repair_polygon(r.geometry)
+        g = r.geometry if r.geometry.is_valid else repair_polygon(r.geometry)
         if g is None:
             problems.append(Problem(label, "zone polygon is invalid and cannot be repaired", r.index, fid))
             continue

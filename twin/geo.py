@@ -7,11 +7,13 @@ exactly (to well under a millimetre).
 
 from __future__ import annotations
 
-__all__ = ["LocalFrame"]
+__all__ = ["LocalFrame", "repair_polygon"]
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
+import shapely
 from pyproj import CRS, Transformer
 
 
@@ -49,3 +51,15 @@ class LocalFrame:
         """Local metres to WGS84 degrees."""
         lon, lat = self._inv.transform(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
         return np.asarray(lon), np.asarray(lat)
+
+
+def repair_polygon(g: Any) -> Any:
+    """A valid (multi)polygon from an invalid one (``make_valid``, polygonal parts kept), or None if nothing is left."""
+    fixed = shapely.make_valid(g)
+    polys = [p for p in getattr(fixed, "geoms", [fixed]) if p.geom_type in ("Polygon", "MultiPolygon")]
+    if not polys:
+        return None
+    u = shapely.union_all(polys)
+    if u.is_empty or u.area <= 0:
+        return None
+    return u
