@@ -12,7 +12,7 @@ from feeds import FeedConfig, FeedHub, FeedState, stream_from_url
 from .conftest import rss_mb, wait_for
 
 
-def _hold(rtsp_server, n: int, seconds: float) -> None:
+def assert_streams_held(rtsp_server, n: int, seconds: float) -> None:
     cfgs = [
         FeedConfig(f"S{i:02d}", {"main": stream_from_url(rtsp_server.url(f"/cam{i % 4}"), width_px=640, height_px=360)})
         for i in range(n)
@@ -50,9 +50,9 @@ def _hold(rtsp_server, n: int, seconds: float) -> None:
 
 
 def test_four_streams_for_five_seconds(rtsp_server, no_leaked_threads) -> None:
-    _hold(rtsp_server, 4, 5.0)
+    assert_streams_held(rtsp_server, 4, 5.0)
 
 
 @pytest.mark.slow
 def test_sixteen_streams_for_sixty_seconds(rtsp_server, no_leaked_threads) -> None:
-    _hold(rtsp_server, 16, 60.0)
+    assert_streams_held(rtsp_server, 16, 60.0)

@@ -68,7 +68,7 @@ def _feed(k: int) -> np.ndarray:
     return img
 
 
-def _compare(name: str, img: np.ndarray) -> None:
+def assert_matches_golden(name: str, img: np.ndarray) -> None:
     path = GOLDEN / f"{name}.png"
     if UPDATE:
         GOLDEN.mkdir(exist_ok=True)
@@ -106,7 +106,7 @@ def test_golden_overview_and_virtual_cctv(rig):
     cctv = s.virtual_cctv("E", size=(192, 108))
     r.look((75, -85, 70), (0, 5, 0))
     overview = r.render(2)
-    _compare("overview", overview)
-    _compare("vcctv_E", cctv.grab())
+    assert_matches_golden("overview", overview)
+    assert_matches_golden("vcctv_E", cctv.grab())
     if UPDATE:
         pytest.skip(f"updated the golden images in {GOLDEN}")
