@@ -701,29 +701,17 @@ def _cmd_view(args: argparse.Namespace) -> int:
     if provider is None and not _has_display():
         out = Path(args.out)
         print(f"{why}; no display either: rendering the guided tour to a video instead ({out}/render.mp4)")
-        return app.render_tour(city, out, seconds=args.seconds or 30.0, lang=args.lang)
+        return app.render_tour(city, out, seconds=args.seconds or 30.0, lang=args.lang, size=_parse_size(args.size))
     print(why)
     if args.speed <= 0:
         raise twin.TwinError(f"--speed must be > 0, got {args.speed:g}")
     live = ReplayLog(args.replay) if args.replay else LiveCity(city, args.scenario, seed=args.seed)
     opts = app.ViewOptions(
-        size=_size_arg(args.size), speed=args.speed, lang=args.lang, tour=args.tour, feed_budget=args.feeds,
+        size=_parse_size(args.size), speed=args.speed, lang=args.lang, tour=args.tour, feed_budget=args.feeds,
         script=app.load_script(args.script) if args.script else [], quit_after_s=args.seconds,
         training=live.training, trace=args.trace,
     )
     return app.run_view(city, live, opts, provider)
-
-
-def _size_arg(text: str) -> tuple[int, int]:
-    import twin
-
-    try:
-        w, h = (int(v) for v in text.lower().split("x"))
-    except ValueError:
-        raise twin.TwinError(f"--size must be WIDTHxHEIGHT, e.g. 1280x720, got {text!r}") from None
-    if w < 64 or h < 64:
-        raise twin.TwinError(f"--size must be at least 64x64, got {text!r}")
-    return w, h
 
 
 def _add_view(sub: argparse._SubParsersAction) -> None:

@@ -130,5 +130,6 @@ def test_no_display_and_no_runtime_renders_the_tour(tmp_path: Path) -> None:
     assert (tmp_path / "tour" / "render.mp4").stat().st_size > 10_000
     # the caption band is burnt into the frames
     img = cv2.imread(str(tmp_path / "tour" / "frames" / "frame_00000.png"))
+    assert img.shape[:2] == (360, 640)  # --size applies to the video too
     band = img[-40:, :400]
     assert (band > 200).any() and band.mean() < img[:-60].mean()
