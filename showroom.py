@@ -776,10 +776,11 @@ def _add_report(sub: argparse._SubParsersAction) -> None:
 # ---------------------------------------------------------------------------------------------
 # parser and entry point
 # ---------------------------------------------------------------------------------------------
-#: Each entry adds one top-level subcommand; later capabilities append theirs here.
+#: Each entry adds one top-level subcommand, in the order ``--help`` lists them: the main job, the
+#: planners' commands, the trainers', the video and 3D ones.
 COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
-    _add_city, _add_sweep, _add_capacity, _add_coverage, _add_plan, _add_render, _add_fire, _add_drill, _add_feeds,
-    _add_view, _add_report,
+    _add_report, _add_city, _add_coverage, _add_plan, _add_capacity, _add_fire, _add_sweep, _add_drill,
+    _add_feeds, _add_render, _add_view,
 ]
 
 
@@ -787,7 +788,8 @@ def build_parser() -> argparse.ArgumentParser:
     """The whole command line (one subparser per command)."""
     parser = argparse.ArgumentParser(
         prog="showroom",
-        description="The command-center twin: plan cameras, servers and fire response; drill; walk the city in 3D.",
+        description="The command-center twin: plan cameras, servers and fire response; drill; walk the city in 3D. "
+        "Without a command: the showroom (showroom view).",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for add in COMMANDS:
