@@ -221,6 +221,16 @@ def _make_app(city: Any, live: Any, opts: ViewOptions, provider: Any) -> Any:  #
                 mayChange=True,
                 wordwrap=40,
             )
+            self.timeline = OnscreenText(
+                text="",
+                parent=self.a2dBottomLeft,
+                pos=(0.05, 0.35),
+                scale=0.04,
+                align=TextNode.A_left,
+                fg=(1, 1, 0.8, 1),
+                shadow=(0, 0, 0, 1),
+                mayChange=True,
+            )
             if opts.training:
                 OnscreenText(
                     text="TRAINING",
@@ -268,6 +278,8 @@ def _make_app(city: Any, live: Any, opts: ViewOptions, provider: Any) -> Any:  #
             for key, speed in SPEED_KEYS.items():
                 self.accept(key, self.clock.set_speed, [speed])
             self.accept("h", self.toggle_hud)
+            self.accept("[", self.jump, [-300.0])
+            self.accept("]", self.jump, [300.0])
             self.accept("t", self.toggle_tour)
             self.accept("escape", self.quit)
             self.accept("mouse1", self.on_click)
@@ -287,6 +299,15 @@ def _make_app(city: Any, live: Any, opts: ViewOptions, provider: Any) -> Any:  #
             self.scene.set_coverage(cov.best.reshape(cov.raster.shape), cov.raster.geotransform)
             self._coverage_shown = True
             self.scene.set_overlay("coverage", False)  # handle_key flips it on next
+
+        def jump(self, dt_s: float) -> None:
+            """Replays only: five minutes back or on in the drill (a live run cannot rewind)."""
+            if not hasattr(live, "seek"):
+                return
+            self.clock.rebind(live.seek(float(self.clock.env.now) + dt_s))
+            self.jumps += 1
+
+        jumps = 0
 
         def toggle_hud(self) -> None:
             self.hud_on = not self.hud_on
@@ -452,6 +473,11 @@ def _make_app(city: Any, live: Any, opts: ViewOptions, provider: Any) -> Any:  #
             if self.frames_seen > 0:
                 self.budget.add(frame_ms, **parts)
             self.frames_seen += 1
+            if hasattr(live, "timeline"):
+                now_s = float(self.clock.env.now)
+                minutes = f"{now_s / 60:5.1f} / {live.duration_s / 60:.0f} min"
+                head = f"{getattr(live, 'title', 'replay')}  {minutes}  ([ ] -/+5 min)"
+                self.timeline.setText("\n".join([head, *live.timeline(now_s)]))
             if self.hud_on:
                 self.hud.setText(
                     self.budget.text(sim_time_s=self.clock.env.now, speed=self.clock.speed, paused=self.clock.paused)
@@ -583,6 +609,8 @@ def _make_app(city: Any, live: Any, opts: ViewOptions, provider: Any) -> Any:  #
                 "xr": None if self.provider is None else self.provider.name,
                 "eye_frames_submitted": len(getattr(self.provider, "submitted", [])),
                 "teleports": self.teleports,
+                "jumps": self.jumps,
+                "timeline": live.timeline(float(self.clock.env.now)) if hasattr(live, "timeline") else [],
             }
 
         def close_all(self) -> int:

@@ -56,6 +56,13 @@ class SimClock:
         self.last_step_ms = 0.0
         self.frames = 0
 
+    def rebind(self, env: simpy.Environment) -> None:
+        """Drive another environment from its own time on (a replay that jumped); snapshots restart there."""
+        self.env = env
+        self.target = float(env.now)
+        self.prev = None
+        self.curr = (env.now, self._snapshot()) if self._snapshot else None
+
     def set_speed(self, speed: float) -> None:
         """Change the speed from the next frame on (sim time already reached is kept)."""
         if speed <= 0:

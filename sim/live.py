@@ -110,8 +110,10 @@ class ReplayLog:
             lines = [json.loads(line) for line in p.read_text(encoding="utf-8").splitlines() if line.strip()]
         except (OSError, json.JSONDecodeError) as e:
             raise TwinError(f"{p.name}: not a readable replay log (JSON lines): {e}") from None
-        if not lines or lines[0].get("type") != "header" or not str(lines[0].get("schema", "")).startswith(
-            "fire-drill-replay/"
+        if (
+            not lines
+            or lines[0].get("type") != "header"
+            or not str(lines[0].get("schema", "")).startswith("fire-drill-replay/")
         ):
             raise TwinError(f"{p.name}: not a drill replay log (its first line must be the fire-drill-replay header)")
         self.header = lines[0]
@@ -130,7 +132,25 @@ class ReplayLog:
         self.env.process(self._until_end())
 
     def _until_end(self) -> Any:
-        yield self.env.timeout(self.duration_s)
+        yield self.env.timeout(max(self.duration_s - float(self.env.now), 0.0))
+
+    def seek(self, t: float) -> simpy.Environment:
+        """Jump to drill time ``t`` (clamped to the log): a fresh environment starting there, returned.
+
+        A replay's state is a pure function of time (the ticks), so jumping back is as cheap as jumping on.
+        """
+        t = float(min(max(t, 0.0), self.duration_s))
+        self.env = simpy.Environment(initial_time=t)
+        self.env.process(self._until_end())
+        return self.env
+
+    def timeline(self, t: float, n: int = 6) -> list[str]:
+        """The last ``n`` events up to ``t`` as lines ``clock  type  incident  truck`` (the replay's timeline)."""
+        lines = []
+        for e in self.events_until(t)[-n:]:
+            who = " ".join(str(v) for v in (e.get("incident"), e.get("truck")) if v)
+            lines.append(f"{e.get('clock', '')}  {e.get('type', '')}  {who}".rstrip())
+        return lines
 
     def state_at(self, t: float) -> dict[str, Any]:
         """Trucks and fires at ``t``: the two ticks around it blended (trucks move straight between them)."""

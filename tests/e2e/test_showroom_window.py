@@ -133,3 +133,32 @@ def test_no_display_and_no_runtime_renders_the_tour(tmp_path: Path) -> None:
     assert img.shape[:2] == (360, 640)  # --size applies to the video too
     band = img[-40:, :400]
     assert (band > 200).any() and band.mean() < img[:-60].mean()
+
+
+def test_replay_of_a_drill_in_the_window_with_its_timeline_and_jumps(xvfb: str, tmp_path: Path) -> None:
+    drill = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "showroom.py"),
+            "drill",
+            str(ROOT / "assets/drills/night_road_closure.yaml"),
+            "--out",
+            str(tmp_path / "drill"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert drill.returncode == 0, drill.stderr[-2000:]
+    log = tmp_path / "drill" / "replay.jsonl"
+    script = [{"t": 2.0, "key": "space"}, {"t": 2.5, "key": "]"}, {"t": 3.5, "key": "escape"}]
+    r = _view(tmp_path, xvfb, "--xr", "off", "--replay", str(log), "--speed", "60", script=script)
+    assert r.returncode == 0, r.stderr[-3000:]
+    trace = json.loads((tmp_path / "trace.json").read_text())
+    assert trace["jumps"] == 1 and trace["paused"] is True
+    # paused at about 2 s x 60 = 120 s of drill, then five minutes on
+    assert 300.0 + 60.0 <= trace["sim_time_s"] <= 300.0 + 240.0
+    events = [json.loads(x) for x in log.read_text().splitlines()]
+    seen = [e for e in events if e["type"] not in ("header", "tick", "end") and e["t"] <= trace["sim_time_s"]]
+    assert len(trace["timeline"]) == min(6, len(seen))
+    assert all(e["type"] in line for e, line in zip(seen[-6:], trace["timeline"], strict=True))

@@ -91,3 +91,24 @@ def test_live_city_equals_the_drill_engine_and_racks_stay_in_range(city: twin.Tw
     assert len(racks) == city.command_center.server_room.servers + city.command_center.server_room.failover_servers
     assert all(0.0 <= r["load"] <= 1.0 for r in racks)
     assert any(r["load"] > 0 for r in racks)
+
+
+def test_replay_jumps_back_and_on_and_lists_its_timeline(replay_log: Path) -> None:
+    rp = ReplayLog(replay_log)
+    clock = SimClock(rp.env, speed=60.0, snapshot=rp.snapshot)
+    for _ in range(60):
+        clock.tick(1.0)  # 3,600 s of drill
+    at = rp.snapshot()
+    clock.rebind(rp.seek(600.0))
+    assert rp.env.now == 600.0 and clock.env is rp.env
+    clock.tick(0.0)
+    assert rp.snapshot()["t"] == 600.0
+    clock.rebind(rp.seek(3600.0))
+    clock.tick(0.0)
+    again = rp.snapshot()
+    # a replay is a function of time: coming back to 3,600 s shows exactly what was there before
+    assert [(t["id"], t["x"], t["y"]) for t in again["trucks"]] == [(t["id"], t["x"], t["y"]) for t in at["trucks"]]
+    assert rp.seek(-50.0).now == 0.0 and rp.seek(1e9).now == rp.duration_s
+    lines = rp.timeline(3600.0, n=4)
+    events = [e for e in rp.events if e["t"] <= 3600.0][-4:]
+    assert len(lines) == len(events) and all(e["type"] in line for e, line in zip(events, lines, strict=True))
