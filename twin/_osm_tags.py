@@ -27,6 +27,7 @@ __all__ = [
 
 import math
 import re
+from collections.abc import Callable
 
 #: Kinds of a value that needed no interpretation.
 CLEAN_KINDS = frozenset({"number", "metres", "integer", "decimal", "degrees"})
@@ -58,8 +59,8 @@ def _num(s: str, kinds: list[str]) -> float:
     return float(s)
 
 
-def _one_length(s: str, kinds: list[str]) -> float | None:
-    """One length without lists or ranges; appends the kinds it interpreted."""
+def _unqualified(s: str, kinds: list[str]) -> str:
+    """``s`` without a leading ``~``/``ca``/``approx`` and a trailing ``+``; appends the kinds it dropped."""
     m = _APPROX_RE.match(s)
     if m:
         kinds.append("approximate")
@@ -67,6 +68,12 @@ def _one_length(s: str, kinds: list[str]) -> float | None:
     if s.endswith("+"):
         kinds.append("at least")
         s = s[:-1].strip()
+    return s
+
+
+def _one_length(s: str, kinds: list[str]) -> float | None:
+    """One length without lists or ranges; appends the kinds it interpreted."""
+    s = _unqualified(s, kinds)
     m = _METRES_RE.match(s)
     if m:
         kinds.append("metres" if m.group(2) else "number")
@@ -101,6 +108,23 @@ def _finish(value: float | None, kinds: list[str]) -> tuple[float | None, tuple[
     return value, tuple(dict.fromkeys(out))
 
 
+def _mean_of_list(s: str, one: Callable[[str, list[str]], float | None]) -> tuple[float | None, tuple[str, ...]]:
+    """``s`` read by ``one``, or a ``;`` list of such values read as their mean (kind ``"list"``)."""
+    kinds: list[str] = []
+    parts = [p.strip() for p in s.split(";") if p.strip()] if ";" in s else [s]
+    vals = []
+    for p in parts:
+        v = one(p, kinds)
+        if v is None:
+            return None, ("unreadable",)
+        vals.append(v)
+    if not vals:
+        return None, ("unreadable",)
+    if ";" in s:
+        kinds.insert(0, "list")
+    return _finish(math.fsum(vals) / len(vals), kinds)
+
+
 def parse_length_m(raw: object) -> tuple[float | None, tuple[str, ...]]:
     """A length tag (``height``, a camera's mount height) in metres, and how it was read.
 
@@ -112,16 +136,7 @@ def parse_length_m(raw: object) -> tuple[float | None, tuple[str, ...]]:
     """
     if isinstance(raw, int | float) and not isinstance(raw, bool):
         return _finish(float(raw), ["number"])
-    s = str(raw).strip()
-    kinds: list[str] = []
-    if ";" in s:
-        parts = [p.strip() for p in s.split(";") if p.strip()]
-        vals = [_one_length(p, kinds) for p in parts]
-        if not vals or any(v is None for v in vals):
-            return None, ("unreadable",)
-        kinds.insert(0, "list")
-        return _finish(math.fsum(v for v in vals if v is not None) / len(vals), kinds)
-    return _finish(_one_length(s, kinds), kinds)
+    return _mean_of_list(str(raw).strip(), _one_length)
 
 
 def parse_levels(raw: object) -> tuple[float | None, tuple[str, ...]]:
@@ -133,30 +148,11 @@ def parse_levels(raw: object) -> tuple[float | None, tuple[str, ...]]:
     if isinstance(raw, int | float) and not isinstance(raw, bool):
         v = float(raw)
         return _finish(v, ["integer" if v == int(v) else "decimal"])
-    s = str(raw).strip()
-    kinds: list[str] = []
-    parts = [p.strip() for p in s.split(";") if p.strip()] if ";" in s else [s]
-    vals = []
-    for p in parts:
-        v = _one_level(p, kinds)
-        if v is None:
-            return None, ("unreadable",)
-        vals.append(v)
-    if not vals:
-        return None, ("unreadable",)
-    if len(parts) > 1 or ";" in s:
-        kinds.insert(0, "list")
-    return _finish(math.fsum(vals) / len(vals), kinds)
+    return _mean_of_list(str(raw).strip(), _one_level)
 
 
 def _one_level(s: str, kinds: list[str]) -> float | None:
-    m = _APPROX_RE.match(s)
-    if m:
-        kinds.append("approximate")
-        s = s[m.end() :].strip()
-    if s.endswith("+"):
-        kinds.append("at least")
-        s = s[:-1].strip()
+    s = _unqualified(s, kinds)
     if _UNITLESS_RE.match(s):
         v = _num(s, kinds)
         kinds.append("integer" if v == int(v) else "decimal")
