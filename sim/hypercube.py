@@ -66,11 +66,16 @@ class HypercubeResult:
         return (lam[:, None] * self.dispatch).sum(axis=0) / lam.sum()
 
 
-def erlang_loss_probs(n: int, a: float) -> np.ndarray:
-    """State probabilities P_0..P_N of the M/M/N/N (Erlang loss) system at offered load ``a``."""
+def _poisson_weights(n: int, a: float) -> np.ndarray:
+    """``a^k / k!`` for k = 0..N, scaled so the largest is 1 (computed in logs: no overflow)."""
     logp = np.array([k * math.log(a) - math.lgamma(k + 1) if a > 0 else (0.0 if k == 0 else -np.inf)
                      for k in range(n + 1)])
-    p = np.exp(logp - logp.max())
+    return np.exp(logp - logp.max())
+
+
+def erlang_loss_probs(n: int, a: float) -> np.ndarray:
+    """State probabilities P_0..P_N of the M/M/N/N (Erlang loss) system at offered load ``a``."""
+    p = _poisson_weights(n, a)
     return p / p.sum()
 
 
@@ -232,9 +237,7 @@ def _exact(lam: np.ndarray, pref: np.ndarray, mu: np.ndarray, mode: str) -> Hype
 
 def mmn_probs(n: int, a: float) -> np.ndarray:
     """P_0..P_{N-1} of the M/M/N queue at offered load ``a < N``, and in the last place P(all N busy) (Erlang C)."""
-    logp = np.array([k * math.log(a) - math.lgamma(k + 1) if a > 0 else (0.0 if k == 0 else -np.inf)
-                     for k in range(n + 1)])
-    w = np.exp(logp - logp.max())
+    w = _poisson_weights(n, a)
     w[n] /= 1.0 - a / n  # the whole queue tail: a^N / N! * sum (a/N)^q
     return w / w.sum()
 
