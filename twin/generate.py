@@ -44,6 +44,7 @@ from ._generate_cameras import (
     MIN_SITE_SPACING_M,
     Site,
     StreetPoses,
+    bearing_deg,
     candidate_camera,
     candidate_sites,
     clear_of,
@@ -421,8 +422,7 @@ def _cameras(
 
 
 def _bearing(v: np.ndarray | tuple[float, float]) -> float:
-    vx, vy = float(v[0]), float(v[1])
-    return round(float(np.degrees(np.arctan2(vx, vy)) % 360.0), 1)
+    return bearing_deg(float(v[0]), float(v[1]))
 
 
 def _stations(
