@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import shapely
 
-from .cityio import camera_properties
+from .cityio import _dump, camera_properties
 from .coverage import camera_poses
 
 if TYPE_CHECKING:
@@ -28,12 +28,6 @@ if TYPE_CHECKING:
 #: Colours of the DORI levels, weakest first (a sequential scale a person reads as "more is better").
 LEVEL_COLOURS = ("#fde725", "#a0da39", "#4ac16d", "#1fa187", "#277f8e", "#365c8d", "#46327e", "#440154")
 STATUS_COLOURS = {"existing": "#d62728", "planned": "#1f77b4", "candidate": "#7f7f7f"}
-
-
-def _dump(path: Path, doc: dict[str, Any]) -> None:
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
-    tmp.replace(path)
 
 
 def _write_json(path: Path, doc: dict[str, Any]) -> None:
