@@ -113,10 +113,9 @@ def _variant_levels(
     """Levels of a pose's cells with pixel density times ``factor`` and a horizontal cut at ``cut_m``."""
     if factor == 1.0 and not math.isfinite(cut_m):
         return lev
-    cols = raster.shape[1]
-    i, j = cells // cols, cells % cols
-    dx = raster.xmin + (j + 0.5) * raster.res_m - pos[0]
-    dy = raster.ymax - (i + 0.5) * raster.res_m - pos[1]
+    cx, cy = raster.centres(cells)
+    dx = cx - pos[0]
+    dy = cy - pos[1]
     dz = tz.ravel()[cells].astype(np.float64) - pos[2]
     d2h = dx * dx + dy * dy
     ppm = ppm_num * factor / np.sqrt(d2h + dz * dz)
@@ -250,9 +249,7 @@ def build_static_sets(
     # zones: of the public cells (figures per zone) and of the cameras (districts)
     zones = list(twin.zones)
     pub_flat = np.flatnonzero(pub_all)
-    rows_, cols_ = raster.shape
-    px = raster.xmin + (pub_flat % cols_ + 0.5) * raster.res_m
-    py = raster.ymax - (pub_flat // cols_ + 0.5) * raster.res_m
+    px, py = raster.centres(pub_flat)
     pz = _zone_of_points(zones, px, py) if zones else np.full(len(pub_flat), -1, np.int32)
     zone_public_cells = np.bincount(pz[pz >= 0], minlength=len(zones)).astype(float)
     cell_zone = np.full(len(all_cells), -1, dtype=np.int32)
