@@ -175,7 +175,7 @@ class CityScene:
         m = Mat4(viewer.get_mat(self.root))
         m.invert_in_place()
         m = m * lens.get_projection_mat()
-        w2c = np.array([[m.get_cell(i, j) for j in range(4)] for i in range(4)])
+        w2c = np.array(m, dtype=np.float64)  # Mat4's buffer, row-major like get_cell(row, col)
         pos = viewer.get_pos(self.root)
         up = self.projectors.update(np.array([pos[0], pos[1], pos[2]]), w2c)
         return FrameStats(uploads=up, update_ms=(time.perf_counter() - t0) * 1000.0)
