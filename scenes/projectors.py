@@ -286,6 +286,7 @@ class ProjectorSet:
             self.projectors[cam.id] = Projector(cam, graphics, scene, self.settings, depth_state)
         self._order = list(self.projectors.values())
         self.video_on = True
+        self._boxes: tuple[np.ndarray, np.ndarray] | None = None
         self._bind()
 
     # ---- binding cameras to tiles ------------------------------------------------------------
@@ -368,30 +369,33 @@ class ProjectorSet:
         """
         if not self._order:
             return np.zeros(0, dtype=bool)
-        b = self._bounds
-        h = max(self.city.max_height_m, 1.0)
-        xs = np.stack([b[:, 0], b[:, 2]], 1)
-        ys = np.stack([b[:, 1], b[:, 3]], 1)
-        corners = np.stack(
-            [
-                np.stack([xs[:, i], ys[:, j], np.full(len(b), z), np.ones(len(b))], 1)
-                for i in (0, 1)
-                for j in (0, 1)
-                for z in (0.0, h)
-            ],
-            1,
-        )  # (n, 8, 4)
-        clip = corners @ world_to_clip
+        clip = self._footprint_boxes()[1] @ world_to_clip
         w = clip[..., 3:4]
         outside = np.concatenate([clip[..., :3] < -w, clip[..., :3] > w], axis=2)  # (n, 8, 6)
         return ~np.any(np.all(outside, axis=1), axis=1)
 
-    @property
-    def _bounds(self) -> np.ndarray:
-        """Footprint bounds per projector (a PTZ's circle does not move when it turns)."""
-        if getattr(self, "_bounds_cache", None) is None:
-            self._bounds_cache = np.array([p.footprint().bounds for p in self._order], dtype=float)
-        return self._bounds_cache
+    def _footprint_boxes(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per projector, once: its footprint box's centre (n, 2) and corners up to the tallest roof (n, 8, 4).
+
+        Neither moves: a fixed camera's footprint is fixed, a PTZ's circle does not move when it turns.
+        """
+        if self._boxes is None:
+            b = np.array([p.footprint().bounds for p in self._order], dtype=float)
+            h = max(self.city.max_height_m, 1.0)
+            xs = np.stack([b[:, 0], b[:, 2]], 1)
+            ys = np.stack([b[:, 1], b[:, 3]], 1)
+            corners = np.stack(
+                [
+                    np.stack([xs[:, i], ys[:, j], np.full(len(b), z), np.ones(len(b))], 1)
+                    for i in (0, 1)
+                    for j in (0, 1)
+                    for z in (0.0, h)
+                ],
+                1,
+            )
+            centre = np.stack([(b[:, 0] + b[:, 2]) / 2, (b[:, 1] + b[:, 3]) / 2], 1)
+            self._boxes = (centre, corners)
+        return self._boxes
 
     def update(self, viewer_pos: np.ndarray, world_to_clip: np.ndarray) -> UploadStats:
         """Once per frame, before rendering: schedule depth maps, upload new frames of cameras in view.
@@ -406,8 +410,7 @@ class ProjectorSet:
             return st
         vis = self.visible(world_to_clip)
         st.visible = int(vis.sum())
-        b = self._bounds
-        centre = np.stack([(b[:, 0] + b[:, 2]) / 2, (b[:, 1] + b[:, 3]) / 2], 1)
+        centre = self._footprint_boxes()[0]
         dist = np.hypot(centre[:, 0] - viewer_pos[0], centre[:, 1] - viewer_pos[1])
         near_first = np.argsort(dist, kind="stable")
         seen = near_first[vis[near_first]]
