@@ -72,6 +72,30 @@ def _cone(n: int = 12) -> Soup:
     return Soup(tris, nrm, np.full((n * 3, 4), 255))
 
 
+def _by_id(snap: Mapping[str, Any], key: str) -> dict[str, dict[str, Any]]:
+    return {str(d["id"]): d for d in (_as_dict(x) for x in snap.get(key, []) or [])}
+
+
+def _truck_xy(d: Mapping[str, Any]) -> tuple[np.ndarray, shapely.LineString | None, float]:
+    route = d.get("route")
+    if route is not None and len(route) >= 2:
+        line = shapely.LineString(route)
+        s = float(d.get("progress_m", 0.0))
+        p = line.interpolate(s)
+        return np.array([p.x, p.y]), line, s
+    return np.array([float(d["x"]), float(d["y"])]), None, 0.0
+
+
+class _Snapshot:
+    """A pushed snapshot read once (not every frame): entities by id, each truck's place and route."""
+
+    def __init__(self, snap: Mapping[str, Any]) -> None:
+        self.t = float(snap["t"])
+        self.trucks = {tid: (d, *_truck_xy(d)) for tid, d in _by_id(snap, "trucks").items()}
+        self.fires = _by_id(snap, "fires")
+        self.racks = dict(sorted(_by_id(snap, "racks").items()))  # placed in rows by id
+
+
 class SimEntities:
     """Trucks, fires and racks under one node, placed from interpolated snapshots."""
 
@@ -86,8 +110,8 @@ class SimEntities:
         self.trucks: dict[str, NodePath] = {}
         self.fires: dict[str, tuple[NodePath, NodePath]] = {}
         self.racks: dict[str, NodePath] = {}
-        self._prev: dict[str, Any] | None = None
-        self._cur: dict[str, Any] | None = None
+        self._prev: _Snapshot | None = None
+        self._cur: _Snapshot | None = None
 
     # ---- snapshots --------------------------------------------------------------------------
     def push(self, snapshot: Any) -> None:
@@ -95,45 +119,30 @@ class SimEntities:
         snap = _as_dict(snapshot)
         if "t" not in snap:
             raise ValueError("a sim snapshot needs 't' (sim seconds)")
-        self._prev, self._cur = self._cur, snap
+        self._prev, self._cur = self._cur, _Snapshot(snap)
 
     def set_time(self, t: float) -> None:
         """Place everything at sim time ``t``, interpolated between the last two snapshots."""
         if self._cur is None:
             return
         prev = self._prev if self._prev is not None else self._cur
-        t0, t1 = float(prev["t"]), float(self._cur["t"])
+        t0, t1 = prev.t, self._cur.t
         a = 1.0 if t1 <= t0 else float(np.clip((t - t0) / (t1 - t0), 0.0, 1.0))
         self._place_trucks(prev, self._cur, a)
         self._place_fires(prev, self._cur, a)
         self._place_racks(self._cur)
 
-    @staticmethod
-    def _by_id(snap: Mapping[str, Any], key: str) -> dict[str, dict[str, Any]]:
-        return {str(d["id"]): d for d in (_as_dict(x) for x in snap.get(key, []) or [])}
-
-    @staticmethod
-    def _truck_xy(d: Mapping[str, Any]) -> tuple[np.ndarray, shapely.LineString | None, float]:
-        route = d.get("route")
-        if route is not None and len(route) >= 2:
-            line = shapely.LineString(route)
-            s = float(d.get("progress_m", 0.0))
-            p = line.interpolate(s)
-            return np.array([p.x, p.y]), line, s
-        return np.array([float(d["x"]), float(d["y"])]), None, 0.0
-
-    def _place_trucks(self, prev: Mapping[str, Any], cur: Mapping[str, Any], a: float) -> None:
-        pa, pb = self._by_id(prev, "trucks"), self._by_id(cur, "trucks")
+    def _place_trucks(self, prev: _Snapshot, cur: _Snapshot, a: float) -> None:
+        pa, pb = prev.trucks, cur.trucks
         for tid in list(self.trucks):
             if tid not in pb:
                 self.trucks.pop(tid).remove_node()
-        for tid, db in pb.items():
-            xb, line, sb = self._truck_xy(db)
+        for tid, (db, xb, line, sb) in pb.items():
             da = pa.get(tid)
             if da is None:
                 xy, heading = xb, db.get("heading_deg")
             else:
-                xa, line_a, sa = self._truck_xy(da)
+                _, xa, line_a, sa = da
                 if line is not None and line_a is not None and line.equals(line_a):
                     # along the route, not across the corner
                     p = line.interpolate(sa + a * (sb - sa))
@@ -152,8 +161,8 @@ class SimEntities:
             if heading is not None:
                 node.set_h(-float(heading))
 
-    def _place_fires(self, prev: Mapping[str, Any], cur: Mapping[str, Any], a: float) -> None:
-        pa, pb = self._by_id(prev, "fires"), self._by_id(cur, "fires")
+    def _place_fires(self, prev: _Snapshot, cur: _Snapshot, a: float) -> None:
+        pa, pb = prev.fires, cur.fires
         for fid in list(self.fires):
             if fid not in pb:
                 for n in self.fires.pop(fid):
@@ -186,15 +195,15 @@ class SimEntities:
             smoke.set_scale(d * 3.0 + 4.0, d * 3.0 + 4.0, -plume_m)
             smoke.set_two_sided(True)
 
-    def _place_racks(self, cur: Mapping[str, Any]) -> None:
-        racks = self._by_id(cur, "racks")
+    def _place_racks(self, cur: _Snapshot) -> None:
+        racks = cur.racks
         for rid in list(self.racks):
             if rid not in racks:
                 self.racks.pop(rid).remove_node()
         x0, y0, z0 = self.rack_origin
         per_row = 10
         n_rows = (len(racks) + per_row - 1) // per_row
-        for k, (rid, d) in enumerate(sorted(racks.items())):
+        for k, (rid, d) in enumerate(racks.items()):
             node = self.racks.get(rid)
             if node is None:
                 node = self.root.attach_new_node(self._rack_geom.make_copy())
