@@ -316,21 +316,25 @@ def _clock(start_hour: float, t_s: float) -> str:
     return f"{m // 60:02d}:{m % 60:02d}"
 
 
-def _simulate(setup: _Setup, chooser: _Chooser, *, log_routes: bool) -> FireEngine:
-    sc = setup.sc
-    eng = FireEngine(
+def _engine(setup: _Setup, chooser: _Chooser, *, log_routes: bool) -> FireEngine:
+    """The drill's engine, not yet run."""
+    return FireEngine(
         setup.twin.fire_stations, setup.travel, setup.inc, setup.params, camera_va_s=setup.va, camera_op_s=setup.op,
-        roster=roster(setup.twin, setup.params), horizon_s=sc.duration_s, dispatcher=chooser,
+        roster=roster(setup.twin, setup.params), horizon_s=setup.sc.duration_s, dispatcher=chooser,
         injects=setup.injects, log_routes=log_routes, travel_cache=setup.travel_cache,
     )
+
+
+def _simulate(setup: _Setup, chooser: _Chooser, *, log_routes: bool) -> FireEngine:
+    eng = _engine(setup, chooser, log_routes=log_routes)
     eng.run()
     return eng
 
 
 def _objective(setup: _Setup, out: Outcome) -> tuple[float, float]:
     """Minutes from ignition to water on, and MW at water on, summed over the scripted fires."""
-    ids = setup.inc.ids
-    mask = np.array([i in set(setup.scripted) for i in ids])
+    scripted = set(setup.scripted)
+    mask = np.array([i in scripted for i in setup.inc.ids])
     mins = float(np.sum((out.t_water - out.t_ignite)[mask]) / 60.0)
     mw = float(np.sum(out.q_water_kw[mask]) / 1000.0)
     return mins, mw
@@ -519,11 +523,7 @@ def live_drill(scenario: Scenario, twin: Twin, *, decisions: str | dict[str, str
         ch = _Chooser(setup, AUTO, None, None, None)
     else:
         ch = _Chooser(setup, "file", read_decisions(decisions), None, None)
-    eng = FireEngine(
-        setup.twin.fire_stations, setup.travel, setup.inc, setup.params, camera_va_s=setup.va, camera_op_s=setup.op,
-        roster=roster(setup.twin, setup.params), horizon_s=scenario.duration_s, dispatcher=ch,
-        injects=setup.injects, log_routes=True, travel_cache=setup.travel_cache,
-    )
+    eng = _engine(setup, ch, log_routes=True)
     eng.start()
     return eng
 
