@@ -267,13 +267,11 @@ def run_report(
     t0 = start("fire_today", f"fire response, {s.fire_days:g} days, {len(existing)} existing cameras vs none")
     f0 = run_fire(city, cameras="existing", days=s.fire_days, seed=s.seed, params=params, travel=travel)
     write_fire_outputs(city, f0, dirs["fire_today"])
-    _write_json(dirs["fire_today"] / "summary.json", f0.summary)
     done("fire_today", t0, f"fire today: {f0.summary['with_cameras']['incidents']} fires, cameras save "
                            f"{f0.summary.get('camera_minutes_saved', {}).get('mean', 0.0):.2f} min a fire")
     t0 = start("fire_after", f"fire response, {len(after_cams)} cameras (existing + planned) vs none")
     f1 = run_fire(after_city, cameras="planned", days=s.fire_days, seed=s.seed, params=params, travel=travel)
     write_fire_outputs(after_city, f1, dirs["fire_after"])
-    _write_json(dirs["fire_after"] / "summary.json", f1.summary)
     done("fire_after", t0, f"fire after: cameras save "
                            f"{f1.summary.get('camera_minutes_saved', {}).get('mean', 0.0):.2f} min a fire")
 
