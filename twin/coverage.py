@@ -239,8 +239,7 @@ class CoverageResult:
 
     def level_index(self, name: str) -> int:
         """1-based index of a level name (case-insensitive); TwinError if the profile has none such."""
-        self.profile.ppm(name)  # raises a clear TwinError for an unknown level
-        return [n.lower() for n in self.level_names].index(name.lower()) + 1
+        return self.profile.level_index(name)
 
     def cameras_at(self, x: float, y: float) -> list[tuple[str, str]]:
         """Which cameras see the point (x, y) and at which level: [(camera id, level name)], best first."""

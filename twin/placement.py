@@ -356,8 +356,8 @@ def plan_cameras(
 
     t0 = time.perf_counter()
     prof = profile if isinstance(profile, DoriProfile) else dori_profile(profile or twin.standards.dori)
-    ppm = prof.ppm(level)
-    level_name = prof.names[[n.lower() for n in prof.names].index(level.lower())]
+    li = prof.level_index(level)
+    level_name, ppm = prof.levels[li - 1]
     if headings < 1:
         raise TwinError(f"headings must be >= 1, got {headings}")
     if where not in ("public", "open"):
@@ -370,7 +370,8 @@ def plan_cameras(
     unknown = sorted(set(exclude) - {s.id for s in sites})
     if unknown:
         raise TwinError(f"excluded site(s) {unknown[:5]} are not candidate sites")
-    sites = [s for s in sites if s.id not in set(exclude)]
+    excluded = set(exclude)
+    sites = [s for s in sites if s.id not in excluded]
     if not isinstance(k, int | np.integer) or k < 1:
         raise TwinError(f"the number of cameras to add must be a whole number >= 1, got {k!r}")
     if k > len(sites):
@@ -384,7 +385,6 @@ def plan_cameras(
     # what the cameras already in the city see at the level
     base_cams = twin.cameras_by_status("existing", "planned")
     before = compute_coverage(twin, base_cams, raster=raster, profile=prof, target_height_m=target_height_m)
-    li = prof.names.index(level_name) + 1
     c0_all = np.bincount(before.cells[before.level >= li], minlength=raster.cells)
     mask = raster.public if where == "public" else ~raster.building
     w_all = (mask * raster.priority).ravel().astype(np.float64) * raster.cell_area_m2

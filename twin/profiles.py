@@ -109,12 +109,16 @@ class DoriProfile:
         """Level names, weakest first."""
         return tuple(n for n, _ in self.levels)
 
+    def level_index(self, level: str) -> int:
+        """1-based index of a level (case-insensitive name), weakest first; TwinError if there is none such."""
+        for q, (n, _) in enumerate(self.levels, start=1):
+            if n.lower() == level.lower():
+                return q
+        raise TwinError(f"unknown level {level!r} in profile {self.name!r}: use one of {list(self.names)}")
+
     def ppm(self, level: str) -> float:
         """Pixels per metre a level needs (case-insensitive name)."""
-        for n, v in self.levels:
-            if n.lower() == level.lower():
-                return v
-        raise TwinError(f"unknown level {level!r} in profile {self.name!r}: use one of {list(self.names)}")
+        return self.levels[self.level_index(level) - 1][1]
 
 
 #: EN 62676-4:2015 (still on most datasheets) and IEC 62676-4:2025 (in force since October 2025).
