@@ -259,27 +259,25 @@ class TravelModel:
         return np.argsort(self.fwd_s.T, axis=1, kind="stable")
 
     # ---- routes (for the replay log and the 3D showroom) ----------------------------------
-    def route_out(self, station: int, node: int) -> list[int]:
-        """Matrix node indices from station ``station`` (its index) to ``node``, both ends included."""
-        pred = self._pred_f[station]
+    def _walk(self, station: int, node: int, *, back: bool) -> list[int]:
+        """Node indices from ``node`` up the station's forward (or, ``back``, backward) shortest-path tree to it."""
+        pred = (self._pred_b if back else self._pred_f)[station]
         path = [int(node)]
         while path[-1] != self.station_node[station]:
             p = int(pred[path[-1]])
             if p < 0:
-                raise TwinError(f"node {self.node_ids[node]} is not reachable from station {self.station_ids[station]}")
+                st, nd = f"station {self.station_ids[station]}", f"node {self.node_ids[node]}"
+                raise TwinError(f"{st} is not reachable from {nd}" if back else f"{nd} is not reachable from {st}")
             path.append(p)
-        return path[::-1]
+        return path
+
+    def route_out(self, station: int, node: int) -> list[int]:
+        """Matrix node indices from station ``station`` (its index) to ``node``, both ends included."""
+        return self._walk(station, node, back=False)[::-1]
 
     def route_back(self, node: int, station: int) -> list[int]:
         """Matrix node indices from ``node`` back to station ``station``."""
-        pred = self._pred_b[station]
-        path = [int(node)]
-        while path[-1] != self.station_node[station]:
-            p = int(pred[path[-1]])
-            if p < 0:
-                raise TwinError(f"station {self.station_ids[station]} is not reachable from node {self.node_ids[node]}")
-            path.append(p)
-        return path
+        return self._walk(station, node, back=True)
 
     def timed_polyline(self, path: list[int], duration_s: float) -> tuple[np.ndarray, np.ndarray]:
         """Node coordinates along ``path`` and the seconds into the trip at which each is passed.
