@@ -142,6 +142,7 @@ def _saved(s: dict[str, Any]) -> dict[str, Any]:
 
 def _fire_block(today: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
     none_t, none_a = _fire_times(today["without_cameras"]), _fire_times(after["without_cameras"])
+    today_t, after_t = _fire_times(today["with_cameras"]), _fire_times(after["with_cameras"])
     return {
         "days": today["days"],
         "standard": today["standard"],
@@ -150,13 +151,13 @@ def _fire_block(today: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
         # the run without cameras is the same paired run in both studies (same seed, same draws)
         "no_cameras_runs_identical": none_t == none_a,
         "none": none_t,
-        "today": _fire_times(today["with_cameras"]),
-        "after": _fire_times(after["with_cameras"]),
+        "today": today_t,
+        "after": after_t,
         "minutes_saved": {"today": _saved(today), "after": _saved(after)},
         "p90_ignition_to_water_min": {
             "none": none_t["ignition_to_water"]["p90_min"],
-            "today": _fire_times(today["with_cameras"])["ignition_to_water"]["p90_min"],
-            "after": _fire_times(after["with_cameras"])["ignition_to_water"]["p90_min"],
+            "today": today_t["ignition_to_water"]["p90_min"],
+            "after": after_t["ignition_to_water"]["p90_min"],
         },
     }
 
@@ -277,6 +278,7 @@ def run_report(
 
     fire = _fire_block(f0.summary, f1.summary)
     names = list(cs0["public_share"])
+    seen0, seen1 = _public_m2(cs0), _public_m2(cs1)
     summary: dict[str, Any] = {
         "city": city.name,
         "city_path": city_label,
@@ -300,7 +302,7 @@ def run_report(
             "public_area_m2": cs0["public_area_m2"],
             "today": _coverage_block(cs0),
             "after": _coverage_block(cs1),
-            "gain_public_m2": {n: round(_public_m2(cs1)[n] - _public_m2(cs0)[n], 1) for n in names},
+            "gain_public_m2": {n: round(seen1[n] - seen0[n], 1) for n in names},
         },
         "plan": {
             "level": lvl,
