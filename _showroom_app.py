@@ -193,6 +193,7 @@ def _make_app(city: Any, live: Any, opts: ViewOptions, provider: Any) -> Any:  #
             self.cam_xyz = np.array([city.camera(cid).position for cid in projecting]).reshape(-1, 3)
             self.panel_sub = None
             self.panel_id: str | None = None
+            self._panel_seq: int | None = None  # the frame on the panel: a repeat is not uploaded again
             self.panel_tex = Texture("panel")
             self.panel = None
             # the simulation alongside
@@ -350,6 +351,7 @@ def _make_app(city: Any, live: Any, opts: ViewOptions, provider: Any) -> Any:  #
                 self.panel_sub.close()
             self.panel_sub = self.hub.subscribe(camera_id, "low")
             self.panel_id = camera_id
+            self._panel_seq = None
             if self.panel is None:
                 self.panel = OnscreenImage(
                     image=self.panel_tex, parent=self.a2dTopRight, pos=(-0.55, 0, -0.42), scale=(0.5, 1, 0.2812)
@@ -390,8 +392,9 @@ def _make_app(city: Any, live: Any, opts: ViewOptions, provider: Any) -> Any:  #
             if self.panel_sub is None:
                 return
             f = self.panel_sub.latest()
-            if f is None:
+            if f is None or f.seq == self._panel_seq:
                 return
+            self._panel_seq = f.seq
             img = np.ascontiguousarray(f.image[::-1])  # Panda rows run bottom-up; BGR as it is
             ih, iw = img.shape[:2]
             if self.panel_tex.get_x_size() != iw or self.panel_tex.get_y_size() != ih:
@@ -445,9 +448,10 @@ def _make_app(city: Any, live: Any, opts: ViewOptions, provider: Any) -> Any:  #
                 self.quit(0)
             t_sim0 = time.perf_counter()
             self.clock.tick(dt)
-            blend = self.clock.blend()
-            if blend is not None:
-                self.scene.push_snapshot(blend[1])
+            if self.clock.curr is not None and self.clock.curr is not self._pushed:
+                # a new snapshot (the clock makes a new pair for each): the scene reads it once, not every frame
+                self._pushed = self.clock.curr
+                self.scene.push_snapshot(self._pushed[1])
             self.scene.set_sim_time(self.clock.target)
             t_feeds0 = time.perf_counter()
             eye = self._place_eye(dt, t)
@@ -485,6 +489,7 @@ def _make_app(city: Any, live: Any, opts: ViewOptions, provider: Any) -> Any:  #
             return task.cont
 
         _prev_parts_ms = 0.0
+        _pushed: tuple[float, Any] | None = None
         frames_seen = 0
         _visible: list[str] | None = None
 
