@@ -271,19 +271,23 @@ class Twin:
             return self.extent
         return data_bounds(self)
 
-    def road_lines(self) -> list[shapely.LineString]:
-        """One line per road feature (a two-way road's two edges give one line)."""
+    def road_edges(self) -> list[dict]:
+        """The data of one edge per road feature (``road_id``), in edge order: a two-way road's two edges give one."""
         if self.roads is None:
             return []
         seen: set[object] = set()
-        lines = []
+        out = []
         for _, _, d in self.roads.edges(data=True):
             k = d.get("road_id")
             if k in seen:
                 continue
             seen.add(k)
-            lines.append(d["geometry"])
-        return lines
+            out.append(d)
+        return out
+
+    def road_lines(self) -> list[shapely.LineString]:
+        """One line per road feature (a two-way road's two edges give one line)."""
+        return [d["geometry"] for d in self.road_edges()]
 
 
 def data_bounds(twin: Twin) -> tuple[float, float, float, float]:

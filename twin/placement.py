@@ -124,12 +124,8 @@ def street_candidates(
     for n, deg in und.degree():
         if deg >= 3:
             pts.append((float(g.nodes[n]["x"]), float(g.nodes[n]["y"])))
-    seen: set[object] = set()
     side = 1.0
-    for _, _, d in g.edges(data=True):
-        if d.get("road_id") in seen:
-            continue
-        seen.add(d.get("road_id"))
+    for d in twin.road_edges():
         line = d["geometry"]
         hw = d.get("highway", "")
         half = STREET_WIDTH_M.get(hw if isinstance(hw, str) else str(hw), 8.0) / 2.0

@@ -228,16 +228,9 @@ def build_raster(
             grid.public |= pm > 0
     widths = STREET_WIDTH_M if street_width_m is None else street_width_m
     if twin.roads is not None and twin.roads.number_of_edges():
-        seen: set[object] = set()
-        lines, classes = [], []
-        for _, _, d in twin.roads.edges(data=True):
-            k = d.get("road_id")
-            if k in seen:
-                continue
-            seen.add(k)
-            lines.append(d["geometry"])
-            hw = d.get("highway", "")
-            classes.append(hw[0] if isinstance(hw, list) else str(hw))
+        edges = twin.road_edges()
+        lines = [d["geometry"] for d in edges]
+        classes = [hw[0] if isinstance(hw, list) else str(hw) for hw in (d.get("highway", "") for d in edges)]
         ribbons = [
             shapely.buffer(ln, widths.get(c, DEFAULT_STREET_WIDTH_M) / 2.0, cap_style="flat")
             for ln, c in zip(lines, classes, strict=True)
