@@ -261,23 +261,15 @@ def _to_local(raws: list[_Raw], crs: CRS, frame: LocalFrame) -> None:
     geoms = np.array([r.geometry for r in raws], dtype=object)
     if not len(geoms):
         return
-    if crs.equals(CRS.from_epsg(4326)):
-
-        def fn(xy: np.ndarray) -> np.ndarray:
-            x, y = frame.to_local(xy[:, 0], xy[:, 1])
-            return np.column_stack([x, y])
-    else:
-        from pyproj import Transformer
-
-        tr = Transformer.from_crs(crs, frame.crs, always_xy=True)
-
-        def fn(xy: np.ndarray) -> np.ndarray:
-            x, y = tr.transform(xy[:, 0], xy[:, 1])
-            return np.column_stack([x, y])
-
     mask = np.array([g is not None for g in geoms])
     if mask.any():
-        local = shapely.transform(geoms[mask], fn)
+        if crs.equals(CRS.from_epsg(4326)):
+            local = frame.geoms_to_local(geoms[mask])
+        else:
+            from pyproj import Transformer
+
+            tr = Transformer.from_crs(crs, frame.crs, always_xy=True)
+            local = shapely.transform(geoms[mask], lambda xy: np.column_stack(tr.transform(xy[:, 0], xy[:, 1])))
         for r, g in zip((r for r, m in zip(raws, mask, strict=True) if m), local, strict=True):
             r.geometry = g
 

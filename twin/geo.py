@@ -47,6 +47,10 @@ class LocalFrame:
         x, y = self._fwd.transform(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
         return np.asarray(x), np.asarray(y)
 
+    def geoms_to_local(self, geoms: np.ndarray) -> np.ndarray:
+        """Shapely geometries in WGS84 degrees to local metres (one pyproj call for them all)."""
+        return shapely.transform(geoms, lambda xy: np.column_stack(self.to_local(xy[:, 0], xy[:, 1])))
+
     def to_wgs84(self, x: np.ndarray | float, y: np.ndarray | float) -> tuple[np.ndarray, np.ndarray]:
         """Local metres to WGS84 degrees."""
         lon, lat = self._inv.transform(np.asarray(x, dtype=float), np.asarray(y, dtype=float))

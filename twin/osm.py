@@ -169,12 +169,7 @@ def _project(feats: list[RawFeature], frame: LocalFrame) -> None:
     if not feats:
         return
     g = np.array([f.geometry for f in feats], dtype=object)
-
-    def fn(xy: np.ndarray) -> np.ndarray:
-        x, y = frame.to_local(xy[:, 0], xy[:, 1])
-        return np.column_stack([x, y])
-
-    for f, local in zip(feats, shapely.transform(g, fn), strict=True):
+    for f, local in zip(feats, frame.geoms_to_local(g), strict=True):
         f.geometry = local
 
 
