@@ -18,13 +18,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ._fire_engine import MUTUAL_AID_SHOWN_S, SOURCES
+
 if TYPE_CHECKING:
     from .drill import DrillResult
 
 SCHEMA = "fire-drill-replay/1"
 TICK_S = 30.0
-#: a fire answered by mutual aid (no own truck to follow) is shown controlled this long after water-on
-MUTUAL_AID_SHOWN_S = 3600.0
 BANNER = "TRAINING - EXERCISE ONLY - NOT A REAL INCIDENT"
 
 
@@ -202,9 +202,8 @@ def _md_report(res: DrillResult) -> str:  # noqa: C901 - a document, section by 
             lines.append("")
     lines += ["## Fires", "", "| fire | growth | ignition | detected (by) | water on | kW at water on | flashover |",
               "|---|---|---|---|---|---|---|"]
-    src = ("call", "operator", "analytics")
     for i, iid in enumerate(inc.ids):
-        det = f"{_clock(sh, o.t_detect[i])} ({src[o.source[i]]})" if np.isfinite(o.t_detect[i]) else "-"
+        det = f"{_clock(sh, o.t_detect[i])} ({SOURCES[o.source[i]]})" if np.isfinite(o.t_detect[i]) else "-"
         water = _clock(sh, o.t_water[i]) if np.isfinite(o.t_water[i]) else "-"
         lines.append(f"| {iid} | {inc.growth_name(i)} | {_clock(sh, o.t_ignite[i])} | {det} | {water} | "
                      f"{o.q_water_kw[i]:,.0f} | {'yes' if o.flashed_over[i] else 'no'} |")

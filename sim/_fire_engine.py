@@ -37,6 +37,8 @@ EVENT_KINDS = (
     "leave_scene", "in_service", "out_of_service", "inject",
 )  # fmt: skip
 MUTUAL_AID = -1
+#: a fire answered by mutual aid (no own truck to follow) is shown controlled this long after water-on
+MUTUAL_AID_SHOWN_S = 3600.0
 
 
 @dataclass(frozen=True)
@@ -225,7 +227,7 @@ class FireEngine:
         for i in range(len(self.inc)):
             if self.inc.t_s[i] > now or (np.isfinite(o.t_leave[i]) and now >= o.t_leave[i]):
                 continue
-            if o.station[i] == MUTUAL_AID and np.isfinite(o.t_water[i]) and now >= o.t_water[i] + 3600.0:
+            if o.station[i] == MUTUAL_AID and np.isfinite(o.t_water[i]) and now >= o.t_water[i] + MUTUAL_AID_SHOWN_S:
                 continue  # no own truck to follow: shown controlled for an hour, as in the replay log
             if np.isfinite(o.t_water[i]):
                 fires[self.inc.ids[i]] = {"kw": round(float(o.q_water_kw[i]), 1), "state": "controlled"}

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ._fire_engine import SOURCES
 from .standards import compliance
 
 if TYPE_CHECKING:
@@ -75,7 +76,7 @@ def summarise_outcome(out: Outcome, station_ids: list[str], truck_names: list[st
     fo = int(out.flashed_over.sum())
     ma = int((out.station == -1).sum())
     util = out.utilisation()
-    src = {name: int((out.source == k).sum()) for k, name in enumerate(("call", "operator", "analytics"))}
+    src = {name: int((out.source == k).sum()) for k, name in enumerate(SOURCES)}
     return {
         "incidents": n,
         "detected_by": src,

@@ -12,15 +12,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ._fire_engine import SOURCES
 from .standards import standard
 
 if TYPE_CHECKING:
     from twin import Twin
 
     from .fire import FireStudy
-
-_SRC = ("call", "operator", "analytics")
-
 
 def _clean(o: Any) -> Any:
     """JSON-safe: NaN and inf become null, numpy scalars plain numbers."""
@@ -157,7 +155,7 @@ def write_fire_outputs(twin: Twin, study: FireStudy, out: Path) -> dict[str, Pat
                 iid, f"{inc.t_s[i]:.1f}", f"{inc.x[i]:.1f}", f"{inc.y[i]:.1f}",
                 twin.zones[inc.zone[i]].id if inc.zone[i] >= 0 else "",
                 twin.buildings[inc.building[i]].id if inc.building[i] >= 0 else "", inc.growth_name(i),
-                _SRC[w.source[i]], f"{w.t_detect[i]:.1f}", f"{w.t_dispatch[i]:.1f}",
+                SOURCES[w.source[i]], f"{w.t_detect[i]:.1f}", f"{w.t_dispatch[i]:.1f}",
                 twin.fire_stations[st].id if st >= 0 else "mutual_aid", names[w.truck[i]] if w.truck[i] >= 0 else "",
                 f"{w.t_enroute[i]:.1f}", f"{w.t_arrive[i]:.1f}", f"{w.t_water[i]:.1f}", f"{w.q_water_kw[i]:.0f}",
                 int(w.flashed_over[i]), f"{w.t_water[i] - w.t_ignite[i]:.1f}",
