@@ -243,6 +243,7 @@ def write_plan(plan: PlanResult, twin: Twin, out: Path) -> dict[str, Any]:
         for q, (c, g) in enumerate(zip(plan.cameras, plan.gains, strict=True))
     ]
     ex = plan.exact
+    gap = None if plan.gap is None else round(plan.gap, 6)
     summary = {
         "level": plan.level,
         "profile": plan.profile.name,
@@ -261,12 +262,12 @@ def write_plan(plan: PlanResult, twin: Twin, out: Path) -> dict[str, Any]:
             "bound": round(ex.bound, 2),
             "optimal": ex.optimal,
             "greedy_value": round(float(sum(plan.gains)), 2),
-            "gap": None if plan.gap is None else round(plan.gap, 6),
+            "gap": gap,
             "elements": ex.elements,
             "seconds": round(ex.seconds, 3),
             "status": ex.status,
         },
-        "gap": None if plan.gap is None else round(plan.gap, 6),
+        "gap": gap,
         "instance": plan.instance,
         "timings_s": {k: round(v, 3) for k, v in plan.timings_s.items()},
     }
@@ -278,7 +279,6 @@ def write_plan(plan: PlanResult, twin: Twin, out: Path) -> dict[str, Any]:
         props.append((shapely.Point(c.x, c.y), p))
     _dump(out / "plan.geojson", _geojson(props, twin.frame))
     fig, axes = plt.subplots(1, 2, figsize=(18, 9.5))
-    li = plan.profile.names.index(plan.level)
     _draw(
         axes[0],
         before,
@@ -295,7 +295,8 @@ def write_plan(plan: PlanResult, twin: Twin, out: Path) -> dict[str, Any]:
         highlight={c.id for c in plan.cameras},
     )
     _legend(axes[0], before)
-    fig.suptitle(f"{twin.name}: plan for {plan.level} (level {li + 1} of {plan.profile.name})")
+    li = plan.profile.level_index(plan.level)
+    fig.suptitle(f"{twin.name}: plan for {plan.level} (level {li} of {plan.profile.name})")
     fig.savefig(out / "plan.png", dpi=120, bbox_inches="tight")
     plt.close(fig)
     fig, ax = plt.subplots(figsize=(8, 5))
