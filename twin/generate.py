@@ -67,7 +67,7 @@ from ._generate_streets import (
 )
 from .geo import LocalFrame
 from .model import Building, Camera, CommandCenter, FireStation, Operators, ServerRoom, Twin, Zone
-from .roads import RoadFeature, build_road_graph
+from .roads import RoadFeature, _key, build_road_graph
 
 #: Geographic origin of the local frame (central Makassar, a little inland of Losari beach).
 ORIGIN_LON, ORIGIN_LAT = 119.42, -5.14
@@ -222,7 +222,8 @@ def _polygons(g: shapely.Geometry) -> list[shapely.Polygon]:
 
 
 def _node_index(g: nx.MultiDiGraph) -> dict[tuple[int, int], int]:
-    return {(round(d["x"] * 100.0), round(d["y"] * 100.0)): n for n, d in g.nodes(data=True)}
+    """Graph node by the road graph's own junction key (coordinates to the centimetre)."""
+    return {_key(d["x"], d["y"]): n for n, d in g.nodes(data=True)}
 
 
 def _zones(
@@ -296,7 +297,7 @@ def _city_hall(buildings: list[Building], outline: shapely.Polygon) -> Building 
 
 def _lattice_node(lat: Lattice, xy: np.ndarray, node_of: dict[tuple[int, int], int], i: int, j: int) -> int:
     x, y = xy[lat.nodes[i][j]]
-    return node_of[(round(x * 100.0), round(y * 100.0))]
+    return node_of[_key(x, y)]
 
 
 def _cameras(
