@@ -51,7 +51,7 @@ import yaml
 from twin import TwinError
 
 from . import _sweep_report as report
-from ._sweep_store import FORMAT, TaskStore
+from ._sweep_store import FORMAT, TaskStore, _write_atomic
 from .sweep_models import ModelAdapter, Param, SweepError, model_adapter
 
 if TYPE_CHECKING:
@@ -782,9 +782,7 @@ def _finish(spec, store, tasks, failures, timing, executor, resumed_from, t_star
         + [p.name for p in plots]
         + (["failures.jsonl"] if failures else []),
     }
-    tmp = out / "summary.json.tmp"
-    tmp.write_text(json.dumps(doc, indent=2, ensure_ascii=False, default=_json_default) + "\n", encoding="utf-8")
-    tmp.replace(out / "summary.json")
+    _write_atomic(out / "summary.json", json.dumps(doc, indent=2, ensure_ascii=False, default=_json_default) + "\n")
     return doc
 
 
