@@ -17,8 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import osmium
-import osmium.filter
 import shapely
 
 from ._errors import TwinError
@@ -123,6 +121,10 @@ def read_osm(path: Path) -> RawData:
 
 
 def _read(path: Path, raw: RawData) -> RawData:
+    import osmium  # pyosmium loads on first use, not on ``import twin``
+    import osmium.filter
+    import osmium.geom
+
     # ---- pass 1: relations only -------------------------------------------------------------
     area_rels: dict[int, tuple[str, dict[str, str], list[int]]] = {}
     surveillance: list[tuple[list[int], list[int]]] = []
