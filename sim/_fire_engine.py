@@ -9,7 +9,7 @@ cameras offline) change the state at their time; the engine never routes per eve
 
 from __future__ import annotations
 
-__all__ = ["EVENT_KINDS", "DispatchOption", "FireEngine", "Inject", "Outcome", "SOURCES"]
+__all__ = ["EVENT_KINDS", "DispatchOption", "FireEngine", "Inject", "Outcome", "SOURCES", "fleet"]
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -118,6 +118,12 @@ class Outcome:
 Dispatcher = Callable[["FireEngine", int, list[DispatchOption]], int]
 
 
+def fleet(stations: list[FireStation]) -> tuple[np.ndarray, list[str]]:
+    """Station index and name (``<station>-E<k>``) of every truck, station by station in order."""
+    truck_station = np.repeat(np.arange(len(stations)), [s.trucks for s in stations])
+    return truck_station, [f"{s.id}-E{k + 1}" for s in stations for k in range(s.trucks)]
+
+
 def nearest_available(engine: FireEngine, i: int, options: list[DispatchOption]) -> int:
     """The default policy: the station with a free truck nearest by routed travel time (fixed preferences)."""
     node = engine.inc.node[i]
@@ -159,8 +165,7 @@ class FireEngine:
         self.env = simpy.Environment()
         self.roster = roster
         self._desk: OperatorDesk | None = None
-        self.truck_station = np.repeat(np.arange(len(stations)), [s.trucks for s in stations])
-        self.truck_names = [f"{s.id}-E{k + 1}" for s in stations for k in range(s.trucks)]
+        self.truck_station, self.truck_names = fleet(stations)
         first = np.concatenate([[0], np.cumsum([s.trucks for s in stations])])
         self.free: list[list[int]] = [list(range(first[s], first[s + 1])) for s in range(len(stations))]
         self.out_of_service: set[int] = set()

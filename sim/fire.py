@@ -41,7 +41,7 @@ import shapely
 from twin import TwinError
 
 from ._fire_detect import Sightings, camera_detection_s, coverage_sightings, sightings
-from ._fire_engine import FireEngine, Inject, Outcome
+from ._fire_engine import FireEngine, Inject, Outcome, fleet
 from ._fire_incidents import Incidents, generate_incidents, zone_rates_per_year
 from ._fire_metrics import describe, summarise_outcome, wilson_ci
 from ._fire_params import FireParams
@@ -392,16 +392,11 @@ def fleet_hypercube(twin: Twin, travel: TravelModel, *, mean_busy_s: float, para
     atoms = np.flatnonzero(lam_year > 0)
     lam = lam_year[atoms] / (365.0 * 86400.0)
     st_pref = travel.preference()[atoms]
-    trucks_of = []
-    k = 0
-    for s in twin.fire_stations:
-        trucks_of.append(list(range(k, k + s.trucks)))
-        k += s.trucks
+    truck_station, names = fleet(twin.fire_stations)
+    trucks_of = [np.flatnonzero(truck_station == s).tolist() for s in range(len(twin.fire_stations))]
     pref = np.array([[t for s in row for t in trucks_of[s]] for row in st_pref], dtype=np.int64)
     res = hypercube(lam, pref, 1.0 / mean_busy_s, mode="loss", method=method)
-    truck_station = np.repeat(np.arange(len(twin.fire_stations)), [s.trucks for s in twin.fire_stations])
     travel_cost = travel.fwd_s[truck_station][:, atoms].T
-    names = [f"{s.id}-E{j + 1}" for s in twin.fire_stations for j in range(s.trucks)]
     return {
         "method": res.method,
         "mean_busy_s": mean_busy_s,
