@@ -37,6 +37,17 @@ def wait_for(pred, timeout_s: float, tick_s: float = 0.05):
         time.sleep(tick_s)
 
 
+def frames_for(sub, seconds: float) -> list:
+    """Every frame a subscription delivers in the next ``seconds`` (waiting up to 1 s for each)."""
+    frames = []
+    t_end = time.monotonic() + seconds
+    while time.monotonic() < t_end:
+        f = sub.next(1.0)
+        if f is not None:
+            frames.append(f)
+    return frames
+
+
 class ServerProc:
     """A server subprocess that prints ``READY <port>``; can be killed, frozen and restarted on its port."""
 

@@ -7,7 +7,7 @@ import time
 
 from feeds import FeedConfig, FeedHub, FeedState, Timeouts, stream_from_url
 
-from .conftest import ServerProc, wait_for
+from .conftest import ServerProc, frames_for, wait_for
 
 
 def _hub(urls: dict[str, str], **kw) -> FeedHub:
@@ -30,12 +30,7 @@ def test_snapshot_polled_at_its_rate(mjpeg_server, no_leaked_threads) -> None:
     assert spec.kind == "snapshot"
     with FeedHub([FeedConfig("S", {"main": spec})]) as hub, hub.subscribe("S") as sub:
         wait_for(lambda: sub.next(0.2), 5.0)
-        frames = []
-        t_end = time.monotonic() + 2.0
-        while time.monotonic() < t_end:
-            f = sub.next(1.0)
-            if f is not None:
-                frames.append(f)
+        frames = frames_for(sub, 2.0)
         # 4 polls a second for 2 s
         assert 6 <= len(frames) <= 10, len(frames)
         assert 3.0 <= sub.health().fps <= 5.0

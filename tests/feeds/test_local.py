@@ -10,7 +10,7 @@ import pytest
 
 from feeds import FeedConfig, FeedHub, FeedState, StreamSpec, stream_from_url
 
-from .conftest import wait_for
+from .conftest import frames_for, wait_for
 
 
 @pytest.fixture(scope="module")
@@ -69,12 +69,7 @@ def test_renderer_returning_the_wrong_thing_is_a_stream_error_not_a_crash(no_lea
 
 def test_file_loops_at_its_own_frame_rate(clip_10fps, no_leaked_threads) -> None:
     with FeedHub([FeedConfig("F", {"main": stream_from_url(clip_10fps)})]) as hub, hub.subscribe("F") as sub:
-        frames = []
-        t_end = time.monotonic() + 3.0
-        while time.monotonic() < t_end:
-            f = sub.next(1.0)
-            if f is not None:
-                frames.append(f)
+        frames = frames_for(sub, 3.0)
         h = sub.health()
     # 10 fps for 3 s: ~30 frames although the clip has only 20: it looped
     assert 26 <= len(frames) <= 33, len(frames)
