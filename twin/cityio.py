@@ -422,7 +422,7 @@ def camera_from_properties(fid: str, x: float, y: float, p: dict[str, Any]) -> C
     bitrate = number(p, "bitrate_kbps")
     if bitrate is not None and bitrate <= 0:
         raise PropError(f"bitrate_kbps must be > 0, got {bitrate:g}")
-    masks = _masks(p.get("privacy_masks"), w, h)
+    masks = _masks(p.get("privacy_masks"))
     presets = _presets(p.get("presets"))
     corr = p.get("pose_correction") or {}
     if not isinstance(corr, dict):
@@ -484,7 +484,7 @@ def _resolution(p: dict[str, Any]) -> tuple[int, int]:
     return w, h
 
 
-def _masks(v: Any, w: int, h: int) -> list[list[tuple[float, float]]]:
+def _masks(v: Any) -> list[list[tuple[float, float]]]:
     if v is None:
         return []
     if not isinstance(v, list):

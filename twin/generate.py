@@ -195,7 +195,7 @@ def generate_city(*, seed: int) -> Twin:
     ribbons = shapely.union_all(shapely.buffer(lines, half, quad_segs=4))
     free = shapely.difference(shapely.intersection(land, box), ribbons)
 
-    zones, city_hall_sb, karebosi, promenade, _port = _zones(lat, superblocks, land, sea, coast, streets, xy)
+    zones, city_hall_sb, karebosi, promenade, _port = _zones(superblocks, land, sea, coast, streets, xy)
     blocks, block_use, zones = _blocks(free, zones, rng)
     buildings = place_buildings(blocks, block_use, rng)
 
@@ -227,7 +227,7 @@ def _node_index(g: nx.MultiDiGraph) -> dict[tuple[int, int], int]:
 
 
 def _zones(
-    lat: Lattice, superblocks: list[Superblock], land: shapely.Polygon, sea: shapely.Polygon, coast: Coast,
+    superblocks: list[Superblock], land: shapely.Polygon, sea: shapely.Polygon, coast: Coast,
     streets: list[Street], xy: np.ndarray,
 ) -> tuple[list[Zone], Superblock | None, Superblock | None, shapely.Geometry, shapely.Geometry]:
     """Zones: the sea, the promenade and port strip west of the coastal road, one per superblock."""
