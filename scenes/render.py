@@ -177,9 +177,10 @@ def render_sequence(
     scene = renderer.scene
     frames = frames or pattern_frame
     twin_ = scene.twin
+    camera = None
     if path != "tour":
         try:
-            twin_.camera(path)
+            camera = twin_.camera(path)
         except KeyError:
             ids = ", ".join(c.id for c in twin_.cameras[:5])
             msg = f"--path {path!r} is neither 'tour' nor a camera id of this city (e.g. {ids})"
@@ -213,7 +214,7 @@ def render_sequence(
         if path == "tour":
             renderer.look(*tour.pose_at(t))
         else:
-            preset = ptz_preset_at(twin_.camera(path), t)
+            preset = ptz_preset_at(camera, t)
             if preset is not None and preset is not shown_preset:
                 scene.set_ptz(path, heading_deg=preset.heading_deg, tilt_deg=preset.tilt_deg, hfov_deg=preset.hfov_deg)
                 shown_preset = preset
