@@ -16,12 +16,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import shapely
 
-from .cityio import _dump, camera_properties
+from .cityio import _dump, _fc, camera_properties
 from .coverage import camera_poses
 
 if TYPE_CHECKING:
     from .coverage import CoverageResult
-    from .geo import LocalFrame
     from .model import Camera, Twin
     from .placement import PlanResult
 
@@ -50,24 +49,6 @@ def level_polygons(mask: np.ndarray, xmin: float, ymax: float, res: float) -> sh
     if u.geom_type == "Polygon":
         u = shapely.MultiPolygon([u])
     return u
-
-
-def _to_wgs84(g: Any, frame: LocalFrame) -> Any:
-    def fn(xy: np.ndarray) -> np.ndarray:
-        lon, lat = frame.to_wgs84(xy[:, 0], xy[:, 1])
-        return np.round(np.column_stack([lon, lat]), 9)
-
-    return shapely.transform(g, fn)
-
-
-def _geojson(features: list[tuple[Any, dict[str, Any]]], frame: LocalFrame) -> dict[str, Any]:
-    return {
-        "type": "FeatureCollection",
-        "features": [
-            {"type": "Feature", "properties": p, "geometry": json.loads(shapely.to_geojson(_to_wgs84(g, frame)))}
-            for g, p in features
-        ],
-    }
 
 
 def _background(res: CoverageResult, best: np.ndarray, step: int) -> np.ndarray:
@@ -179,7 +160,7 @@ def write_coverage(
                 },
             )
         )
-    _dump(out / "coverage.geojson", _geojson(feats, frame))
+    _dump(out / "coverage.geojson", _fc(feats, frame))
     rows = res.per_camera()
     with open(out / "per_camera.csv", "w", newline="", encoding="utf-8") as fh:
         if rows:
@@ -277,7 +258,7 @@ def write_plan(plan: PlanResult, twin: Twin, out: Path) -> dict[str, Any]:
         p["gain_m2"] = g["gain_m2"]
         p["rank"] = g["rank"]
         props.append((shapely.Point(c.x, c.y), p))
-    _dump(out / "plan.geojson", _geojson(props, twin.frame))
+    _dump(out / "plan.geojson", _fc(props, twin.frame))
     fig, axes = plt.subplots(1, 2, figsize=(18, 9.5))
     _draw(
         axes[0],
