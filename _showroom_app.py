@@ -246,7 +246,10 @@ def _make_app(city: Any, live: Any, opts: ViewOptions, provider: Any) -> Any:  #
             self.eye_views: list[Any] = []
             if provider is not None:
                 ew, eh = provider.recommended_size
-                self.eye_views = [scenes.OffscreenView(graphics, self.render, ew, eh, name=f"eye{k}") for k in range(2)]
+                # the eye cameras live under the play-space origin (they render the whole scene graph above it)
+                self.eye_views = [
+                    scenes.OffscreenView(graphics, self.vr_origin, ew, eh, name=f"eye{k}") for k in range(2)
+                ]
             self._bind_keys()
             self._script = list(opts.script)
             self._t0 = time.perf_counter()
@@ -534,7 +537,6 @@ def _make_app(city: Any, live: Any, opts: ViewOptions, provider: Any) -> Any:  #
             self.vr_origin.set_hpr(self.cam.get_h(self.render), 0.0, 0.0)
             for view, eye in zip(self.eye_views, eyes, strict=True):
                 view.camera.node().set_lens(eye_lens(eye.fov, near_m=0.5))
-                view.camera.reparent_to(self.vr_origin)
                 view.camera.set_pos(*eye.position)
                 view.camera.set_hpr(*eye.hpr)
             self.graphicsEngine.render_frame()
