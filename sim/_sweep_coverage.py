@@ -16,16 +16,6 @@ from ._sweep_city import PLAN_PARAMS, added_cameras_check, plan_order
 from .sweep_models import Metric, ModelAdapter, Param
 
 
-def _level_key(summary: dict[str, Any], level: str) -> str:
-    names = list(summary["public_share"])
-    low = [n.lower() for n in names]
-    if level.lower() not in low:
-        from twin import TwinError
-
-        raise TwinError(f"level {level!r} is not a level of DORI profile {summary['profile']}: use one of {names}")
-    return names[low.index(level.lower())]
-
-
 def _coverage_prepare(twin: Any, params: dict[str, Any]) -> dict[str, Any]:
     from twin.raster import build_raster
 
@@ -37,8 +27,8 @@ def _coverage_run(shared: dict[str, Any], params: dict[str, Any], seed: int) -> 
 
     cams = shared["base"] + shared["order"][: params["added_cameras"]]
     cov = compute_coverage(shared["twin"], cams, raster=shared["raster"], target_height_m=params["target_height_m"])
+    lv = cov.level_names[cov.level_index(params["level"]) - 1]  # TwinError if the profile has no such level
     s = cov.summary(blind_spots=0)
-    lv = _level_key(s, params["level"])
     first = next(iter(s["public_share"]))
     return {
         "cameras": float(len(cams)),

@@ -56,13 +56,8 @@ def _run(shared: dict[str, Any], params: dict[str, Any], seed: int) -> dict[str,
         daylight=params["daylight"],
     )
     ss = shared["static"]
+    lv = ss.profile.level_index(params["level"]) - 1  # TwinError if the profile has no such level
     run = simulate(shared["twin"], ss, config=cfg, seed=seed)
-    names = [n.lower() for n in ss.profile.names]
-    if params["level"].lower() not in names:
-        from twin import TwinError
-
-        raise TwinError(f"level {params['level']!r} is not a level of {ss.profile.name}: use one of {ss.profile.names}")
-    lv = names.index(params["level"].lower())
     return {
         "cameras": float(shared["cameras"]),
         "seen_share": float(run.public_share(ss, 0)[lv]),
