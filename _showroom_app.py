@@ -74,17 +74,24 @@ def synthetic_feed_configs(cameras: list[Any], *, size: tuple[int, int] = (320, 
 
 
 class FeedPump:
-    """Keeps the ``budget`` cameras in view (nearest first) subscribed and hands their new frames to the scene.
+    """Keeps the ``budget`` cameras in view (nearest first) watched and hands their new frames to the scene.
 
-    Far cameras are unsubscribed (their workers stop after the hub's grace period), so decoding
-    follows what is seen, not what is configured.
+    Far cameras are released through a :class:`feeds.Watch` (their workers stop after the hub's
+    grace period), so decoding follows what is seen, not what is configured.
     """
 
     def __init__(self, hub: Any, positions: dict[str, np.ndarray], budget: int) -> None:
+        from feeds import Watch
+
         self.hub, self.positions, self.budget = hub, positions, max(0, budget)
-        self.subs: dict[str, Any] = {}
+        self.watch = Watch(hub)
         self._last_seq: dict[str, int] = {}
         self._next_choice = 0.0
+
+    @property
+    def subs(self) -> dict[str, str]:
+        """The cameras watched now (id -> stream name)."""
+        return self.watch.watched
 
     def choose(self, eye: np.ndarray, now: float, visible: list[str] | None = None) -> None:
         """Re-pick twice a second: the cameras in view nearest first (from the scene), else the nearest."""
@@ -92,24 +99,18 @@ class FeedPump:
             return
         self._next_choice = now + 0.5
         if visible is not None:
-            want = set(visible[: self.budget])
+            want = visible[: self.budget]
         else:
             ids = list(self.positions)
             xyz = np.array([self.positions[i] for i in ids])
-            order = np.argsort(np.linalg.norm(xyz - eye, axis=1))[: self.budget]
-            want = {ids[k] for k in order}
-        for cid in list(self.subs):
-            if cid not in want:
-                self.subs.pop(cid).close()
-        for cid in want:
-            if cid not in self.subs and cid in self.hub.configs:
-                self.subs[cid] = self.hub.subscribe(cid, "thumb")
+            want = [ids[k] for k in np.argsort(np.linalg.norm(xyz - eye, axis=1))[: self.budget]]
+        self.watch.set({cid: "thumb" for cid in want if cid in self.hub.configs})
 
     def pump(self, scene: Any) -> int:
-        """Submit each subscribed camera's newest frame if it is new; returns how many."""
+        """Submit each watched camera's newest frame if it is new; returns how many."""
         n = 0
-        for cid, sub in self.subs.items():
-            f = sub.latest()
+        for cid in self.watch.watched:
+            f = self.watch.latest(cid)
             if f is not None and f.seq != self._last_seq.get(cid):
                 self._last_seq[cid] = f.seq
                 scene.submit_frame(cid, f.image, seq=f.seq)
@@ -118,9 +119,7 @@ class FeedPump:
 
     def close(self) -> None:
         """Drop every subscription."""
-        for s in self.subs.values():
-            s.close()
-        self.subs.clear()
+        self.watch.close()
 
 
 def run_view(city: Any, live: Any, opts: ViewOptions, provider: Any = None) -> int:
