@@ -15,7 +15,7 @@ __all__ = ["ADAPTERS"]
 import dataclasses
 from typing import Any
 
-from ._sweep_city import PLAN_PARAMS, added_cameras_check, plan_order
+from ._sweep_city import PLAN_PARAMS, added_cameras_check, cameras_with_added, plan_order
 from .sweep_models import Metric, ModelAdapter, Param
 
 
@@ -41,7 +41,7 @@ def _run(shared: dict[str, Any], params: dict[str, Any], seed: int) -> dict[str,
     from .operators import Roster
     from .streams import load_profile
 
-    cams = shared["base"] + shared["order"][: params["added_cameras"]]
+    cams = cameras_with_added(shared, params)
     room = shared["room"]
     if params["retention_days"] is not None:
         room = dataclasses.replace(room, retention_days=float(params["retention_days"]))

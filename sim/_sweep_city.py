@@ -10,7 +10,7 @@ task takes a prefix.
 
 from __future__ import annotations
 
-__all__ = ["PLAN_PARAMS", "added_cameras_check", "plan_order"]
+__all__ = ["PLAN_PARAMS", "added_cameras_check", "cameras_with_added", "plan_order"]
 
 from typing import TYPE_CHECKING, Any
 
@@ -85,3 +85,8 @@ def plan_order(twin: Twin, params: dict[str, Any], raster: HeightRaster | None =
         )
         order = plan.cameras
     return {"base": base, "order": order, "raster": raster}
+
+
+def cameras_with_added(plan: dict[str, Any], params: dict[str, Any]) -> list[Camera]:
+    """The base cameras and the first ``added_cameras`` of the plan's order (see :func:`plan_order`)."""
+    return plan["base"] + plan["order"][: params["added_cameras"]]

@@ -12,7 +12,7 @@ __all__ = ["ADAPTERS"]
 
 from typing import Any
 
-from ._sweep_city import PLAN_PARAMS, added_cameras_check, plan_order
+from ._sweep_city import PLAN_PARAMS, added_cameras_check, cameras_with_added, plan_order
 from .sweep_models import Metric, ModelAdapter, Param
 
 
@@ -25,7 +25,7 @@ def _coverage_prepare(twin: Any, params: dict[str, Any]) -> dict[str, Any]:
 def _coverage_run(shared: dict[str, Any], params: dict[str, Any], seed: int) -> dict[str, float]:
     from twin.coverage import compute_coverage
 
-    cams = shared["base"] + shared["order"][: params["added_cameras"]]
+    cams = cameras_with_added(shared, params)
     cov = compute_coverage(shared["twin"], cams, raster=shared["raster"], target_height_m=params["target_height_m"])
     lv = cov.level_names[cov.level_index(params["level"]) - 1]  # TwinError if the profile has no such level
     s = cov.summary(blind_spots=0)

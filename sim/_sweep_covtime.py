@@ -15,7 +15,7 @@ import dataclasses
 from typing import Any
 
 from ._covtime_config import DAYLIGHT, DETECTIONS, ROTATIONS
-from ._sweep_city import PLAN_PARAMS, added_cameras_check, plan_order
+from ._sweep_city import PLAN_PARAMS, added_cameras_check, cameras_with_added, plan_order
 from .sweep_models import Metric, ModelAdapter, Param
 
 # the plan for the largest camera set, kept between the prepare calls of one sweep (one per
@@ -35,7 +35,7 @@ def _prepare(twin: Any, params: dict[str, Any]) -> dict[str, Any]:
         # (the entry holds the city, so its id cannot be reused by another city while cached)
         _PLANS[key] = plan_order(twin, params, build_raster(twin, resolution_m=params["resolution_m"])) | {"twin": twin}
     plan = _PLANS[key]
-    cams = plan["base"] + plan["order"][: params["added_cameras"]]
+    cams = cameras_with_added(plan, params)
     static = prepare(twin, cams, raster=plan["raster"], target_height_m=params["target_height_m"])
     return {"twin": twin, "static": static, "cameras": len(cams)}
 

@@ -16,7 +16,7 @@ import dataclasses
 import math
 from typing import Any
 
-from ._sweep_city import PLAN_PARAMS, added_cameras_check, plan_order
+from ._sweep_city import PLAN_PARAMS, added_cameras_check, cameras_with_added, plan_order
 from .standards import STANDARDS
 from .sweep_models import Metric, ModelAdapter, Param
 
@@ -49,7 +49,7 @@ def _run(shared: dict[str, Any], params: dict[str, Any], seed: int) -> dict[str,
         operator_p_notice=params["operator_p_notice"],
         call_delay=Lognormal(params["call_delay_median_s"], fp.call_delay.sigma),
     )
-    cams = shared["base"] + shared["order"][: params["added_cameras"]]
+    cams = cameras_with_added(shared, params)
     study = run_fire(
         shared["twin"],
         cameras=cams,
