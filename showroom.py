@@ -693,6 +693,7 @@ def _cmd_view(args: argparse.Namespace) -> int:
     from scenes.xr import SimulatedHeadset, open_provider
     from sim.live import LiveCity, ReplayLog
 
+    size = _parse_size(args.size)
     city = _load_city(args.city)
     if args.xr == "simulated":
         provider, why = SimulatedHeadset(scale=0.25), "VR: simulated headset (quest3 fields of view)"
@@ -701,13 +702,13 @@ def _cmd_view(args: argparse.Namespace) -> int:
     if provider is None and not _has_display():
         out = Path(args.out)
         print(f"{why}; no display either: rendering the guided tour to a video instead ({out}/render.mp4)")
-        return app.render_tour(city, out, seconds=args.seconds or 30.0, lang=args.lang, size=_parse_size(args.size))
+        return app.render_tour(city, out, seconds=args.seconds or 30.0, lang=args.lang, size=size)
     print(why)
     if args.speed <= 0:
         raise twin.TwinError(f"--speed must be > 0, got {args.speed:g}")
     live = ReplayLog(args.replay) if args.replay else LiveCity(city, args.scenario, seed=args.seed)
     opts = app.ViewOptions(
-        size=_parse_size(args.size), speed=args.speed, lang=args.lang, tour=args.tour, feed_budget=args.feeds,
+        size=size, speed=args.speed, lang=args.lang, tour=args.tour, feed_budget=args.feeds,
         script=app.load_script(args.script) if args.script else [], quit_after_s=args.seconds,
         training=live.training, trace=args.trace,
     )
