@@ -29,12 +29,12 @@ DAY_S = 86400.0
 def rack_loads(twin: Twin, *, seed: int = 0, days: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
     """Sample times (s) and each recording server's disk load (samples, servers) from a capacity run.
 
-    One replication of :func:`sim.capacity.simulate` for the city's existing cameras, faults off,
+    One replication of :func:`sim.capacity.simulate` for the city's existing and planned cameras, faults off,
     so the racks show the daily rhythm of the video load, not a random crash.
     """
     from .capacity import CapacityConfig, simulate
 
-    cams = [c for c in twin.cameras if c.status in ("existing", "planned")]
+    cams = twin.cameras_by_status("existing", "planned")
     if not cams:
         return np.array([0.0]), np.zeros((1, 0))
     cfg = CapacityConfig(days=days, faults="none")
