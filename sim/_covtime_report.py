@@ -13,16 +13,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .coverage_time import CoverageTimeResult, _ci
+from .coverage_time import CoverageTimeResult, _ci, _mci
 from .queueing import machine_repair
 
 if TYPE_CHECKING:
     from twin import Twin
-
-
-def _mci(a: Any, nd: int = 5) -> dict[str, float]:
-    m, h = _ci(np.asarray(a, dtype=float))
-    return {"mean": round(float(m), nd), "ci95": round(float(h), nd)}
 
 
 def _config_doc(res: CoverageTimeResult) -> dict[str, Any]:

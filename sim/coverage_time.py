@@ -256,6 +256,18 @@ def _ci(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return m, stdtrit(n - 1, 0.975) * x.std(axis=0, ddof=1) / math.sqrt(n)
 
 
+def _mci(a: Any, nd: int = 5) -> dict[str, float]:
+    """``{"mean", "ci95"}`` of a figure over replications (see :func:`_ci`), rounded to ``nd`` places."""
+    m, h = _ci(np.asarray(a, dtype=float))
+    return {"mean": round(float(m), nd), "ci95": round(float(h), nd)}
+
+
+def _mci_levels(a: np.ndarray, names: list[str]) -> dict[str, dict[str, float]]:
+    """Per level name, ``{"mean", "ci95"}`` of a (replications, levels) array, rounded to 5 places."""
+    m, h = _ci(a)
+    return {n: {"mean": round(float(m[q]), 5), "ci95": round(float(h[q]), 5)} for q, n in enumerate(names)}
+
+
 @dataclass
 class CoverageTimeResult:
     """Replications of one configuration, and the figures over them (mean and 95% half-width)."""
@@ -278,15 +290,6 @@ class CoverageTimeResult:
         avail = np.array([r.cam_up_s.mean() / r.horizon_s for r in self.runs])
         shown = np.array([r.cam_shown_s.mean() / r.horizon_s for r in self.runs])
         static = ss.static_public_share()
-
-        def block(a: np.ndarray) -> dict[str, dict[str, float]]:
-            m, h = _ci(a)
-            return {n: {"mean": round(float(m[q]), 5), "ci95": round(float(h[q]), 5)} for q, n in enumerate(names)}
-
-        def scalar(a: np.ndarray, nd: int = 5) -> dict[str, float]:
-            m, h = _ci(a)
-            return {"mean": round(float(m), nd), "ci95": round(float(h), nd)}
-
         reps = [rp for r in self.runs for rp in r.repairs]
         rep = {
             "repairs": len(reps),
@@ -297,12 +300,12 @@ class CoverageTimeResult:
         }
         return {
             "static_public_share": {n: round(float(static[q]), 5) for q, n in enumerate(names)},
-            "seen_public_share": block(seen),
-            "watched_public_share": block(watched),
-            "seen_public_share_priority_weighted": block(pseen),
-            "watched_public_share_priority_weighted": block(pwat),
-            "camera_availability": scalar(avail),
-            "camera_on_wall_share": scalar(shown),
+            "seen_public_share": _mci_levels(seen, names),
+            "watched_public_share": _mci_levels(watched, names),
+            "seen_public_share_priority_weighted": _mci_levels(pseen, names),
+            "watched_public_share_priority_weighted": _mci_levels(pwat, names),
+            "camera_availability": _mci(avail),
+            "camera_on_wall_share": _mci(shown),
             "repairs": rep,
             "district_outages_per_run": round(float(np.mean([len(r.district_outages) for r in self.runs])), 2),
             "ptz_takeovers_per_run": round(float(np.mean([r.takeovers for r in self.runs])), 2),
@@ -423,13 +426,8 @@ def _policy_row(kind: str, label: str, res: CoverageTimeResult, base: CoverageTi
     for ch, word in ((0, "seen"), (1, "watched")):
         a = np.array([r.public_share(ss, ch) for r in res.runs])
         b = np.array([r.public_share(sb, ch) for r in base.runs])
-        m, h = _ci(a)
-        dm, dh = _ci(a[:n] - b[:n])
-        out[word] = {nm: {"mean": round(float(m[q]), 5), "ci95": round(float(h[q]), 5)} for q, nm in enumerate(names)}
-        out[f"{word}_change"] = {
-            nm: {"mean": round(float(dm[q]), 5), "ci95": round(float(dh[q]), 5)} for q, nm in enumerate(names)
-        }
+        out[word] = _mci_levels(a, names)
+        out[f"{word}_change"] = _mci_levels(a[:n] - b[:n], names)
     av = np.array([r.cam_up_s.mean() / r.horizon_s for r in res.runs])
-    m, h = _ci(av)
-    out["camera_availability"] = {"mean": round(float(m), 5), "ci95": round(float(h), 5)}
+    out["camera_availability"] = _mci(av)
     return out
