@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pytest
 
+import scenes
 from scenes.xr import HEADSETS, Fov, HeadPose, OpenXRProvider, SimulatedHeadset, XRUnavailable, eye_lens, open_provider
 
 
@@ -57,35 +58,10 @@ def test_eye_lens_has_the_asymmetric_frustum() -> None:
     assert p2[0] == pytest.approx(-1.0, abs=2e-3)
 
 
-def _render_eyes(eyes: list, size: tuple[int, int]) -> list[np.ndarray]:
+def _render_eyes(engine, eyes: list, size: tuple[int, int]) -> list[np.ndarray]:
     """Render a white 10 cm square 1 m ahead of the head on black, once per eye, offscreen."""
-    from panda3d.core import (
-        Camera,
-        CardMaker,
-        FrameBufferProperties,
-        GraphicsEngine,
-        GraphicsOutput,
-        GraphicsPipe,
-        GraphicsPipeSelection,
-        NodePath,
-        Texture,
-        WindowProperties,
-        load_prc_file_data,
-    )
+    from panda3d.core import CardMaker, NodePath
 
-    load_prc_file_data("", "load-display p3headlessgl\nwindow-type offscreen\naudio-library-name null")
-    pipe = GraphicsPipeSelection.get_global_ptr().make_module_pipe("p3headlessgl")
-    engine = GraphicsEngine.get_global_ptr()
-    fb = FrameBufferProperties()
-    fb.set_rgba_bits(8, 8, 8, 8)
-    fb.set_depth_bits(24)
-    buf = engine.make_output(
-        pipe, "eyes", 0, fb, WindowProperties.size(*size), GraphicsPipe.BF_refuse_window | GraphicsPipe.BF_resizeable
-    )
-    assert buf is not None, "no offscreen buffer from p3headlessgl"
-    tex = Texture()
-    buf.add_render_texture(tex, GraphicsOutput.RTM_copy_ram)
-    buf.set_clear_color((0, 0, 0, 1))
     root = NodePath("root")
     cm = CardMaker("target")
     cm.set_frame(-0.05, 0.05, -0.05, 0.05)  # in the x-z plane, facing -y (towards the viewer)
@@ -93,27 +69,26 @@ def _render_eyes(eyes: list, size: tuple[int, int]) -> list[np.ndarray]:
     card.set_pos(0.0, 1.0, 1.7)
     card.set_color(1, 1, 1, 1)
     card.set_two_sided(True)
-    cam_np = root.attach_new_node(Camera("eye"))
-    dr = buf.make_display_region()
-    dr.set_camera(cam_np)
+    view = scenes.OffscreenView(engine.graphics, root, *size, name="eyes", clear_rgb=(0.0, 0.0, 0.0))
     images = []
-    for eye in eyes:
-        cam_np.node().set_lens(eye_lens(eye.fov))
-        cam_np.set_pos(*eye.position)
-        cam_np.set_hpr(*eye.hpr)
-        engine.render_frame()
-        engine.render_frame()
-        img = np.frombuffer(tex.get_ram_image_as("RGB"), np.uint8).reshape(size[1], size[0], 3)[::-1]
-        images.append(img.copy())
-    engine.remove_window(buf)
+    try:
+        for eye in eyes:
+            view.camera.node().set_lens(eye_lens(eye.fov))
+            view.camera.set_pos(*eye.position)
+            view.camera.set_hpr(*eye.hpr)
+            engine.render_frame()
+            engine.render_frame()
+            images.append(view.grab())
+    finally:
+        view.destroy()
     return images
 
 
-def test_stereo_disparity_of_a_near_object_has_the_right_sign_and_size() -> None:
+def test_stereo_disparity_of_a_near_object_has_the_right_sign_and_size(engine) -> None:
     hs = SimulatedHeadset(lambda t: HeadPose(0.0, 0.0, 1.7), model="quest3", scale=0.25)
     _, eyes = hs.begin_frame()
     w, h = hs.recommended_size
-    left, right = _render_eyes(eyes, (w, h))
+    left, right = _render_eyes(engine, eyes, (w, h))
     cols_l = np.nonzero(left.max(axis=(0, 2)) > 128)[0]
     cols_r = np.nonzero(right.max(axis=(0, 2)) > 128)[0]
     assert len(cols_l) and len(cols_r), "the cube is not in view"
