@@ -412,9 +412,7 @@ def compare_policies(
             r = ss0.raster
             ss = prepare(twin, cams, config=c, raster=r, profile=ss0.profile, target_height_m=ss0.target_height_m)
         res = run_coverage_time(twin, config=c, seed=base.seed, replications=reps, static=ss)
-        row = _policy_row(kind, label, res, base)
-        row["cameras"] = len(ss.cameras)
-        rows.append(row)
+        rows.append(_policy_row(kind, label, res, base))  # res.static is ss: its "cameras" are ss's
     return rows
 
 
