@@ -126,12 +126,10 @@ def run_view(city: Any, live: Any, opts: ViewOptions, provider: Any = None) -> i
     """Open the showroom window (or drive a headset) until the user quits; returns the exit code."""
     from panda3d.core import load_prc_file_data
 
+    from scenes.engine import ENGINE_PRC
+
     w, h = opts.size
-    load_prc_file_data(
-        "showroom-window",
-        f"win-size {w} {h}\nwindow-title Command-center twin showroom\nsync-video false\n"
-        "audio-library-name null\ntextures-power-2 none\nnotify-level-display error\n",
-    )
+    load_prc_file_data("showroom-window", f"win-size {w} {h}\nwindow-title Command-center twin showroom\n{ENGINE_PRC}")
     app = _make_app(city, live, opts, provider)
     try:
         app.run()

@@ -30,17 +30,19 @@ from panda3d.core import (
 
 from .masks import VIEW_MASK
 
-#: Engine settings for a machine with no display: EGL offscreen, no audio, no vsync.
-HEADLESS_PRC = """
-load-display p3headlessgl
-aux-display p3headlessgl
-window-type offscreen
+#: Engine settings the headless engine and the showroom window share: no audio, no vsync, any texture size.
+ENGINE_PRC = """
 audio-library-name null
 sync-video false
 textures-power-2 none
 notify-level-display error
-notify-level-glgsg warning
 """
+
+#: Engine settings for a machine with no display: EGL offscreen, and the shared ones.
+HEADLESS_PRC = (
+    "\nload-display p3headlessgl\naux-display p3headlessgl\nwindow-type offscreen\nnotify-level-glgsg warning\n"
+    + ENGINE_PRC
+)
 
 _configured = False
 _pipe: GraphicsPipe | None = None
