@@ -17,7 +17,7 @@ from twin import Twin
 
 from ._mesh import Soup, boxes, geom_node, line_node
 from .masks import DEPTH_MASK, VCCTV_MASK
-from .pose import camera_pose
+from .pose import CameraPose, camera_pose
 
 #: Camera body colours by status.
 STATUS_RGB = {"existing": (40, 40, 46), "planned": (30, 110, 220), "candidate": (150, 150, 150)}
@@ -43,10 +43,9 @@ class Markers:
         self.root.remove_node()
 
 
-def _frustum_segments(twin: Twin, ids: list[str]) -> np.ndarray:
+def _frustum_segments(poses: list[CameraPose]) -> np.ndarray:
     segs = []
-    for cid in ids:
-        pose = camera_pose(twin.camera(cid))
+    for pose in poses:
         th, tv = pose.tan_half
         corners = np.array([[-th, 1, -tv], [th, 1, -tv], [th, 1, tv], [-th, 1, tv]])
         corners = corners / np.linalg.norm(corners, axis=1, keepdims=True) * FRUSTUM_M
@@ -62,18 +61,19 @@ def build_markers(twin: Twin, parent: NodePath, *, statuses: tuple[str, ...] = (
     root = parent.attach_new_node("markers")
     root.hide(DEPTH_MASK)
     cams = [c for c in twin.cameras if c.status in statuses]
+    poses = [camera_pose(c) for c in cams]
     soups: list[Soup] = []
     if cams:
         pos = np.array([c.position for c in cams], dtype=float)
         h = np.maximum(pos[:, 2], 0.5)
         pole_size = np.stack([np.full(len(h), 0.25), np.full(len(h), 0.25), h], 1)
         soups.append(boxes(np.stack([pos[:, 0], pos[:, 1], h / 2], 1), pole_size, POLE_RGB))
-        rot = np.array([camera_pose(c).rotation for c in cams])
+        rot = np.array([p.rotation for p in poses])
         body_c = pos + rot[:, :, 1] * 0.3  # the body sits in front of the pole, along the view
         rgb = np.array([STATUS_RGB.get(c.status, STATUS_RGB["existing"]) for c in cams], dtype=float)
         soups.append(boxes(body_c, (0.35, 0.7, 0.3), rgb, rot))
     cam_node = root.attach_new_node(geom_node("camera-bodies", Soup.concat(soups)))
-    fr = _frustum_segments(twin, [c.id for c in cams])
+    fr = _frustum_segments(poses)
     frustums = root.attach_new_node(line_node("frustums", fr, (255, 210, 40, 255)) if len(fr) else "frustums")
     frustums.set_light_off()
     frustums.hide(VCCTV_MASK)
