@@ -209,9 +209,8 @@ def build_city(twin: Twin, parent: NodePath, *, tile_m: float = 125.0) -> CityMe
     max_h = np.zeros(len(boxes))
     n_buildings = len(twin.buildings)
     if n_buildings:
-        fps = np.array([b.footprint for b in twin.buildings], dtype=object)
-        parts, bidx = shapely.get_parts(fps, return_index=True)
-        heights = np.array([b.height_m for b in twin.buildings], dtype=float)[bidx]
+        parts, bidx = shapely.get_parts(twin.footprints, return_index=True)
+        heights = twin.building_heights_m[bidx]
         base = np.array([BUILDING_RGB.get(b.use, BUILDING_RGB["default"]) for b in twin.buildings], dtype=float)
         rgb = (base * _variation(n_buildings)[:, None])[bidx]
         cx = shapely.get_coordinates(shapely.point_on_surface(parts))
