@@ -438,22 +438,6 @@ def _city_fingerprint(path: str | os.PathLike[str] | None) -> str | None:
     return h.hexdigest()
 
 
-class _Progress:
-    def __init__(self, total: int, initial: int, desc: str, enabled: bool | None):
-        from tqdm import tqdm
-
-        # disable=None: a bar on a terminal, silence when piped (the house convention)
-        self.bar = tqdm(
-            total=total, initial=initial, desc=desc, unit="task", disable=None if enabled is None else not enabled
-        )
-
-    def update(self) -> None:
-        self.bar.update(1)
-
-    def close(self) -> None:
-        self.bar.close()
-
-
 def run_sweep(
     spec: SweepSpec,
     out: str | os.PathLike[str],
@@ -524,14 +508,19 @@ def run_sweep(
     resumed_from = len(store.done)
     tasks = spec.tasks()
     todo = [t for t in tasks if t.id not in store.done]
-    if max_tasks is not None:
-        budget = max_tasks
-    else:
-        budget = len(todo)
     failures: list[dict[str, Any]] = []
     timing: dict[str, Any] = {"prepare_s": 0.0, "scatter_s": 0.0, "tasks_run": 0, "task_s_sum": 0.0}
     executor: dict[str, Any] = {"kind": "serial", "address": None, "slots": 1}
-    bar = _Progress(len(tasks), len(tasks) - len(todo), f"sweep {adapter.name}", progress)
+    from tqdm import tqdm
+
+    # disable=None: a bar on a terminal, silence when piped (the house convention)
+    bar = tqdm(
+        total=len(tasks),
+        initial=len(tasks) - len(todo),
+        desc=f"sweep {adapter.name}",
+        unit="task",
+        disable=None if progress is None else not progress,
+    )
 
     def store_result(t: Task, res: tuple[dict[str, Any], float, str]) -> None:
         metrics, wall, who = res
@@ -559,7 +548,7 @@ def run_sweep(
 
     t_run = time.perf_counter()
     try:
-        todo = todo[:budget]
+        todo = todo[:max_tasks]  # None: all of them
         if todo:
             groups = sorted({t.group for t in todo})
             first = {t.group: t for t in reversed(tasks)}
