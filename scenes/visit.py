@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import shapely
 import yaml
 
 from twin import Twin, TwinError
@@ -67,7 +68,7 @@ def roof_grid(t: Twin, cell_m: float = CELL_M) -> tuple[np.ndarray, tuple[float,
     ny = max(1, int(np.ceil((ymax - ymin) / cell_m)) + 1)
     grid = np.zeros((ny, nx))
     if t.buildings:
-        b = np.array([bb.footprint.bounds for bb in t.buildings])
+        b = shapely.bounds(t.footprints)
         h = t.building_heights_m
         i0 = np.clip(((b[:, 1] - ymin) // cell_m).astype(int), 0, ny - 1)
         i1 = np.clip(((b[:, 3] - ymin) // cell_m).astype(int), 0, ny - 1)
