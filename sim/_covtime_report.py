@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .coverage_time import CoverageTimeResult, _ci, _mci
+from .coverage_time import CoverageTimeResult, _ci, _mci, _mci_levels
 from .queueing import machine_repair
 
 if TYPE_CHECKING:
@@ -96,8 +96,8 @@ def summarise(res: CoverageTimeResult, twin: Twin, *, policies: list[dict[str, A
                 "cameras": int(len(cams)),
                 "availability": _mci(up[:, cams].mean(axis=1)) if len(cams) else None,
                 "static": {n: round(float(zstatic[k, q]), 5) for q, n in enumerate(names)},
-                "seen": {n: _mci(zseen[:, k, q]) for q, n in enumerate(names)},
-                "watched": {n: _mci(zwat[:, k, q]) for q, n in enumerate(names)},
+                "seen": _mci_levels(zseen[:, k], names),
+                "watched": _mci_levels(zwat[:, k], names),
             }
         )
     # through time
