@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import dataclasses
 import html
-import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from twin.cityio import write_json
 
 #: The step folders under ``--out``, in run order (also the keys of ``summary.json``'s ``steps``).
 STEP_DIRS = {
@@ -256,7 +257,7 @@ def run_report(
     t0 = start("capacity", f"server room today and after ({s.capacity_days:g} days x {s.replications} replications)")
     cap = run_capacity(after_city, dirs["capacity"], cameras="all", servers="auto", days=s.capacity_days,
                        seed=s.seed, replications=s.replications)
-    _write_json(dirs["capacity"] / "summary.json", cap)
+    write_json(dirs["capacity"] / "summary.json", cap)
     cap_today = _capacity_block(cap["scenarios"]["today"])
     cap_after = _capacity_block(cap["scenarios"]["after"])
     done("capacity", t0, f"capacity: {cap_today['recording_servers']}+{cap_today['failover_servers']} servers, "
@@ -338,16 +339,12 @@ def run_report(
     }
     summary["files"] = {k: sorted(str(p.relative_to(out)) for p in d.rglob("*") if p.is_file())
                         for k, d in dirs.items()}
-    _write_json(out / "summary.json", summary)
+    write_json(out / "summary.json", summary)
     (out / "report.html").write_text(render_html(summary, out), encoding="utf-8")
     say(f"report: {out / 'report.html'} in {summary['run_time_s']:.1f} s")
     return summary
 
 
-def _write_json(path: Path, doc: dict[str, Any]) -> None:
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    tmp.replace(path)
 
 
 # ---------------------------------------------------------------------------------------------

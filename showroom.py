@@ -47,9 +47,9 @@ def _out_dir(path: str) -> Path:
 
 
 def _write_json(path: Path, doc: dict[str, Any]) -> None:
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    tmp.replace(path)
+    from twin.cityio import write_json
+
+    write_json(path, doc)
 
 
 def _city_arg(p: argparse.ArgumentParser) -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 __all__ = ["level_polygons", "write_coverage", "write_plan"]
 
 import csv
-import json
 import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -17,6 +16,7 @@ import numpy as np
 import shapely
 
 from .cityio import _dump, _fc, camera_properties
+from .cityio import write_json as _write_json
 from .coverage import camera_poses
 
 if TYPE_CHECKING:
@@ -27,12 +27,6 @@ if TYPE_CHECKING:
 #: Colours of the DORI levels, weakest first (a sequential scale a person reads as "more is better").
 LEVEL_COLOURS = ("#fde725", "#a0da39", "#4ac16d", "#1fa187", "#277f8e", "#365c8d", "#46327e", "#440154")
 STATUS_COLOURS = {"existing": "#d62728", "planned": "#1f77b4", "candidate": "#7f7f7f"}
-
-
-def _write_json(path: Path, doc: dict[str, Any]) -> None:
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    tmp.replace(path)
 
 
 def level_polygons(mask: np.ndarray, xmin: float, ymax: float, res: float) -> shapely.MultiPolygon:

@@ -8,6 +8,7 @@ defects (self-intersecting footprints) are repaired and reported with a :class:`
 from __future__ import annotations
 
 __all__ = [
+    "write_json",
     "LAYERS",
     "CityRepairWarning",
     "load",
@@ -845,6 +846,14 @@ def camera_properties(c: Camera) -> dict[str, Any]:
             "ir_range_m": c.ir_range_m,
         }
     )
+
+
+def write_json(path: str | os.PathLike[str], doc: dict[str, Any]) -> None:
+    """Write a report's JSON (indented, UTF-8) atomically: a reader never sees half a file."""
+    path = Path(path)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
 
 
 def _dump(path: Path, doc: dict[str, Any]) -> None:
