@@ -452,7 +452,8 @@ def _make_app(city: Any, live: Any, opts: ViewOptions, provider: Any) -> Any:  #
                 # a new snapshot (the clock makes a new pair for each): the scene reads it once, not every frame
                 self._pushed = self.clock.curr
                 self.scene.push_snapshot(self._pushed[1])
-            self.scene.set_sim_time(self.clock.target)
+            # one snapshot step behind the clock, so the scene always blends between two snapshots
+            self.scene.set_sim_time(self.clock.target - self.clock.snapshot_step_s)
             t_feeds0 = time.perf_counter()
             eye = self._place_eye(dt, t)
             self.pump.choose(eye, now, self._visible)
