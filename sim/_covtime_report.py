@@ -6,12 +6,12 @@ __all__ = ["summarise", "write_coverage_time"]
 
 import csv
 import dataclasses
-import json
-import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+from twin.cityio import json_safe, write_json
 
 from .coverage_time import CoverageTimeResult, _ci, _mci, _mci_levels
 from .queueing import machine_repair
@@ -296,15 +296,6 @@ def write_coverage_time(
         hw = np.mean([run.hourly(ss, 1, cfg.bin_s) for run in res.runs], axis=0)
         for b in range(hs.shape[1]):
             w.writerow([b, b * cfg.bin_s] + [f"{v:.5f}" for v in hs[:, b]] + [f"{v:.5f}" for v in hw[:, b]])
-    tmp = out / "summary.json.tmp"
-    tmp.write_text(json.dumps(summary, indent=2, ensure_ascii=False, default=_json_default) + "\n", encoding="utf-8")
-    tmp.replace(out / "summary.json")
+    # NaN and infinities become null: the file stays valid JSON (json's default hook never sees floats)
+    write_json(out / "summary.json", json_safe(summary))
     return summary
-
-
-def _json_default(o: Any) -> Any:
-    if isinstance(o, np.generic):
-        return o.item()
-    if isinstance(o, float) and not math.isfinite(o):
-        return None
-    raise TypeError(f"not JSON serialisable: {type(o).__name__}")

@@ -8,6 +8,7 @@ defects (self-intersecting footprints) are repaired and reported with a :class:`
 from __future__ import annotations
 
 __all__ = [
+    "json_safe",
     "write_json",
     "LAYERS",
     "CityRepairWarning",
@@ -846,6 +847,19 @@ def camera_properties(c: Camera) -> dict[str, Any]:
             "ir_range_m": c.ir_range_m,
         }
     )
+
+
+def json_safe(o: Any) -> Any:
+    """A document JSON can hold: numpy scalars as plain numbers, NaN and infinities as null."""
+    if isinstance(o, dict):
+        return {str(k): json_safe(v) for k, v in o.items()}
+    if isinstance(o, list | tuple):
+        return [json_safe(v) for v in o]
+    if isinstance(o, np.generic):
+        o = o.item()
+    if isinstance(o, float) and not math.isfinite(o):
+        return None
+    return o
 
 
 def write_json(path: str | os.PathLike[str], doc: dict[str, Any]) -> None:
