@@ -6,6 +6,7 @@ pkgs=(
   gir1.2-gst-rtsp-server-1.0 python3-gi            # a real RTSP server for the feeds tests
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly gstreamer1.0-tools
   gstreamer1.0-plugins-bad                         # H.265 (x265enc) and h264parse for the feeds server
+  gstreamer1.0-x                                   # timeoverlay/textoverlay (pango) in the feeds server
   libegl1 libgl1-mesa-dri libgles2 libgl1          # Panda3D offscreen through Mesa's llvmpipe
   xvfb xauth                                       # a real desktop window in tests
   ffmpeg                                           # test clips and MP4 output

@@ -1,7 +1,9 @@
 """Video in: camera streams opened on demand, health-watched, privacy-masked, analysed.
 
-Sources (RTSP, HTTP MJPEG, snapshots, files, synthetic, the scene's renderer), capture workers with
-latest-frame semantics, health, privacy masks and analytics (motion, smoke/fire).
+Sources (RTSP at packet level through PyAV, HTTP MJPEG, snapshots, files, synthetic, the scene's
+renderer), capture workers with latest-frame semantics and decode levels (full, key frames only,
+connected without decoding), health (bitrate and GOP on the wire), privacy masks and analytics
+(motion, smoke/fire).
 
 Frames are numpy arrays (BGR ``uint8``). ``feeds`` imports nothing of ours but small ``twin`` types.
 Credentials in stream URLs never leave this package: everything it prints, logs or returns holds the
@@ -19,13 +21,15 @@ from .check import check_feeds, format_table
 from .clips import CLIP_KINDS, HARD_CLIP_KINDS, Clip, evaluate_detector, make_clip
 from .firedetect import DetectionEvent, FireDetector, FireDetectorParams
 from .health import FeedState, Health
-from .hub import SUB_STREAM_SIZE, TIERS, FeedConfig, FeedHub, Subscription, Watch
+from .hub import DECODE_BY_SIZE, SUB_STREAM_SIZE, TIERS, FeedConfig, FeedHub, Subscription, Watch, decode_for_size
 from .motion import MotionMeter
 from .privacy import MASK_MODES, PrivacyMask
-from .sources import KINDS, Renderer, StreamSpec, Timeouts, open_reader, stream_from_url
+from .sources import DECODE_LEVELS, KINDS, Renderer, StreamSpec, Timeouts, open_reader, stream_from_url
 
 __all__ = [
     "CLIP_KINDS",
+    "DECODE_BY_SIZE",
+    "DECODE_LEVELS",
     "HARD_CLIP_KINDS",
     "KINDS",
     "MASK_MODES",
@@ -54,6 +58,7 @@ __all__ = [
     "Timeouts",
     "Watch",
     "check_feeds",
+    "decode_for_size",
     "evaluate_detector",
     "format_table",
     "make_clip",

@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import logging
 import random
+import statistics
 import threading
 import time
 import zlib
+from collections import deque
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -22,7 +25,7 @@ from ._errors import FeedConfigError, StreamEnded, StreamError
 from ._redact import redact_text, url_secrets
 from .health import FeedState, Health, RateWindow
 from .privacy import PrivacyMask
-from .sources import Reader, StreamSpec, Timeouts, open_reader
+from .sources import DECODE_LEVELS, Reader, StreamSpec, Timeouts, open_reader
 
 __all__ = ["CaptureWorker", "Frame", "RetryPolicy"]
 
@@ -89,6 +92,10 @@ def stream_seed(seed: int, camera_id: str, stream: str) -> int:
 class CaptureWorker:
     """The thread that keeps one stream open and its latest frame fresh.
 
+    For an RTSP stream read at packet level it also counts every packet and byte, measures the
+    bitrate on the wire and the key-frame interval, and decodes only what :attr:`decode` asks for
+    (see :data:`feeds.DECODE_LEVELS`); the level can change while the stream runs.
+
     Args:
         camera_id: the camera this stream belongs to.
         stream: ``"main"`` or ``"sub"`` (any label).
@@ -97,6 +104,7 @@ class CaptureWorker:
         timeouts: bounds on every blocking step.
         retry: reconnect delays.
         seed: jitter seed (the hub derives one per stream).
+        decode: the decode level to start at.
     """
 
     def __init__(
@@ -109,7 +117,11 @@ class CaptureWorker:
         timeouts: Timeouts | None = None,
         retry: RetryPolicy | None = None,
         seed: int = 0,
+        decode: str = "full",
     ):
+        if decode not in DECODE_LEVELS:
+            raise FeedConfigError(f"decode must be one of {', '.join(DECODE_LEVELS)}, got {decode!r}")
+        self.decode = decode
         self.camera_id, self.stream, self.spec = camera_id, stream, spec
         self.mask = mask if mask else None
         self.timeouts = timeouts or Timeouts()
@@ -134,6 +146,13 @@ class CaptureWorker:
         self._ended = False
         self._bitrate_kbps: float | None = None
         self._rates = RateWindow()
+        # packet level: bitrate over a longer window (a key frame is many times a P-frame)
+        self._pkt_rates = RateWindow(window_s=10.0, maxlen=4096)
+        self._packets = self._bytes = self._keys = self._decode_errors = 0
+        self._last_pkt_t: float | None = None
+        self._key_marks: deque[tuple[float, int]] = deque(maxlen=9)  # (time, packet index) of key frames
+        self._info: dict[str, Any] = {}
+        self._packet_level = False
         self._thread = threading.Thread(target=self._run, name=f"feed-{camera_id}-{stream}", daemon=True)
 
     # -- control ---------------------------------------------------------------------------------
@@ -188,16 +207,43 @@ class CaptureWorker:
             self._taken_seq = max(self._taken_seq, f.seq)
             return f
 
+    def set_decode(self, level: str) -> None:
+        """Change the decode level (``full``, ``key``, ``none``); takes effect at the next packet."""
+        if level not in DECODE_LEVELS:
+            raise FeedConfigError(f"decode must be one of {', '.join(DECODE_LEVELS)}, got {level!r}")
+        self.decode = level
+
+    def _gop(self) -> tuple[float | None, float | None]:
+        marks = list(self._key_marks)
+        if len(marks) < 2:
+            return None, None
+        dts = [b[0] - a[0] for a, b in zip(marks, marks[1:], strict=False)]
+        dns = [b[1] - a[1] for a, b in zip(marks, marks[1:], strict=False)]
+        return statistics.median(dts), statistics.median(dns)
+
     def health(self) -> Health:
         """A snapshot of this stream's health."""
         now = time.monotonic()
         fps, kbps = self._rates.rates(now)
+        pkt_fps, pkt_kbps = self._pkt_rates.rates(now)
         with self._cond:
             f = self._latest
             state, since = self._state, self._state_t
             age = now - f.t_mono if f is not None else None
-            if state == FeedState.ONLINE and f is not None and age is not None and age > self.stall_s:
-                state, since = FeedState.STALLED, f.t_mono + self.stall_s
+            if self._packet_level:
+                # a key-frame-only or undecoded stream has old frames by design: silence means no packets
+                quiet = now - self._last_pkt_t if self._last_pkt_t is not None else None
+                last_t = self._last_pkt_t
+            else:
+                quiet, last_t = age, (f.t_mono if f is not None else None)
+            if state in (FeedState.ONLINE, FeedState.WAITING_KEYFRAME) and quiet is not None and quiet > self.stall_s:
+                state, since = FeedState.STALLED, (last_t or now) + self.stall_s
+            gop_s, gop_frames = self._gop()
+            info = self._info
+            width = int(f.image.shape[1]) if f is not None else info.get("width_px")
+            height = int(f.image.shape[0]) if f is not None else info.get("height_px")
+            if self._packet_level:
+                kbps = pkt_kbps
             return Health(
                 camera_id=self.camera_id,
                 stream=self.stream,
@@ -212,10 +258,22 @@ class CaptureWorker:
                 failed_opens=self._failed_opens,
                 last_error=self._last_error,
                 state_since_s=now - since,
-                width_px=int(f.image.shape[1]) if f is not None else None,
-                height_px=int(f.image.shape[0]) if f is not None else None,
+                width_px=width,
+                height_px=height,
                 ever_online=self._ever_online,
                 ended=self._ended,
+                decode=self.decode,
+                packets=self._packets,
+                bytes=self._bytes,
+                key_frames=self._keys,
+                packet_fps=pkt_fps if self._packet_level else fps,
+                gop_s=gop_s,
+                gop_frames=gop_frames,
+                since_key_s=now - self._key_marks[-1][0] if self._key_marks else None,
+                codec=info.get("codec"),
+                profile=info.get("profile"),
+                stream_fps=info.get("stream_fps"),
+                decode_errors=self._decode_errors,
             )
 
     # -- the thread ------------------------------------------------------------------------------
@@ -245,13 +303,64 @@ class CaptureWorker:
         reason = getattr(e, "reason", e.__class__.__name__)
         return redact_text(f"{reason}: {e}", *self._secrets)
 
+    def _packet(self, nbytes: int, key: bool, new: bool) -> None:
+        """Count one packet off the wire (packet-level readers); ``new``: it starts a frame."""
+        t = time.monotonic()
+        if new:
+            self._pkt_rates.add(t, nbytes)
+        else:
+            self._pkt_rates.extend_last(nbytes)
+        with self._cond:
+            self._packets += new
+            self._bytes += nbytes
+            self._last_pkt_t = t
+            if key:
+                self._keys += 1
+                self._key_marks.append((t, self._packets))
+            if self._state == FeedState.CONNECTING or (self._state == FeedState.OFFLINE and self._packets):
+                self._state, self._state_t = FeedState.WAITING_KEYFRAME, t
+            if self.decode == "none" and self._key_marks and self._state != FeedState.ONLINE:
+                self._state, self._state_t = FeedState.ONLINE, t  # connected, not decoding: a key frame seen
+                self._cond.notify_all()
+
+    def _came_online(self, nbytes: int) -> None:
+        if self._ever_online:
+            self._reconnects += 1
+        self._ever_online = True
+        self._rates.clear()
+        self._rates.add(time.monotonic(), nbytes)
+
+    def _read_packets(self, reader: Any) -> None:
+        """The packet loop: count every packet, publish the frames the decode level produced."""
+        self._packet_level = True
+        self._key_marks.clear()
+        self._pkt_rates.clear()
+        self._info = reader.info
+        first = True
+        while not self._stop.is_set():
+            reader.decode = self.decode
+            image, nbytes, key, new = reader.read_packet()
+            self._packet(nbytes, key, new)
+            self._decode_errors = reader.decode_errors
+            if image is not None:
+                self._publish(image, nbytes)
+            if first and (image is not None or self._state == FeedState.ONLINE):
+                first = False
+                self._came_online(nbytes)
+
     def _run(self) -> None:
         attempt = 0
         while not self._stop.is_set():
             reader: Reader | None = None
             try:
-                reader = open_reader(self.spec, camera_id=self.camera_id, timeouts=self.timeouts, stop=self._stop)
+                reader = open_reader(
+                    self.spec, camera_id=self.camera_id, timeouts=self.timeouts, stop=self._stop, decode=self.decode
+                )
+                attempt = 0 if getattr(reader, "packet_level", False) else attempt
                 self._bitrate_kbps = reader.bitrate_kbps
+                if getattr(reader, "packet_level", False):
+                    self._read_packets(reader)
+                    continue
                 first = True
                 while not self._stop.is_set():
                     image, nbytes = reader.read()
@@ -259,11 +368,7 @@ class CaptureWorker:
                     if first:
                         first = False
                         attempt = 0
-                        if self._ever_online:
-                            self._reconnects += 1
-                        self._ever_online = True
-                        self._rates.clear()
-                        self._rates.add(time.monotonic(), nbytes)
+                        self._came_online(nbytes)
             except StreamEnded as e:
                 self._ended = True
                 self._set_state(FeedState.OFFLINE, self._error_text(e))

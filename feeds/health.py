@@ -16,13 +16,17 @@ class FeedState(StrEnum):
     """Where a feed stands.
 
     ``idle``: configured, nobody subscribed, nothing open (costs nothing). ``connecting``: the first
-    open is under way. ``online``: frames arrive. ``stalled``: open, but no frame for longer than
-    :attr:`Timeouts.stall_s` (the read timeout then breaks it). ``offline``: lost or never reached;
-    reconnects are scheduled (``ended`` set when a file reached its end and will not come back).
+    open is under way. ``waiting_keyframe``: connected and packets arrive, but no key frame yet (a
+    long GOP: nothing decodable until the next one). ``online``: frames arrive (at the decode level
+    ``none``: packets arrive and a key frame was seen). ``stalled``: open, but nothing (no packet;
+    for sources without packets, no frame) for longer than :attr:`Timeouts.stall_s` (the read timeout
+    then breaks it). ``offline``: lost or never reached; reconnects are scheduled (``ended`` set when
+    a file reached its end and will not come back).
     """
 
     IDLE = "idle"
     CONNECTING = "connecting"
+    WAITING_KEYFRAME = "waiting_keyframe"
     ONLINE = "online"
     STALLED = "stalled"
     OFFLINE = "offline"
@@ -49,13 +53,33 @@ class Health:
     height_px: int | None = None
     ever_online: bool = False
     ended: bool = False
+    #: the decode level the stream runs at: ``full``, ``key`` or ``none``
+    decode: str = "full"
+    #: frames (access units: packets of one timestamp) and bytes received on the wire since the
+    #: worker started (RTSP; 0 where unknown)
+    packets: int = 0
+    bytes: int = 0
+    key_frames: int = 0
+    #: packets a second over the rate window: the stream's own frame rate, decoded or not
+    packet_fps: float = 0.0
+    #: the key-frame interval seen on the wire (median of the last few), seconds and frames
+    gop_s: float | None = None
+    gop_frames: float | None = None
+    #: seconds since the last key frame arrived (None before the first)
+    since_key_s: float | None = None
+    codec: str | None = None
+    profile: str | None = None
+    #: the frame rate the stream declares (SDP / codec), None where it does not say
+    stream_fps: float | None = None
+    decode_errors: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready dict (rounded figures)."""
         d = asdict(self)
         d["state"] = str(self.state)
         d["fps"] = round(self.fps, 2)
-        for k in ("bitrate_kbps", "frame_age_s", "state_since_s"):
+        d["packet_fps"] = round(self.packet_fps, 2)
+        for k in ("bitrate_kbps", "frame_age_s", "state_since_s", "gop_s", "gop_frames", "since_key_s", "stream_fps"):
             if d[k] is not None:
                 d[k] = round(d[k], 3)
         return d
@@ -65,6 +89,8 @@ class RateWindow:
     """Frame rate and bitrate over the last ``window_s`` seconds (bounded memory: at most ``maxlen`` samples)."""
 
     def __init__(self, window_s: float = 3.0, maxlen: int = 512):
+        if window_s <= 0 or maxlen < 2:
+            raise ValueError(f"RateWindow: need window_s > 0 and maxlen >= 2, got {window_s}, {maxlen}")
         self.window_s = window_s
         self._samples: deque[tuple[float, int]] = deque(maxlen=maxlen)
         self._lock = threading.Lock()
@@ -73,6 +99,13 @@ class RateWindow:
         """Record a frame that arrived at monotonic time ``t`` and took ``nbytes`` on the wire."""
         with self._lock:
             self._samples.append((t, nbytes))
+
+    def extend_last(self, nbytes: int) -> None:
+        """Add bytes to the newest sample (a frame that came in several packets)."""
+        with self._lock:
+            if self._samples:
+                t, b = self._samples[-1]
+                self._samples[-1] = (t, b + nbytes)
 
     def clear(self) -> None:
         """Forget every sample (after a reconnect, so the rate reflects the new connection)."""

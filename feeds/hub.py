@@ -7,6 +7,11 @@ camera's streams that serves the tier. The first subscriber starts the stream's
 period (a camera panned away and back within the grace costs no reconnect). A configured feed that
 nobody watches has no thread, no socket and no decoder: cost follows the subscribed count, not the
 configured one.
+
+Each subscriber also says how much it needs decoded (:data:`~feeds.sources.DECODE_LEVELS`: ``full``,
+``key`` for key frames only, ``none`` for connected without decoding); the hub decodes each stream
+once, at the highest level any of its subscribers asks for, and lowers it when they leave.
+:func:`decode_for_size` picks tier and level from a camera's size on screen.
 """
 
 from __future__ import annotations
@@ -22,12 +27,21 @@ from ._errors import FeedConfigError
 from .capture import CaptureWorker, Frame, RetryPolicy
 from .health import FeedState, Health
 from .privacy import PrivacyMask
-from .sources import StreamSpec, Timeouts, stream_from_url
+from .sources import DECODE_LEVELS, StreamSpec, Timeouts, stream_from_url
 
 if TYPE_CHECKING:
     from twin import Camera
 
-__all__ = ["SUB_STREAM_SIZE", "TIERS", "FeedConfig", "FeedHub", "Subscription", "Watch"]
+__all__ = [
+    "DECODE_BY_SIZE",
+    "SUB_STREAM_SIZE",
+    "TIERS",
+    "FeedConfig",
+    "FeedHub",
+    "Subscription",
+    "Watch",
+    "decode_for_size",
+]
 
 #: Tier name -> the least image height (px) that serves it. ``max`` always takes the biggest stream.
 TIERS: dict[str, float] = {"thumb": 180, "low": 360, "high": 720, "full": 1080, "max": math.inf}
@@ -35,6 +49,25 @@ TIERS: dict[str, float] = {"thumb": 180, "low": 360, "high": 720, "full": 1080, 
 #: The size assumed for a camera's sub stream when the city does not say (the common 640x360 default
 #: of IP cameras' second stream).
 SUB_STREAM_SIZE = (640, 360)
+
+#: On-screen height (px) from which a camera's picture is decoded in full, and from which key frames
+#: only: below ``key_px`` a tile is a few dozen pixels, where one fresh picture a GOP is all anyone
+#: can tell apart; below ``none_px`` (or off screen) the stream stays connected, health kept, undecoded.
+DECODE_BY_SIZE: dict[str, float] = {"full_px": 120.0, "key_px": 24.0}
+
+
+def decode_for_size(height_px: float | None, *, thresholds: dict[str, float] | None = None) -> tuple[str, str]:
+    """The (resolution tier, decode level) for a camera drawn ``height_px`` pixels high (None: not on screen).
+
+    The tier is the smallest of :data:`TIERS` at least as high as the picture (``thumb`` for small
+    tiles); the level is ``full`` from ``full_px``, ``key`` from ``key_px``, else ``none``.
+    """
+    t = thresholds or DECODE_BY_SIZE
+    if height_px is None or not math.isfinite(height_px) or height_px < t["key_px"]:
+        return "thumb", "none"
+    level = "full" if height_px >= t["full_px"] else "key"
+    tier = next(name for name, h in TIERS.items() if h >= height_px)
+    return tier, level
 
 
 @dataclass(frozen=True)
@@ -108,8 +141,10 @@ class FeedConfig:
 class Subscription:
     """A consumer's handle on one stream of one camera. Close it (or use ``with``) when done."""
 
-    def __init__(self, hub: FeedHub, camera_id: str, stream: str, worker: CaptureWorker):
+    def __init__(self, hub: FeedHub, camera_id: str, stream: str, worker: CaptureWorker, decode: str = "full"):
         self._hub, self.camera_id, self.stream, self._worker = hub, camera_id, stream, worker
+        #: what this subscriber asked to have decoded (the stream may run higher for another subscriber)
+        self.decode = decode
         self._last_seq = 0
         #: frames this subscriber never saw (newer ones replaced them before it asked)
         self.skipped = 0
@@ -138,7 +173,13 @@ class Subscription:
         """Leave; the stream closes after the hub's grace period if nobody else watches it."""
         if not self.closed:
             self.closed = True
-            self._hub._release(self.camera_id, self.stream)
+            self._hub._release(self.camera_id, self.stream, self.decode)
+
+    def set_decode(self, level: str) -> None:
+        """Ask for another decode level; the stream runs at the highest level among its subscribers."""
+        if level != self.decode and not self.closed:
+            self._hub._relevel(self.camera_id, self.stream, self.decode, level)
+            self.decode = level
 
     def __enter__(self) -> Subscription:
         return self
@@ -151,24 +192,33 @@ class Watch:
     """A consumer's whole wish list of cameras, set at once.
 
     The scene calls :meth:`set` each frame with the cameras in view and the tier each needs (near:
-    ``high``, far: ``thumb``); what left the view is released (and closes after the hub's grace
-    period), what came in is opened, a tier change switches stream.
+    ``high``, far: ``thumb``), or a (tier, decode level) pair (see :func:`decode_for_size`); what
+    left the view is released (and closes after the hub's grace period), what came in is opened, a
+    tier change switches stream, a level change re-levels the stream without reopening it.
     """
 
     def __init__(self, hub: FeedHub):
         self._hub = hub
         self._subs: dict[str, Subscription] = {}
 
-    def set(self, wanted: dict[str, str]) -> None:
-        """Watch exactly the cameras in ``wanted`` (camera id -> tier); unknown ids raise FeedConfigError."""
+    def set(self, wanted: dict[str, str] | dict[str, tuple[str, str]]) -> None:
+        """Watch exactly the cameras in ``wanted`` (camera id -> tier, or -> (tier, decode level)).
+
+        Unknown ids raise FeedConfigError.
+        """
+        want: dict[str, tuple[str, str]] = {
+            cid: (w, "full") if isinstance(w, str) else (w[0], w[1]) for cid, w in wanted.items()
+        }
         for cid, sub in list(self._subs.items()):
-            tier = wanted.get(cid)
+            tier, level = want.get(cid, (None, None))
             if tier is None or self._hub.configs[cid].stream_for(tier) != sub.stream:
                 sub.close()
                 del self._subs[cid]
-        for cid, tier in wanted.items():
+            elif level != sub.decode:
+                sub.set_decode(level)
+        for cid, (tier, level) in want.items():
             if cid not in self._subs:
-                self._subs[cid] = self._hub.subscribe(cid, tier)
+                self._subs[cid] = self._hub.subscribe(cid, tier, decode=level)
 
     def latest(self, camera_id: str) -> Frame | None:
         """The newest frame of a watched camera (None if not watched or no frame yet)."""
@@ -179,6 +229,11 @@ class Watch:
     def watched(self) -> dict[str, str]:
         """Camera id -> the stream name being watched."""
         return {cid: s.stream for cid, s in self._subs.items()}
+
+    @property
+    def levels(self) -> dict[str, str]:
+        """Camera id -> the decode level this watch asked for."""
+        return {cid: s.decode for cid, s in self._subs.items()}
 
     def close(self) -> None:
         """Release everything."""
@@ -223,6 +278,8 @@ class FeedHub:
         self._lock = threading.Lock()
         self._workers: dict[tuple[str, str], CaptureWorker] = {}
         self._refs: dict[tuple[str, str], int] = {}
+        # per stream, how many subscribers ask for each decode level
+        self._levels: dict[tuple[str, str], dict[str, int]] = {}
         self._idle_since: dict[tuple[str, str], float] = {}
         self._retired: list[CaptureWorker] = []
         self._closed = False
@@ -241,34 +298,66 @@ class FeedHub:
         return cls([c for c in cfgs if c is not None], **kw)
 
     # -- subscriptions ---------------------------------------------------------------------------
-    def subscribe(self, camera_id: str, tier: str = "low") -> Subscription:
-        """Watch ``camera_id`` at ``tier``: the cheapest stream that serves it is opened if it is not yet."""
+    def subscribe(self, camera_id: str, tier: str = "low", *, decode: str = "full") -> Subscription:
+        """Watch ``camera_id`` at ``tier``: the cheapest stream that serves it is opened if it is not yet.
+
+        ``decode`` is what this subscriber needs decoded (``full``, ``key``, ``none``); the stream
+        runs at the highest level among its subscribers.
+        """
         cfg = self.configs.get(camera_id)
         if cfg is None:
             raise FeedConfigError(f"camera {camera_id!r} has no configured feed")
+        if decode not in DECODE_LEVELS:
+            raise FeedConfigError(f"decode must be one of {', '.join(DECODE_LEVELS)}, got {decode!r}")
         name = cfg.stream_for(tier)
         key = (camera_id, name)
         with self._lock:
             if self._closed:
                 raise FeedConfigError("the feed hub is closed")
+            counts = self._levels.setdefault(key, {})
+            counts[decode] = counts.get(decode, 0) + 1
             w = self._workers.get(key)
             if w is None:
                 w = CaptureWorker(
                     camera_id, name, cfg.streams[name], mask=self._masks[camera_id] or None,
-                    timeouts=self.timeouts, retry=self.retry, seed=self.seed,
+                    timeouts=self.timeouts, retry=self.retry, seed=self.seed, decode=self._level_of(key),
                 ).start()
                 self._workers[key] = w
+            else:
+                w.set_decode(self._level_of(key))
             self._refs[key] = self._refs.get(key, 0) + 1
             self._idle_since.pop(key, None)
-        return Subscription(self, camera_id, name, w)
+        return Subscription(self, camera_id, name, w, decode)
+
+    def _level_of(self, key: tuple[str, str]) -> str:
+        """The highest decode level asked for this stream (``none`` when nobody asks); lock held."""
+        counts = self._levels.get(key, {})
+        return max((lv for lv, n in counts.items() if n > 0), key=DECODE_LEVELS.index, default="none")
+
+    def _relevel(self, camera_id: str, stream: str, old: str, new: str) -> None:
+        if new not in DECODE_LEVELS:
+            raise FeedConfigError(f"decode must be one of {', '.join(DECODE_LEVELS)}, got {new!r}")
+        key = (camera_id, stream)
+        with self._lock:
+            counts = self._levels.setdefault(key, {})
+            counts[old] = counts.get(old, 0) - 1
+            counts[new] = counts.get(new, 0) + 1
+            w = self._workers.get(key)
+            if w is not None:
+                w.set_decode(self._level_of(key))
 
     def watch(self) -> Watch:
         """A :class:`Watch`: set the cameras to decode (and at what tier) all at once, as a scene does."""
         return Watch(self)
 
-    def _release(self, camera_id: str, stream: str) -> None:
+    def _release(self, camera_id: str, stream: str, decode: str = "full") -> None:
         key = (camera_id, stream)
         with self._lock:
+            counts = self._levels.setdefault(key, {})
+            counts[decode] = counts.get(decode, 0) - 1
+            w = self._workers.get(key)
+            if w is not None and any(n > 0 for n in counts.values()):
+                w.set_decode(self._level_of(key))
             n = self._refs.get(key, 0) - 1
             if n > 0:
                 self._refs[key] = n
@@ -331,6 +420,7 @@ class FeedHub:
             workers = list(self._workers.values()) + self._retired
             self._workers.clear()
             self._refs.clear()
+            self._levels.clear()
             self._idle_since.clear()
             self._retired = []
         self._stop.set()

@@ -2,8 +2,9 @@
 
 Kinds of source, as IP cameras and the twin serve them:
 
-- ``rtsp``: RTSP (H.264/H.265 over RTP) through OpenCV's FFmpeg backend; TCP interleaved by default
-  (robust through NAT and loss), UDP as an option.
+- ``rtsp``: RTSP (H.264/H.265/MJPEG over RTP) demuxed at packet level by PyAV (FFmpeg's libraries):
+  TCP interleaved by default (robust through NAT and loss), UDP as an option; ``capture="opencv"``
+  keeps the earlier OpenCV capture (frames only: no packets, no bitrate, no decode levels).
 - ``mjpeg``: HTTP multipart MJPEG (``multipart/x-mixed-replace``), read by our own parser so that
   timeouts, Basic authentication and the bitrate are under our control.
 - ``snapshot``: a JPEG snapshot URL polled every ``poll_s`` seconds.
@@ -30,9 +31,23 @@ import numpy as np
 from ._errors import FeedConfigError
 from ._redact import redact_url
 
-__all__ = ["KINDS", "Reader", "Renderer", "StreamSpec", "Timeouts", "open_reader", "stream_from_url"]
+__all__ = [
+    "DECODE_LEVELS",
+    "KINDS",
+    "Reader",
+    "Renderer",
+    "StreamSpec",
+    "Timeouts",
+    "open_reader",
+    "stream_from_url",
+]
 
 KINDS = ("rtsp", "mjpeg", "snapshot", "file", "synthetic", "render")
+
+#: What a subscriber needs decoded, cheapest first: ``none`` (connected, packets counted, health kept,
+#: no frames), ``key`` (key frames only: one decode per GOP), ``full`` (every frame). The hub runs a
+#: stream at the highest level any of its subscribers asks for.
+DECODE_LEVELS = ("none", "key", "full")
 
 
 @runtime_checkable
@@ -90,11 +105,14 @@ class StreamSpec:
     poll_s: float = 1.0
     loop: bool = True
     renderer: Renderer | None = field(default=None, compare=False, repr=False)
+    capture: str = "av"
 
     def __post_init__(self) -> None:
         where = f"stream {redact_url(self.url)!r}"
         if self.kind not in KINDS:
             raise FeedConfigError(f"{where}: kind must be one of {', '.join(KINDS)}, got {self.kind!r}")
+        if self.capture not in ("av", "opencv"):
+            raise FeedConfigError(f"{where}: capture must be 'av' or 'opencv', got {self.capture!r}")
         if self.transport not in ("tcp", "udp"):
             raise FeedConfigError(f"{where}: transport must be 'tcp' or 'udp', got {self.transport!r}")
         if self.fps is not None and not (0.0 < self.fps <= 240.0):
@@ -131,6 +149,7 @@ def stream_from_url(
     transport: str = "tcp",
     poll_s: float = 1.0,
     loop: bool = True,
+    capture: str = "av",
 ) -> StreamSpec:
     """A :class:`StreamSpec` from a URL, its kind inferred from the scheme unless given.
 
@@ -163,7 +182,7 @@ def stream_from_url(
             raise FeedConfigError(f"stream {url!r}: w, h and fps must be numbers ({e})") from e
     return StreamSpec(
         url=url, kind=kind, width_px=width_px, height_px=height_px, fps=fps,
-        transport=transport, poll_s=poll_s, loop=loop,
+        transport=transport, poll_s=poll_s, loop=loop, capture=capture,
     )
 
 
@@ -191,16 +210,26 @@ class Reader(Protocol):
         ...
 
 
-def open_reader(spec: StreamSpec, *, camera_id: str, timeouts: Timeouts, stop: threading.Event) -> Reader:
+def open_reader(
+    spec: StreamSpec, *, camera_id: str, timeouts: Timeouts, stop: threading.Event, decode: str = "full"
+) -> Reader:
     """Open ``spec``; every blocking step is bounded by ``timeouts``, and paced waits end when ``stop`` is set.
+
+    An RTSP stream opened through PyAV is a packet-level reader (``packet_level`` True, a
+    ``read_packet`` method and a settable ``decode`` level, see :data:`DECODE_LEVELS`); the others
+    return decoded frames.
 
     Raises:
         StreamError: the stream could not be opened (the reason says why, without credentials).
     """
     if spec.kind == "rtsp":
-        from ._rtsp import RtspReader
+        if spec.capture == "opencv":
+            from ._rtsp import RtspReader
 
-        return RtspReader(spec, timeouts)
+            return RtspReader(spec, timeouts)
+        from ._av import AvRtspReader
+
+        return AvRtspReader(spec, timeouts, decode)
     if spec.kind == "mjpeg":
         from ._http import MjpegReader
 

@@ -13,6 +13,14 @@ late decodes within a second, as IP cameras configured for VMS use do):
 - ``/h265``  an H.265 stream at the sub stream's size (x265, from gstreamer1.0-plugins-bad)
 - ``/cam<N>`` for N in 0..``--cams``-1: independent main-size streams (one encoder each)
 - ``/file<N>`` one per ``--file``: a pre-encoded H.264 MP4 streamed without re-encoding (for benches)
+- ``/<NAME>`` one per ``--camera NAME:key=value,...``: a free-running camera (see ``_cameras.py``):
+  its encoder runs from server start, so a client joins mid-GOP as with a real camera; GOP, bitrate,
+  B-frames, codec (H.264, H.265, MJPEG), parameter sets in band or only in the SDP, an audio track.
+
+``--describe-delay-s`` makes the server answer every DESCRIBE that much later (a slow camera).
+Once it listens the server prints ``READY <port>``; with cameras it then prints one line per camera,
+``CAMERA <name> <bytes> <frames> <key frames>``, each time it reads a line ``STATS`` on stdin, so a
+test compares what a client measured with what the encoder really produced.
 
 With ``--auth`` every mount needs Basic (``--digest``: Digest) authentication (``--user`` / ``--password``); a client
 without credentials gets 401 and one with wrong ones 401 again. (gst-rtsp-server answers 404, not
@@ -25,8 +33,11 @@ Test-pattern mounts are shared: every client of a mount gets the same encoder. T
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
+import threading
+import time
 
 import gi
 
@@ -34,6 +45,9 @@ gi.require_version("Gst", "1.0")
 gi.require_version("GstRtsp", "1.0")
 gi.require_version("GstRtspServer", "1.0")
 from gi.repository import GLib, Gst, GstRtsp, GstRtspServer  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _cameras import Camera, CameraSpec  # noqa: E402
 
 
 def _pattern_launch(width: int, height: int, fps: int, pattern: str, bitrate_kbps: int) -> str:
@@ -70,6 +84,8 @@ def main() -> int:
     ap.add_argument("--digest", action="store_true", help="with --auth: Digest instead of Basic (as most IP cameras)")
     ap.add_argument("--user", default="admin")
     ap.add_argument("--password", default="s3cret")
+    ap.add_argument("--camera", action="append", default=[], help="NAME:codec=h264,gop_s=10,... (see _cameras.py)")
+    ap.add_argument("--describe-delay-s", type=float, default=0.0, help="answer DESCRIBE this much later")
     args = ap.parse_args()
 
     Gst.init(None)
@@ -89,10 +105,11 @@ def main() -> int:
             auth.add_basic(GstRtspServer.RTSPAuth.make_basic(args.user, args.password), token)
         server.set_auth(auth)
 
-    def add(path: str, launch: str, *, shared: bool = True) -> None:
-        f = GstRtspServer.RTSPMediaFactory()
-        f.set_launch(launch)
-        f.set_shared(shared)
+    def add(path: str, launch: str, *, shared: bool = True, factory: object = None) -> None:
+        f = factory or GstRtspServer.RTSPMediaFactory()
+        if factory is None:
+            f.set_launch(launch)
+            f.set_shared(shared)
         if args.auth:
             perms = "user, media.factory.access=(boolean)true, media.factory.construct=(boolean)true"
             f.add_role_from_structure(Gst.Structure.from_string(perms)[0])
@@ -107,6 +124,21 @@ def main() -> int:
     for i, path in enumerate(args.file):
         add(f"/file{i}", _file_launch(path), shared=False)
 
+    cameras = [Camera(CameraSpec.parse(text)) for text in args.camera]
+    for cam in cameras:
+        cam.start()
+        add(f"/{cam.spec.name}", "", factory=cam.factory())
+
+    if args.describe_delay_s > 0:
+        def slow(_server: GstRtspServer.RTSPServer, client: GstRtspServer.RTSPClient) -> None:
+            def late(_client: GstRtspServer.RTSPClient, _ctx: object) -> GstRtsp.RTSPStatusCode:
+                time.sleep(args.describe_delay_s)  # blocks this server's loop: a slow camera, one at a time
+                return GstRtsp.RTSPStatusCode.OK
+
+            client.connect("pre-describe-request", late)
+
+        server.connect("client-connected", slow)
+
     if server.attach(None) == 0:
         print(f"cannot listen on {args.host}:{args.port}", file=sys.stderr)
         return 1
@@ -114,7 +146,17 @@ def main() -> int:
     for sig in (signal.SIGTERM, signal.SIGINT):
         GLib.unix_signal_add(GLib.PRIORITY_DEFAULT, sig, loop.quit)
     print(f"READY {server.get_bound_port()}", flush=True)
+    if cameras:
+        def stats() -> None:
+            for line in sys.stdin:
+                if line.strip() == "STATS":
+                    out = [f"CAMERA {c.spec.name} {c.bytes_out} {c.frames_out} {c.keys_out}" for c in cameras]
+                    print("\n".join(out) + "\nEND", flush=True)
+
+        threading.Thread(target=stats, daemon=True).start()
     loop.run()
+    for cam in cameras:
+        cam.stop()
     return 0
 
 
