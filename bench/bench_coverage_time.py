@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import twin  # noqa: E402
-from sim.coverage_time import CoverageTimeConfig, prepare, run_coverage_time, simulate  # noqa: E402
+from sim.covtime import CoverageTimeConfig, prepare, run_coverage_time, simulate  # noqa: E402
 from twin.coverage import compute_coverage  # noqa: E402
 from twin.raster import build_raster  # noqa: E402
 
@@ -127,8 +127,8 @@ def main() -> None:
             print(f"  {n:<10} seen {100 * s['mean']:.2f} +- {100 * s['ci95']:.2f}%   "
                   f"watched {100 * w['mean']:.2f} +- {100 * w['ci95']:.2f}%")
         if a.write:
-            from sim._covtime_report import write_coverage_time
-            from sim.coverage_time import compare_policies
+            from sim.covtime import compare_policies
+            from sim.covtime.report import write_coverage_time
 
             w0 = time.perf_counter()
             existing = city.cameras_by_status("existing")

@@ -24,8 +24,7 @@ import simpy  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import twin  # noqa: E402
-from sim._fire_params import FireParams  # noqa: E402
-from sim.fire import fleet_hypercube, run_fire  # noqa: E402
+from sim.fire import FireParams, fleet_hypercube, run_fire  # noqa: E402
 from sim.travel import TravelModel  # noqa: E402
 
 

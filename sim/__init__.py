@@ -4,11 +4,11 @@ Shared pieces, one definition each, used by every model: :mod:`sim.operators` (s
 tiles per operator), :mod:`sim.faults` (failure-repair processes), :mod:`sim.queueing` (Erlang
 B/C, M/M/c), :mod:`sim.streams` (camera bitrates and the scene-activity rate process).
 Models: :mod:`sim.capacity` (server load and capacity planning of the video system),
-:mod:`sim.coverage_time` (camera coverage through faults, PTZ patrols, night and the wall).
+:mod:`sim.covtime` (camera coverage through faults, PTZ patrols, night and the wall).
 """
 
 from .capacity import CapacityConfig, CapacityPlan, Fault, ServiceLevels, plan_capacity, run_capacity, simulate
-from .coverage_time import CoverageTimeConfig, compare_policies, run_coverage_time
+from .covtime import CoverageTimeConfig, compare_policies, run_coverage_time
 from .drill import DrillError, live_drill, read_scenario, replay_drill, run_drill, write_outputs
 from .faults import FAULT_RATES, FaultRate, Outages, availability, camera_fault_rate, failure_repair, outage_intervals
 from .fire import FireParams, FireStudy, fleet_hypercube, run_fire
@@ -27,7 +27,7 @@ from .queueing import (
 from .standards import STANDARDS, StandardProfile, compliance, standard
 from .streams import PROFILES, StreamProfile, load_profile
 from .sweep import SweepError, SweepSpec, load_sweep, parse_sweep, run_sweep
-from .sweep_models import ModelAdapter, register_model
+from .sweep.models import ModelAdapter, register_model
 from .travel import TravelModel, TravelParams
 
 __all__ = [

@@ -76,8 +76,8 @@ class LiveCity:
     snapshot_step_s = 1.0
 
     def __init__(self, twin: Twin, scenario: str | Path, *, decisions: str = "auto", seed: int = 0) -> None:
-        from ._drill_schema import read_scenario
         from .drill import live_drill
+        from .drill.schema import read_scenario
 
         sc = read_scenario(scenario)
         self.scenario = sc

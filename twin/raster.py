@@ -21,10 +21,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 import shapely
 
-from ._errors import TwinError
+from twin._errors import TwinError
 
 if TYPE_CHECKING:
-    from .model import Twin
+    from twin.model import Twin
 
 #: Width of a street's public right of way (carriageway plus sidewalks), metres, by OSM ``highway``
 #: class: typical urban cross-sections (a two-lane residential street of 2 x 3 m lanes with 1.5 m

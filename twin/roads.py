@@ -14,7 +14,7 @@ import networkx as nx
 import numpy as np
 import shapely
 
-from .profiles import DEFAULT_SPEED_KPH
+from twin.profiles import DEFAULT_SPEED_KPH
 
 _SPEED_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(mph|km/h|kmh|kph)?\s*$", re.IGNORECASE)
 

@@ -30,7 +30,7 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
 
 def _town(root: Path) -> Path:
     import twin
-    from sim._fire_town import grid_town
+    from sim.fire.town import grid_town
     from twin import Camera
 
     t = grid_town(blocks=4, block_m=100.0, cameras=10, fire_rate_per_year=150.0, seed=3)

@@ -8,8 +8,8 @@ import math
 import numpy as np
 import pytest
 
-from sim._covtime_sun import sun_times
-from sim.coverage_time import CoverageTimeConfig, NightProfile, prepare, run_coverage_time, simulate
+from sim.covtime import CoverageTimeConfig, NightProfile, prepare, run_coverage_time, simulate
+from sim.covtime.sun import sun_times
 from twin import Camera, PosePreset, TwinError
 from twin.coverage import compute_coverage
 

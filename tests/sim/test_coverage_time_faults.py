@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from sim.coverage_time import CoverageTimeConfig, prepare, simulate
+from sim.covtime import CoverageTimeConfig, prepare, simulate
 from sim.faults import FaultRate, availability
 from sim.queueing import machine_repair
 from twin import Camera, Zone

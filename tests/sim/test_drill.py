@@ -14,8 +14,8 @@ import pytest
 
 import showroom
 import twin
-from sim._drill_report import replay_lines
 from sim.drill import DrillError, read_scenario, replay_drill, run_drill, write_outputs
+from sim.drill.report import replay_lines
 
 ROOT = Path(__file__).resolve().parents[2]
 DRILLS = ROOT / "assets" / "drills"

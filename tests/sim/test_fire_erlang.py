@@ -7,9 +7,9 @@ import math
 
 import pytest
 
-from sim._fire_params import FireParams
-from sim._fire_town import grid_town
 from sim.fire import run_fire
+from sim.fire.params import FireParams
+from sim.fire.town import grid_town
 from sim.queueing import erlang_b
 
 

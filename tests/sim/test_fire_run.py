@@ -9,9 +9,9 @@ import pytest
 
 import showroom
 import twin
-from sim._fire_params import FireParams, Lognormal
-from sim._fire_town import grid_town
 from sim.fire import run_fire
+from sim.fire.params import FireParams, Lognormal
+from sim.fire.town import grid_town
 from sim.firegrowth import heat_release_kw
 from twin import TwinError
 
@@ -133,8 +133,8 @@ def test_showroom_fire_writes_its_outputs(town: twin.Twin, tmp_path) -> None:
 def test_a_closure_that_cuts_the_way_home_still_ends() -> None:
     import shapely
 
-    from sim._fire_engine import FireEngine, Inject
-    from sim._fire_incidents import make_incidents
+    from sim.fire.engine import FireEngine, Inject
+    from sim.fire.incidents import make_incidents
     from sim.operators import Roster
     from sim.travel import TravelModel
     from twin import FireStation

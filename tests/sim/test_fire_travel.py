@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import shapely
 
-from sim._fire_detect import detect_range_m, sightings
+from sim.fire.detect import detect_range_m, sightings
 from sim.travel import TravelModel, TravelParams
 from twin import Camera, FireStation, TwinError
 from twin.roads import RoadFeature, build_road_graph

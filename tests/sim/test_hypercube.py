@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim._fire_params import FireParams
-from sim._fire_town import grid_town
 from sim.fire import fleet_hypercube, run_fire
+from sim.fire.params import FireParams
+from sim.fire.town import grid_town
 from sim.hypercube import correction_factors, erlang_loss_probs, hypercube
 from sim.queueing import erlang_b
 from sim.travel import TravelModel

@@ -23,8 +23,8 @@ def city() -> twin.Twin:
 
 @pytest.fixture(scope="module")
 def replay_log(tmp_path_factory: pytest.TempPathFactory, city: twin.Twin) -> Path:
-    from sim._drill_schema import read_scenario
     from sim.drill import run_drill, write_outputs
+    from sim.drill.schema import read_scenario
 
     res = run_drill(read_scenario(DRILL), city, decisions="auto")
     out = tmp_path_factory.mktemp("drill")

@@ -151,7 +151,7 @@ def test_city_model_without_a_city_is_an_error(tmp_path: Path) -> None:
 
 
 def test_coverage_time_watched_within_seen_and_equal_to_a_direct_run(city: twin.Twin, tmp_path: Path) -> None:
-    from sim.coverage_time import prepare, simulate
+    from sim.covtime import prepare, simulate
     from sim.sweep import task_seed
     from twin.placement import plan_cameras
     from twin.raster import build_raster
@@ -174,7 +174,7 @@ def test_coverage_time_watched_within_seen_and_equal_to_a_direct_run(city: twin.
     # the last task, run directly: the first 3 planned cameras, the same raster and seed
     raster = build_raster(city, resolution_m=8.0)
     cams = city.cameras_by_status("existing", "planned") + plan_cameras(city, 3, headings=4, raster=raster).cameras
-    from sim._covtime_config import CoverageTimeConfig
+    from sim.covtime.config import CoverageTimeConfig
 
     ss = prepare(city, cams, raster=raster)
     run = simulate(city, ss, config=CoverageTimeConfig(days=0.5), seed=task_seed(5, {"added_cameras": 3}, 1))

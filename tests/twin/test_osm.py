@@ -17,8 +17,8 @@ import pytest
 import shapely
 
 import twin
-from twin._osm_tags import parse_direction_deg, parse_length_m, parse_levels
 from twin.osm import import_city
+from twin.osm.tags import parse_direction_deg, parse_length_m, parse_levels
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "osm"
 SMALL = FIXTURES / "small.osm"

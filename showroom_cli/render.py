@@ -1,0 +1,132 @@
+"""``showroom render``: the 3D city with projected feeds to PNG frames and an MP4, headless."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from typing import Any
+
+from showroom_cli.common import city_arg, load_city, out_dir, write_json
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    """``WIDTHxHEIGHT`` (the ``--size`` option) as (width, height) in pixels; a clear error otherwise."""
+    import twin
+
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise twin.TwinError(f"--size must be WIDTHxHEIGHT in pixels, e.g. 1280x720; got {text!r}") from None
+    if not (16 <= w <= 7680 and 16 <= h <= 4320):
+        raise twin.TwinError(f"--size {w}x{h} is out of range: each side 16..7680 (width) / 4320 (height)")
+    return w, h
+
+
+class _LiveFeeds:
+    """The feed hub watched from the scene: the nearest cameras in view, their newest frames."""
+
+    def __init__(self, city: Any, most: int):
+        import feeds
+
+        cams = city.cameras_by_status("existing", "planned")
+        # cameras without a stream URL get the feed library's synthetic streams (paced, real capture path)
+        self.hub = feeds.FeedHub.from_cameras(cams, synthetic_missing=True)
+        self.watch = feeds.Watch(self.hub)
+        self.most = most
+        self.frames = 0
+
+    def view(self, visible_ids: list[str]) -> None:
+        # the nearest few at 360p (the projector textures are 320 px wide), the rest as thumbnails
+        near = [c for c in visible_ids if c in self.hub.configs][: self.most]
+        self.watch.set({c: "low" if k < 8 else "thumb" for k, c in enumerate(near)})
+
+    def frame(self, camera_id: str, t: float) -> Any:
+        f = self.watch.latest(camera_id)
+        if f is None:
+            return None
+        self.frames += 1
+        return f.image, f.seq
+
+    def close(self) -> dict[str, Any]:
+        self.watch.close()
+        self.hub.close()
+        return {"configured": len(self.hub.configs), "frames_taken": self.frames}
+
+
+def _cmd_render(args: argparse.Namespace) -> int:
+    import scenes
+    import twin
+    from scenes.render import OffscreenRenderer, render_sequence
+
+    size = parse_size(args.size)
+    if args.seconds <= 0 or args.fps <= 0:
+        raise twin.TwinError(f"--seconds and --fps must be > 0, got {args.seconds:g} and {args.fps:g}")
+    overlays = {o for spec in args.overlay or [] for o in spec.split(",") if o}
+    unknown = overlays - {"coverage", "frustums"}
+    if unknown:
+        raise twin.TwinError(f"--overlay takes coverage and/or frustums, got {', '.join(sorted(unknown))}")
+    city = load_city(args.city)
+    if args.path != "tour" and args.path not in {c.id for c in city.cameras}:
+        raise twin.TwinError(f"--path {args.path!r} is neither 'tour' nor a camera id of {city.name}")
+    out = out_dir(args.out)
+    t0 = time.perf_counter()
+    settings = scenes.SceneSettings(projectors=scenes.ProjectorSettings(upload_budget=args.upload_budget))
+    renderer = OffscreenRenderer(city, size=size, settings=settings)
+    try:
+        if "coverage" in overlays:
+            from twin.coverage import compute_coverage
+
+            cov = compute_coverage(city, resolution_m=args.coverage_resolution)
+            renderer.scene.set_coverage(cov.best.reshape(cov.raster.shape), cov.raster.geotransform)
+        renderer.scene.set_overlay("frustums", "frustums" in overlays)
+        from tqdm import tqdm
+
+        live = _LiveFeeds(city, args.upload_budget) if args.feeds == "live" else None
+        n = max(1, round(args.seconds * args.fps))
+        try:
+            with tqdm(total=n, unit="frame", disable=not sys.stderr.isatty()) as bar:
+                summary = render_sequence(
+                    renderer, out, path=args.path, seconds=args.seconds, fps=args.fps,
+                    frames=live.frame if live else None, feed_fps=None if live else 5.0,
+                    on_view=live.view if live else None, realtime=live is not None,
+                    progress=lambda k, total: bar.update(1),
+                )
+        finally:
+            live_summary = live.close() if live else None
+    finally:
+        renderer.close()
+    summary["feeds"] = args.feeds
+    if live_summary is not None:
+        summary["live"] = live_summary
+    summary["overlays"] = sorted(overlays)
+    summary["run_time_s"] = round(time.perf_counter() - t0, 3)
+    write_json(out / "summary.json", summary)
+    print(
+        f"rendered {summary['frames']} frames at {summary['size'][0]}x{summary['size'][1]} "
+        f"({summary['frame_ms_mean']:.0f} ms/frame, {summary['scene']['cameras_projecting']} cameras projecting) "
+        f"to {out}/frames and {out}/render.mp4"
+    )
+    return 0
+
+
+def add(sub: argparse._SubParsersAction) -> None:
+    """Add the command's subparser to ``sub``."""
+    p = sub.add_parser("render", help="render the 3D city with projected feeds to PNG frames and an MP4, headless")
+    city_arg(p)
+    p.add_argument("--path", default="tour", metavar="tour|CAMERA_ID",
+                   help="the visitors' fly-over (default) or a camera's own view")
+    p.add_argument("--seconds", type=float, default=10.0, metavar="S", help="video length (default 10)")
+    p.add_argument("--fps", type=float, default=10.0, metavar="F", help="frames per second (default 10)")
+    p.add_argument("--size", default="1280x720", metavar="WxH", help="frame size (default 1280x720)")
+    p.add_argument("--overlay", action="append", metavar="NAME",
+                   help="coverage (the DORI heatmap on the ground) and/or frustums; repeat or comma-separate")
+    p.add_argument("--coverage-resolution", type=float, default=4.0, metavar="M",
+                   help="coverage raster cell size for --overlay coverage (default 4 m)")
+    p.add_argument("--feeds", choices=("patterns", "live"), default="patterns",
+                   help="patterns: test patterns in video time (default); live: the cameras' streams through the "
+                        "feed hub, the nearest in view (synthetic streams for cameras without a URL)")
+    p.add_argument("--upload-budget", type=int, default=32, metavar="N",
+                   help="most feed frames uploaded per frame; the furthest cameras keep their still")
+    p.add_argument("--out", required=True, metavar="DIR")
+    p.set_defaults(func=_cmd_render)

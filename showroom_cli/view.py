@@ -1,0 +1,70 @@
+"""``showroom view`` (and ``showroom`` alone): the city in VR or a window, the sim running alongside."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from showroom_cli.common import DEFAULT_SEED, ROOT, city_arg, load_city
+
+DEFAULT_SHOW = ROOT / "assets" / "drills" / "afternoon_many_fires.yaml"
+
+
+def _has_display() -> bool:
+    import os
+
+    return sys.platform in ("win32", "darwin") or bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def _cmd_view(args: argparse.Namespace) -> int:
+    import showroom_cli.app as app
+    import twin
+    from scenes.xr import SimulatedHeadset, open_provider
+    from showroom_cli.render import parse_size
+    from sim.live import LiveCity, ReplayLog
+
+    size = parse_size(args.size)
+    city = load_city(args.city)
+    if args.xr == "simulated":
+        provider, why = SimulatedHeadset(scale=0.25), "VR: simulated headset (quest3 fields of view)"
+    else:
+        provider, why = open_provider(args.xr)
+    if provider is None and not _has_display():
+        out = Path(args.out)
+        print(f"{why}; no display either: rendering the guided tour to a video instead ({out}/render.mp4)")
+        return app.render_tour(city, out, seconds=args.seconds or 30.0, lang=args.lang, size=size)
+    print(why)
+    if args.speed <= 0:
+        raise twin.TwinError(f"--speed must be > 0, got {args.speed:g}")
+    live = ReplayLog(args.replay) if args.replay else LiveCity(city, args.scenario, seed=args.seed)
+    opts = app.ViewOptions(
+        size=size, speed=args.speed, lang=args.lang, tour=args.tour, feed_budget=args.feeds,
+        script=app.load_script(args.script) if args.script else [], quit_after_s=args.seconds,
+        training=live.training, trace=args.trace,
+    )
+    return app.run_view(city, live, opts, provider)
+
+
+def add(sub: argparse._SubParsersAction) -> None:
+    """Add the command's subparser to ``sub``."""
+    p = sub.add_parser(
+        "view", help="walk the 3D city in VR or a window, live cameras projected, the simulation running alongside"
+    )
+    city_arg(p)
+    p.add_argument("--xr", choices=["auto", "on", "off", "simulated"], default="auto",
+                   help="VR through OpenXR: auto falls back to the desktop window (simulated: a scripted headset)")
+    p.add_argument("--speed", type=float, default=60.0, help="sim seconds per wall second (keys 1/2/3: 1x/60x/600x)")
+    p.add_argument("--replay", metavar="DRILL.jsonl", help="play a drill's replay log back instead of a live run")
+    p.add_argument("--scenario", default=str(DEFAULT_SHOW), help="the fire scenario run live (a drill YAML)")
+    p.add_argument("--lang", choices=["id", "en"], default="id", help="tour captions: Bahasa Indonesia or English")
+    p.add_argument("--tour", action="store_true", help="start on the guided tour (key t toggles it)")
+    p.add_argument("--feeds", type=int, default=16, help="cameras whose video is decoded at once (nearest first)")
+    p.add_argument("--size", default="1280x720", help="window size WxH")
+    p.add_argument("--seconds", type=float, help="quit after this many seconds (demos, tests; the video's length "
+                   "when there is no display)")
+    p.add_argument("--script", metavar="FILE", help="scripted key/mouse input (JSON), for tests and demos")
+    p.add_argument("--trace", metavar="FILE", help="write what the session did (JSON) on exit")
+    p.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    p.add_argument("--out", default="out/showroom", metavar="DIR", help="where the tour video goes without a display")
+    p.set_defaults(func=_cmd_view)

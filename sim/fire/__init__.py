@@ -1,0 +1,37 @@
+"""Fire response with the cameras in the loop: incidents, dispatch, travel, detection by cameras."""
+
+from __future__ import annotations
+
+from .params import FireParams
+from .study import (
+    FireRun,
+    FireStudy,
+    camera_keys,
+    camera_outages,
+    camera_pairs,
+    demand_by_node,
+    fleet_hypercube,
+    hash_uniform,
+    minutes_saved,
+    prepare_cameras,
+    roster,
+    run_fire,
+    select_cameras,
+)
+
+__all__ = [
+    "FireParams",
+    "FireRun",
+    "FireStudy",
+    "camera_keys",
+    "camera_outages",
+    "camera_pairs",
+    "demand_by_node",
+    "fleet_hypercube",
+    "hash_uniform",
+    "minutes_saved",
+    "prepare_cameras",
+    "roster",
+    "run_fire",
+    "select_cameras",
+]
