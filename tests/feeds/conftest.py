@@ -59,7 +59,9 @@ class ServerProc:
 
     def start(self, timeout_s: float = 15.0) -> None:
         self._err = tempfile.TemporaryFile()
-        self.proc = subprocess.Popen([*self.argv, "--port", str(self.port)], stdout=subprocess.PIPE, stderr=self._err)
+        self.proc = subprocess.Popen(
+            [*self.argv, "--port", str(self.port)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._err
+        )
         sel = selectors.DefaultSelector()
         sel.register(self.proc.stdout, selectors.EVENT_READ)
         deadline = time.monotonic() + timeout_s
@@ -78,6 +80,28 @@ class ServerProc:
             raise RuntimeError(f"{self.argv[1]} did not start: {line!r} {err[-2000:]}")
         self.port = int(line.split()[1])
 
+    def camera_stats(self, timeout_s: float = 5.0) -> dict[str, tuple[int, int, int]]:
+        """What each free-running camera's encoder produced so far: name -> (bytes, frames, key frames)."""
+        assert self.proc and self.proc.stdin and self.proc.stdout
+        self.proc.stdin.write(b"STATS\n")
+        self.proc.stdin.flush()
+        out: dict[str, tuple[int, int, int]] = {}
+        buf = b""
+        deadline = time.monotonic() + timeout_s
+        sel = selectors.DefaultSelector()
+        sel.register(self.proc.stdout, selectors.EVENT_READ)
+        try:
+            while b"END\n" not in buf and time.monotonic() < deadline:
+                if sel.select(timeout=max(0.0, deadline - time.monotonic())):
+                    buf += os.read(self.proc.stdout.fileno(), 65536)
+        finally:
+            sel.close()
+        for line in buf.decode().splitlines():
+            parts = line.split()
+            if parts and parts[0] == "CAMERA":
+                out[parts[1]] = (int(parts[2]), int(parts[3]), int(parts[4]))
+        return out
+
     def url(self, path: str, scheme: str = "rtsp", userinfo: str = "") -> str:
         return f"{scheme}://{userinfo + '@' if userinfo else ''}127.0.0.1:{self.port}{path}"
 
@@ -88,8 +112,12 @@ class ServerProc:
             self.proc.send_signal(signal.SIGCONT)
             self.proc.kill()
             self.proc.wait(10)
-        if self.proc.stdout:
-            self.proc.stdout.close()
+        for pipe in (self.proc.stdout, self.proc.stdin):
+            if pipe:
+                try:
+                    pipe.close()
+                except OSError:
+                    pass
         self._err.close()
 
     def freeze(self) -> None:
@@ -111,6 +139,11 @@ class ServerProc:
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.2)
+
+
+def rtsp_proc(*extra: str) -> ServerProc:
+    """A GStreamer RTSP server (tests/feeds/servers/rtsp_server.py) with these arguments."""
+    return _rtsp(*extra)
 
 
 def _rtsp(*extra: str) -> ServerProc:

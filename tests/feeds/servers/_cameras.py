@@ -137,6 +137,11 @@ class Camera:
         self.frames_out = 0
         self.keys_out = 0
 
+    @property
+    def ready(self) -> bool:
+        """Whether every track has produced its first buffer (its caps are known)."""
+        return all(k in self.caps for k in (("src", "asrc") if self.spec.audio else ("src",)))
+
     def start(self) -> None:
         """Start encoding (from now on, whether or not anybody watches)."""
         self.pipeline.set_state(Gst.State.PLAYING)

@@ -128,6 +128,12 @@ def main() -> int:
     for cam in cameras:
         cam.start()
         add(f"/{cam.spec.name}", "", factory=cam.factory())
+    deadline = time.monotonic() + 20.0
+    while cameras and not all(c.ready for c in cameras):  # a session needs the encoder's caps
+        if time.monotonic() > deadline:
+            print(f"cameras not encoding: {[c.spec.name for c in cameras if not c.ready]}", file=sys.stderr)
+            return 1
+        time.sleep(0.02)
 
     if args.describe_delay_s > 0:
         def slow(_server: GstRtspServer.RTSPServer, client: GstRtspServer.RTSPClient) -> None:
