@@ -178,7 +178,8 @@ def test_key_frame_tier_decodes_only_key_frames_at_a_fraction_of_the_cpu(camera_
     with FeedHub(cfgs, grace_s=0.0) as hub:
         for level in ("full", "key", "none"):
             subs = [hub.subscribe(n, "max", decode=level) for n in names]
-            wait_for(lambda: all(s.health().state == FeedState.ONLINE for s in subs), 4.0 + TIMEOUTS.open_s, 0.05)
+            bound = 4.0 + TIMEOUTS.open_s
+            wait_for(lambda subs=subs: all(s.health().state == FeedState.ONLINE for s in subs), bound, 0.05)
             assert all(s.health().state == FeedState.ONLINE for s in subs), [s.health() for s in subs]
             a = [s.health() for s in subs]
             c0, t0 = cpu_s(), time.monotonic()
