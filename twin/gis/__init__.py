@@ -1,0 +1,27 @@
+"""Importing a city from several files in several schemas, every feature accounted for.
+
+``import_files`` reads OpenStreetMap extracts, GIS files (GeoPackage, Shapefile, GeoJSON, ...),
+CityJSON and spreadsheets of points, recognises the common field schemas on its own (OSM tags,
+Geofabrik, the HOT export tool, exposure layers, Microsoft and Google building footprints,
+Overture) and any other through ``--map`` rules, and reports every input feature as imported or
+left out with a reason. The rules are in docs/osm-import.md.
+"""
+
+from __future__ import annotations
+
+from ._import import GIS_SUFFIXES, import_files
+from ._ledger import LayerAccount
+from ._maps import OUR_FIELDS, FieldMaps, parse_maps
+from ._report import ImportReport
+from ._schemas import road_class
+
+__all__ = [
+    "GIS_SUFFIXES",
+    "OUR_FIELDS",
+    "FieldMaps",
+    "ImportReport",
+    "LayerAccount",
+    "import_files",
+    "parse_maps",
+    "road_class",
+]

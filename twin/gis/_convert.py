@@ -1,0 +1,439 @@
+"""One input layer to OSM-tagged features of our layers, each row imported or left out with a reason.
+
+What a layer becomes is decided from its geometry, its field names and values (the schemas of
+:mod:`twin.gis._schemas`), its name (``cctv.csv``, ``bangunan``, ``jalan``) and the user's
+``--map`` rules, in that order of weight: a ``--map`` always wins.
+"""
+
+from __future__ import annotations
+
+__all__ = ["convert_layer"]
+
+import math
+import re
+import shlex
+from collections import Counter
+from typing import Any
+
+import numpy as np
+import shapely
+
+from .._osm_raw import RawFeature
+from ..profiles import DRIVABLE_CLASSES
+from ._ledger import LayerAccount, TrackedRaw, samples
+from ._maps import FieldMaps
+from ._schemas import ALIASES, NON_DRIVABLE_HIGHWAY, PASS_THROUGH, detect_schema, layer_hint, overture_name, road_class
+from ._source import SourceLayer
+
+_POLY = {int(shapely.GeometryType.POLYGON), int(shapely.GeometryType.MULTIPOLYGON)}
+_LINE = {int(shapely.GeometryType.LINESTRING), int(shapely.GeometryType.MULTILINESTRING)}
+_POINT = {int(shapely.GeometryType.POINT), int(shapely.GeometryType.MULTIPOINT)}
+_GEOFABRIK_ONEWAY = {"F": "yes", "T": "-1", "B": "no"}
+_HSTORE_RE = re.compile(r'"((?:[^"\\]|\\.)*)"=>"((?:[^"\\]|\\.)*)"')
+#: Geofabrik POI classes that are ours.
+_GEOFABRIK_POI = {"camera_surveillance": "cameras", "fire_station": "fire_stations"}
+#: OSM tag each of our fields is handed on as (the builders read OSM tags).
+_TAG = {
+    ("buildings", "height"): "height",
+    ("buildings", "levels"): "building:levels",
+    ("buildings", "use"): "building",
+    ("buildings", "name"): "name",
+    ("roads", "maxspeed"): "maxspeed",
+    ("roads", "oneway"): "oneway",
+    ("roads", "name"): "name",
+    ("cameras", "heading"): "camera:direction",
+    ("cameras", "height"): "height",
+    ("cameras", "type"): "camera:type",
+    ("cameras", "name"): "name",
+    ("fire_stations", "name"): "name",
+}
+#: Words in their road-class values -> the OSM class a ``--map`` suggestion proposes.
+_GUESS = (
+    (("tol", "toll", "motorway", "bebas hambatan", "freeway", "expressway"), "motorway"),
+    (("arteri", "arterial", "utama", "primary", "primer", "nasional", "national"), "primary"),
+    (("kolektor", "collector", "secondary", "sekunder", "provinsi"), "secondary"),
+    (("lokal", "local", "tertiary", "kabupaten", "kota"), "tertiary"),
+    (("setapak", "foot", "path", "pejalan", "trotoar"), "footway"),
+    (("lingkungan", "residential", "perumahan", "gang", "desa"), "residential"),
+)
+
+
+def _value(v: Any) -> str | None:
+    if isinstance(v, np.generic):
+        v = v.item()
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return None
+    if isinstance(v, float) and v == int(v):
+        v = int(v)
+    s = str(v).strip()
+    return s or None
+
+
+def norm(name: str) -> str:
+    """A field name as aliases are written: lower case, spaces and hyphens as underscores."""
+    return re.sub(r"[\s\-]+", "_", name.strip().lower())
+
+
+def _kind(t: int) -> str:
+    if t < 0:
+        return "none"
+    return "polygon" if t in _POLY else "line" if t in _LINE else "point" if t in _POINT else "other"
+
+
+def guess_class(value: str) -> str:
+    """The OSM class a ``--map`` suggestion proposes for an unrecognised road-class value."""
+    low = value.lower()
+    for words, cls in _GUESS:
+        if any(w in low for w in words):
+            return cls
+    return "residential"
+
+
+class _Layer:
+    """A source layer's columns resolved to our fields (``--map`` first, then the schema aliases)."""
+
+    def __init__(self, src: SourceLayer, maps: FieldMaps, acc: LayerAccount):
+        self.src = src
+        self.maps = maps
+        self.acc = acc
+        self.low = {norm(k): k for k in src.fields}
+        self.other = self.col("other_tags")
+
+    def col(self, lower_name: str) -> np.ndarray | None:
+        name = self.low.get(lower_name)
+        return None if name is None else self.src.fields[name]
+
+    def candidates(self, layer: str, ours: str) -> list[str]:
+        """Their field names for ``layer.ours``: the user's, else the aliases present, in order."""
+        mapped = self.maps.field_for(layer, ours)
+        if mapped is not None:
+            return [self.low[norm(mapped)]] if norm(mapped) in self.low else []
+        return [self.low[a] for a in ALIASES.get((layer, ours), ()) if a in self.low]
+
+    def user_mapped(self, layer: str) -> bool:
+        return any(
+            lay == layer and norm(theirs) in self.low for (lay, _o), theirs in self.maps.fields.items()
+        )
+
+
+def _class_columns(lay: _Layer) -> list[tuple[str, float]]:
+    """Road-class candidate fields with the share of their values read as a road class, best first."""
+    out = []
+    for name in lay.candidates("roads", "class"):
+        vals = [v for v in (_value(x) for x in lay.src.fields[name]) if v is not None]
+        distinct = set(vals)
+        ok = {
+            v for v in distinct
+            if road_class(v)[0] is not None or lay.maps.value("roads", "class", v, wildcard=False)
+        }
+        share = sum(1 for v in vals if v in ok) / len(vals) if vals else 0.0
+        out.append((name, share))
+    if lay.maps.field_for("roads", "class") is not None:
+        return out  # the user's field is read even when none of its values are known yet
+    return sorted((c for c in out if c[1] > 0.0), key=lambda c: -c[1])
+
+
+def _first(lay: _Layer, names: list[str], i: int) -> tuple[str | None, str | None]:
+    for n in names:
+        v = _value(lay.src.fields[n][i])
+        if v is not None:
+            return v, n
+    return None, None
+
+
+def convert_layer(src: SourceLayer, index: int, maps: FieldMaps, raw: TrackedRaw, *,
+                  min_confidence: float | None = None) -> LayerAccount:
+    """Hand on the features of one layer to ``raw`` and return its account (reasons for the rest).
+
+    Args:
+        src: the layer as read (WGS84).
+        index: its index among the import's layers (features carry ``extra["src"] = (index, row)``).
+        maps: the user's ``--map`` rules.
+        raw: where features go, with the later stages' reasons.
+        min_confidence: leave out building footprints whose ``confidence`` is below this.
+    """
+    types = np.array([-1 if g is None else int(shapely.get_type_id(g)) for g in src.geoms], dtype=int)
+    names = {norm(k) for k in src.fields}
+    smp = samples(src.fields)
+    schema = detect_schema(names, {norm(k): [str(v) for v in vs] for k, vs in smp.items()})
+    if src.format in ("csv", "tsv", "txt", "xlsx", "ods") and schema == "generic":
+        schema = "table"
+    acc = LayerAccount(
+        label=src.label, file=src.file, layer=src.name, format=src.format, crs=src.crs, features=src.n,
+        schema=schema, fields=list(src.fields), samples=smp,
+    )
+    kinds = Counter(_kind(int(t)) for t in types)
+    acc.geometry = dict(kinds)
+    lay = _Layer(src, maps, acc)
+    assigned = maps.layer_for(src.file, src.name)
+    hint = layer_hint(src.name, src.file)
+
+    # which of our layers each geometry kind of this layer feeds
+    b_fields = {f: lay.candidates("buildings", f) for f in ("id", "name", "height", "levels", "use", "confidence")}
+    has_building_field = "building" in names
+    poly_is_buildings = assigned == "buildings" or (
+        assigned is None
+        and (
+            has_building_field
+            or bool(b_fields["height"] or b_fields["levels"] or b_fields["confidence"])
+            or lay.user_mapped("buildings")
+            or hint == "buildings"
+            or (schema in ("exposure", "overture", "geofabrik") and bool(b_fields["use"]))
+        )
+    )
+    cls_cols = _class_columns(lay) if kinds.get("line") else []
+    star = maps.value("roads", "class", None)
+    lines_are_roads = assigned == "roads" or (
+        assigned is None and (bool(cls_cols) or lay.user_mapped("roads") or hint == "roads")
+    )
+    point_layer = assigned if assigned in ("cameras", "fire_stations") else (
+        hint if assigned is None and hint in ("cameras", "fire_stations") else None
+    )
+    if poly_is_buildings and kinds.get("polygon"):
+        acc.read_as.append("buildings")
+        for f in ("height", "levels", "use", "name", "id", "confidence"):
+            if b_fields[f]:
+                acc.mapping[f"buildings.{f}"] = b_fields[f][0]
+    if lines_are_roads and kinds.get("line"):
+        acc.read_as.append("roads")
+        if cls_cols:
+            acc.mapping["roads.class"] = cls_cols[0][0]
+        for f in ("maxspeed", "oneway", "name", "id"):
+            c = lay.candidates("roads", f)
+            if c:
+                acc.mapping[f"roads.{f}"] = c[0]
+    if point_layer is not None:
+        acc.read_as.append(point_layer)
+        for f in ("heading", "height", "type", "name", "id"):
+            c = lay.candidates(point_layer, f) if f in ("name", "id") or point_layer == "cameras" else []
+            if c:
+                acc.mapping[f"{point_layer}.{f}"] = c[0]
+
+    fclass = lay.col("fclass") if schema == "geofabrik" else None
+    subtype = lay.col("subtype") if schema == "overture" else None
+    pass_cols = {tag: [lay.low[a] for a in aliases if a in lay.low] for tag, aliases in PASS_THROUGH.items()}
+    seen_ids: Counter[str] = Counter()
+    road_cols = {f: lay.candidates("roads", f) for f in ("maxspeed", "oneway", "name", "id")}
+    cls_names = [c for c, _s in cls_cols]
+    for i in range(src.n):
+        t = int(types[i])
+        g = src.geoms[i]
+        if src.malformed[i]:
+            acc.leave_out(i, "malformed geometry (e.g. a ring of under 4 points, or unreadable coordinates)")
+            continue
+        if t < 0 or g.is_empty:
+            acc.leave_out(i, "no geometry")
+            continue
+        if t not in _POLY and t not in _LINE and t not in _POINT:
+            acc.leave_out(i, f"{g.geom_type} is neither a polygon, a line nor a point")
+            continue
+        tags: dict[str, str] = {}
+        if lay.other is not None and lay.other[i]:
+            tags.update({k: v for k, v in _HSTORE_RE.findall(str(lay.other[i]))})
+        for tag, cols in pass_cols.items():
+            v, _n = _first(lay, cols, i)
+            if v is not None:
+                tags[tag] = v
+        fc = _value(fclass[i]) if fclass is not None else None
+        as_cam = tags.get("man_made") == "surveillance" or _GEOFABRIK_POI.get(fc or "") == "cameras"
+        as_station = tags.get("amenity") == "fire_station" or _GEOFABRIK_POI.get(fc or "") == "fire_stations"
+        if point_layer == "cameras" and (t in _POINT or assigned == "cameras"):
+            as_cam = True
+        if point_layer == "fire_stations" and (t in _POINT or assigned == "fire_stations"):
+            as_station = True
+        used = False
+        pt = g if t == int(shapely.GeometryType.POINT) else g.representative_point()
+        for target, want in (("cameras", as_cam), ("fire_stations", as_station)):
+            if not want:
+                continue
+            ft = dict(tags)
+            for ours in ("heading", "height", "type", "name"):
+                if target == "fire_stations" and ours != "name":
+                    continue
+                v, _n = _first(lay, lay.candidates(target, ours), i)
+                if v is not None and ours == "type":
+                    v = maps.value(target, "type", v) or v
+                if v is not None:
+                    ft[_TAG[(target, ours)]] = overture_name(v) if ours == "name" else v
+            raw_list = raw.cameras if target == "cameras" else raw.fire_stations
+            raw_list.append(RawFeature(_fid(lay, target, i, seen_ids), pt, ft, {"src": (index, i)}))
+            used = True
+        if t in _POLY:
+            if not poly_is_buildings:
+                if not used:
+                    acc.leave_out(i, "polygons of a layer that maps to none of ours (no building fields)")
+                continue
+            bt = dict(tags)
+            if has_building_field:
+                bv = _value(lay.col("building")[i])
+                if bv is None or bv.lower() == "no":
+                    if not used:
+                        acc.leave_out(i, "polygon has building=no" if bv else "polygon has no building value")
+                    continue
+            if b_fields["confidence"]:
+                cv, _n = _first(lay, b_fields["confidence"], i)
+                try:
+                    conf = float(cv) if cv is not None else None
+                except ValueError:
+                    conf = None
+                if conf is not None and conf < 0:
+                    acc.note("confidence -1 (unknown): kept")
+                elif min_confidence is not None and conf is not None and conf < min_confidence:
+                    acc.leave_out(i, f"confidence below --min-confidence {min_confidence:g}")
+                    continue
+            for ours in ("height", "levels", "use", "name"):
+                v, _n = _first(lay, b_fields[ours], i)
+                if v is None:
+                    continue
+                if ours in ("height", "levels"):
+                    try:
+                        num = float(v.replace(",", "."))
+                    except ValueError:
+                        num = None
+                    if num is not None and num <= 0:
+                        acc.note(f"{ours} {v} (unknown): the next source is used")
+                        continue
+                if ours == "use":
+                    v = maps.value("buildings", "use", v) or v.lower()
+                    if schema == "geofabrik" and v == "building":
+                        v = "yes"
+                if ours == "name":
+                    v = overture_name(v)
+                bt[_TAG[("buildings", ours)]] = v
+            bt.setdefault("building", "yes")
+            raw.buildings.append(RawFeature(_fid(lay, "buildings", i, seen_ids), g, bt, {"src": (index, i)}))
+        elif t in _LINE:
+            if not lines_are_roads:
+                if not used:
+                    acc.leave_out(i, "lines of a layer that maps to none of ours (no road class field)")
+                continue
+            cls, theirs, how = None, None, "empty"
+            for n in cls_names:
+                v = _value(lay.src.fields[n][i])
+                if v is None:
+                    continue
+                theirs = theirs or v
+                mv = maps.value("roads", "class", v, wildcard=False)
+                if mv is not None:
+                    cls, how = mv, "map"
+                    break
+                c, how = road_class(v)
+                if c is not None:
+                    cls = c
+                    break
+            if cls is None and star is not None:
+                cls, how = star, "map *"
+            if cls is None:
+                if not used:
+                    acc.leave_out(
+                        i, f"road class not recognised: {theirs!r}" if theirs is not None else "no road class (empty)"
+                    )
+                continue
+            if subtype is not None:
+                st = _value(subtype[i])
+                if st is not None and st.lower() != "road":
+                    if not used:
+                        acc.leave_out(i, f"Overture segment of subtype {st!r}, not a road")
+                    continue
+            if cls not in NON_DRIVABLE_HIGHWAY and cls not in DRIVABLE_CLASSES:
+                if not used:
+                    acc.leave_out(i, f"road class not recognised: {cls!r}")
+                continue
+            if cls in NON_DRIVABLE_HIGHWAY:
+                raw.tally("non_drivable_highway", cls)
+                if not used:
+                    acc.leave_out(i, f"not a drivable road class: {cls}")
+                continue
+            acc.note(f"road class read: {how}")
+            rt = dict(tags)
+            rt["highway"] = cls
+            for ours in ("maxspeed", "oneway", "name"):
+                v, _n = _first(lay, road_cols[ours], i)
+                if v is None:
+                    continue
+                if ours == "oneway":
+                    v = maps.value("roads", "oneway", v) or _GEOFABRIK_ONEWAY.get(v, v)
+                if ours == "name":
+                    v = overture_name(v)
+                rt[_TAG[("roads", ours)]] = v
+            parts = [p for p in shapely.get_parts(g) if len(p.coords) >= 2 and p.length > 0]
+            if not parts:
+                if not used:
+                    acc.leave_out(i, "line has fewer than 2 distinct points")
+                continue
+            fid = _fid(lay, "roads", i, seen_ids)
+            for k, p in enumerate(parts):
+                raw.roads.append(RawFeature(fid if len(parts) == 1 else f"{fid}.{k}", p, rt, {"src": (index, i)}))
+        elif not used:
+            acc.leave_out(i, "point is neither a camera (man_made=surveillance) nor a fire station")
+    acc.suggestions = _suggest(acc, src)
+    return acc
+
+
+def _class_like_field(src: SourceLayer) -> tuple[str, list[str]] | None:
+    """The field of a line layer most like a road class: text with a few distinct values, most rows set."""
+    best = None
+    for name, col in src.fields.items():
+        if name.lower() in ("id", "fid", "osm_id", "name", "nama", "names", "other_tags"):
+            continue
+        vals = [v for v in (_value(x) for x in col) if v is not None]
+        if not vals or any(_is_number(v) for v in vals[:50]):
+            continue
+        distinct = Counter(vals)
+        if not 1 <= len(distinct) <= 40 or len(distinct) > max(1, len(vals) // 2):
+            continue
+        hinted = any(w in name.lower() for w in _CLASS_WORDS)
+        key = (hinted, len(distinct) > 1, len(vals), -len(distinct))
+        if best is None or key > best[0]:
+            best = (key, name, [v for v, _n in distinct.most_common()])
+    return None if best is None else (best[1], best[2])
+
+
+#: Words in a field's name that say it holds a class (Indonesian and English).
+_CLASS_WORDS = ("kls", "kelas", "class", "jenis", "jns", "type", "tipe", "fungsi", "status", "hierar", "kategori")
+
+
+def _is_number(s: str) -> bool:
+    try:
+        float(s.replace(",", "."))
+    except ValueError:
+        return False
+    return True
+
+
+def _rule(text: str) -> str:
+    return f"--map {shlex.quote(text)}"
+
+
+def _suggest(acc: LayerAccount, src: SourceLayer) -> list[str]:
+    """The ``--map`` rules that would bring in what this layer left out."""
+    reasons = Counter(o for o in acc.outcome if o is not None)
+    name = src.name
+    out: list[str] = []
+    if any(r.startswith("polygons of a layer that maps to none") for r in reasons):
+        out.append(_rule(f"buildings={name}"))
+    no_class = "no road class (empty)" in reasons and "roads.class" not in acc.mapping
+    if no_class or any(r.startswith("lines of a layer that maps to none") for r in reasons):
+        field = _class_like_field(src)
+        if field is None:
+            out += [_rule(f"roads={name}"), _rule("roads.class:*=residential")]
+        else:
+            out.append(_rule(f"roads.class={field[0]}"))
+            out += [_rule(f"roads.class:{v}={guess_class(v)}") for v in field[1][:3] if road_class(v)[0] is None]
+    elif "no road class (empty)" in reasons:
+        out.append(_rule("roads.class:*=residential"))
+    unknown = [r for r in reasons if r.startswith("road class not recognised: ")]
+    for r in sorted(unknown, key=lambda r: -reasons[r])[:4]:
+        v = r.split(": ", 1)[1].strip("'\"")
+        out.append(_rule(f"roads.class:{v}={guess_class(v)}"))
+    points = reasons.get("point is neither a camera (man_made=surveillance) nor a fire station", 0)
+    if points and points == acc.features:
+        out.append(_rule(f"cameras={name}"))
+    return list(dict.fromkeys(out))
+
+
+def _fid(lay: _Layer, target: str, i: int, seen: Counter[str]) -> str:
+    v, _n = _first(lay, lay.candidates(target, "id"), i)
+    base = f"{lay.src.name}-{v if v is not None else i}"
+    seen[base] += 1
+    return base if seen[base] == 1 else f"{base}~dup{seen[base]}"
