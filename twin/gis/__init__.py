@@ -14,14 +14,19 @@ from ._ledger import LayerAccount
 from ._maps import OUR_FIELDS, FieldMaps, parse_maps
 from ._report import ImportReport
 from ._schemas import road_class
+from ._settings import ImportSettings, previous_settings, read_import_settings, write_import_settings
 
 __all__ = [
     "GIS_SUFFIXES",
     "OUR_FIELDS",
     "FieldMaps",
     "ImportReport",
+    "ImportSettings",
     "LayerAccount",
     "import_files",
     "parse_maps",
+    "previous_settings",
+    "read_import_settings",
     "road_class",
+    "write_import_settings",
 ]

@@ -178,7 +178,8 @@ def convert_layer(src: SourceLayer, index: int, maps: FieldMaps, raw: TrackedRaw
             or bool(b_fields["height"] or b_fields["levels"] or b_fields["confidence"])
             or lay.user_mapped("buildings")
             or hint == "buildings"
-            or (schema in ("exposure", "overture", "geofabrik") and bool(b_fields["use"]))
+            or (schema in ("overture", "geofabrik") and bool(b_fields["use"]))
+            or (schema == "exposure" and "osm_type" in names)
         )
     )
     cls_cols = _class_columns(lay) if kinds.get("line") else []
@@ -324,10 +325,15 @@ def convert_layer(src: SourceLayer, index: int, maps: FieldMaps, raw: TrackedRaw
             if cls is None and star is not None:
                 cls, how = star, "map *"
             if cls is None:
-                if not used:
-                    acc.leave_out(
-                        i, f"road class not recognised: {theirs!r}" if theirs is not None else "no road class (empty)"
-                    )
+                if used:
+                    continue
+                if theirs is not None:
+                    acc.leave_out(i, f"road class not recognised: {theirs!r}")
+                elif cls_names and maps.field_for("roads", "class") is None:
+                    # a layer that classes its lines leaves the class empty on lines that are not roads
+                    acc.leave_out(i, f"line without a {cls_names[0]} value (not a road)")
+                else:
+                    acc.leave_out(i, "no road class (empty)")
                 continue
             if subtype is not None:
                 st = _value(subtype[i])

@@ -13,6 +13,8 @@ from ._ledger import LayerAccount
 
 #: How many reasons the one-line summary names before "and N more".
 REASONS_IN_LINE = 3
+#: How many reasons per input the summary lists.
+REASONS_LISTED = 12
 
 
 def _n(x: int) -> str:
@@ -159,6 +161,10 @@ class ImportReport:
             + ", ".join(f"{k} {v}" for k, v in c["heading_from"].items())
         )
         lines.append(f"  fire stations  {i['fire_stations']:6d}")
+        left = [(a.label, r, n) for a in self.inputs for r, n in list(a.left_out().items())[:REASONS_LISTED]]
+        if left:
+            lines.append("left out:")
+            lines += [f"  {label:28s} {n:6d}  {reason}" for label, reason, n in left]
         lines += [f"warning: {w}" for w in self.warnings()]
         lines.append(self.left_out_line())
         return "\n".join(lines)

@@ -198,7 +198,8 @@ def _table_layer(
     elif xc is not None and yc is not None:
         x, y = _numbers(fields[xc]), _numbers(fields[yc])
         ok = np.isfinite(x) & np.isfinite(y)
-        bad_text = ~ok & np.array([a is not None or b is not None for a, b in zip(fields[xc], fields[yc], strict=True)])
+        given = [a is not None or b is not None for a, b in zip(fields[xc], fields[yc], strict=True)]
+        bad_text = ~ok & np.array(given, dtype=bool)
         malformed |= bad_text
         c = _crs(None, label, crs or "EPSG:4326")
         if crs is None and ok.any():
