@@ -98,6 +98,29 @@ class _Layer:
         self.acc = acc
         self.low = {norm(k): k for k in src.fields}
         self.other = self.col("other_tags")
+        self._text: dict[str, list[str | None]] = {}
+        self._first: dict[tuple[str, ...], list[str | None]] = {}
+        self._cand: dict[tuple[str, str], list[str]] = {}
+
+    def text(self, name: str) -> list[str | None]:
+        """A field's values as trimmed text (None when empty), converted once."""
+        if name not in self._text:
+            self._text[name] = _texts(self.src.fields[name])
+        return self._text[name]
+
+    def first(self, names: list[str]) -> list[str | None]:
+        """Per row, the first of these fields that has a value."""
+        key = tuple(names)
+        if key not in self._first:
+            cols = [self.text(n) for n in names]
+            if not cols:
+                out: list[str | None] = [None] * self.src.n
+            elif len(cols) == 1:
+                out = cols[0]
+            else:
+                out = [next((v for v in vs if v is not None), None) for vs in zip(*cols, strict=True)]
+            self._first[key] = out
+        return self._first[key]
 
     def col(self, lower_name: str) -> np.ndarray | None:
         name = self.low.get(lower_name)
@@ -105,6 +128,12 @@ class _Layer:
 
     def candidates(self, layer: str, ours: str) -> list[str]:
         """Their field names for ``layer.ours``: the user's, else the aliases present, in order."""
+        key = (layer, ours)
+        if key not in self._cand:
+            self._cand[key] = self._candidates(layer, ours)
+        return self._cand[key]
+
+    def _candidates(self, layer: str, ours: str) -> list[str]:
         mapped = self.maps.field_for(layer, ours)
         if mapped is not None:
             return [self.low[norm(mapped)]] if norm(mapped) in self.low else []
@@ -120,7 +149,7 @@ def _class_columns(lay: _Layer) -> list[tuple[str, float]]:
     """Road-class candidate fields with the share of their values read as a road class, best first."""
     out = []
     for name in lay.candidates("roads", "class"):
-        vals = [v for v in (_value(x) for x in lay.src.fields[name]) if v is not None]
+        vals = [v for v in lay.text(name) if v is not None]
         distinct = set(vals)
         ok = {
             v for v in distinct
@@ -133,12 +162,14 @@ def _class_columns(lay: _Layer) -> list[tuple[str, float]]:
     return sorted((c for c in out if c[1] > 0.0), key=lambda c: -c[1])
 
 
-def _first(lay: _Layer, names: list[str], i: int) -> tuple[str | None, str | None]:
-    for n in names:
-        v = _value(lay.src.fields[n][i])
-        if v is not None:
-            return v, n
-    return None, None
+def _texts(col: np.ndarray) -> list[str | None]:
+    """A column as trimmed text, None for empty and NaN (whole floats without ``.0``)."""
+    vals = col.tolist()
+    if col.dtype.kind == "f":
+        return [None if v != v else (str(int(v)) if v.is_integer() else repr(v)) for v in vals]
+    if col.dtype.kind in "iu":
+        return [str(v) for v in vals]
+    return [_value(v) for v in vals]
 
 
 def convert_layer(src: SourceLayer, index: int, maps: FieldMaps, raw: TrackedRaw, *,
@@ -152,7 +183,8 @@ def convert_layer(src: SourceLayer, index: int, maps: FieldMaps, raw: TrackedRaw
         raw: where features go, with the later stages' reasons.
         min_confidence: leave out building footprints whose ``confidence`` is below this.
     """
-    types = np.array([-1 if g is None else int(shapely.get_type_id(g)) for g in src.geoms], dtype=int)
+    types = shapely.get_type_id(src.geoms).astype(int) if src.n else np.zeros(0, dtype=int)
+    empty = shapely.is_empty(src.geoms) if src.n else np.zeros(0, dtype=bool)
     names = {norm(k) for k in src.fields}
     smp = samples(src.fields)
     schema = detect_schema(names, {norm(k): [str(v) for v in vs] for k, vs in smp.items()})
@@ -210,8 +242,8 @@ def convert_layer(src: SourceLayer, index: int, maps: FieldMaps, raw: TrackedRaw
             if c:
                 acc.mapping[f"{point_layer}.{f}"] = c[0]
 
-    fclass = lay.col("fclass") if schema == "geofabrik" else None
-    subtype = lay.col("subtype") if schema == "overture" else None
+    fclass = lay.text(lay.low["fclass"]) if schema == "geofabrik" and "fclass" in lay.low else None
+    subtype = lay.text(lay.low["subtype"]) if schema == "overture" and "subtype" in lay.low else None
     pass_cols = {tag: [lay.low[a] for a in aliases if a in lay.low] for tag, aliases in PASS_THROUGH.items()}
     seen_ids: Counter[str] = Counter()
     road_cols = {f: lay.candidates("roads", f) for f in ("maxspeed", "oneway", "name", "id")}
@@ -222,7 +254,7 @@ def convert_layer(src: SourceLayer, index: int, maps: FieldMaps, raw: TrackedRaw
         if src.malformed[i]:
             acc.leave_out(i, "malformed geometry (e.g. a ring of under 4 points, or unreadable coordinates)")
             continue
-        if t < 0 or g.is_empty:
+        if t < 0 or empty[i]:
             acc.leave_out(i, "no geometry")
             continue
         if t not in _POLY and t not in _LINE and t not in _POINT:
@@ -232,10 +264,10 @@ def convert_layer(src: SourceLayer, index: int, maps: FieldMaps, raw: TrackedRaw
         if lay.other is not None and lay.other[i]:
             tags.update({k: v for k, v in _HSTORE_RE.findall(str(lay.other[i]))})
         for tag, cols in pass_cols.items():
-            v, _n = _first(lay, cols, i)
+            v = lay.first(cols)[i]
             if v is not None:
                 tags[tag] = v
-        fc = _value(fclass[i]) if fclass is not None else None
+        fc = fclass[i] if fclass is not None else None
         as_cam = tags.get("man_made") == "surveillance" or _GEOFABRIK_POI.get(fc or "") == "cameras"
         as_station = tags.get("amenity") == "fire_station" or _GEOFABRIK_POI.get(fc or "") == "fire_stations"
         if point_layer == "cameras" and (t in _POINT or assigned == "cameras"):
@@ -251,7 +283,7 @@ def convert_layer(src: SourceLayer, index: int, maps: FieldMaps, raw: TrackedRaw
             for ours in ("heading", "height", "type", "name"):
                 if target == "fire_stations" and ours != "name":
                     continue
-                v, _n = _first(lay, lay.candidates(target, ours), i)
+                v = lay.first(lay.candidates(target, ours))[i]
                 if v is not None and ours == "type":
                     v = maps.value(target, "type", v) or v
                 if v is not None:
@@ -266,13 +298,13 @@ def convert_layer(src: SourceLayer, index: int, maps: FieldMaps, raw: TrackedRaw
                 continue
             bt = dict(tags)
             if has_building_field:
-                bv = _value(lay.col("building")[i])
+                bv = lay.text(lay.low["building"])[i]
                 if bv is None or bv.lower() == "no":
                     if not used:
                         acc.leave_out(i, "polygon has building=no" if bv else "polygon has no building value")
                     continue
             if b_fields["confidence"]:
-                cv, _n = _first(lay, b_fields["confidence"], i)
+                cv = lay.first(b_fields["confidence"])[i]
                 try:
                     conf = float(cv) if cv is not None else None
                 except ValueError:
@@ -283,7 +315,7 @@ def convert_layer(src: SourceLayer, index: int, maps: FieldMaps, raw: TrackedRaw
                     acc.leave_out(i, f"confidence below --min-confidence {min_confidence:g}")
                     continue
             for ours in ("height", "levels", "use", "name"):
-                v, _n = _first(lay, b_fields[ours], i)
+                v = lay.first(b_fields[ours])[i]
                 if v is None:
                     continue
                 if ours in ("height", "levels"):
@@ -310,7 +342,7 @@ def convert_layer(src: SourceLayer, index: int, maps: FieldMaps, raw: TrackedRaw
                 continue
             cls, theirs, how = None, None, "empty"
             for n in cls_names:
-                v = _value(lay.src.fields[n][i])
+                v = lay.text(n)[i]
                 if v is None:
                     continue
                 theirs = theirs or v
@@ -336,7 +368,7 @@ def convert_layer(src: SourceLayer, index: int, maps: FieldMaps, raw: TrackedRaw
                     acc.leave_out(i, "no road class (empty)")
                 continue
             if subtype is not None:
-                st = _value(subtype[i])
+                st = subtype[i]
                 if st is not None and st.lower() != "road":
                     if not used:
                         acc.leave_out(i, f"Overture segment of subtype {st!r}, not a road")
@@ -354,7 +386,7 @@ def convert_layer(src: SourceLayer, index: int, maps: FieldMaps, raw: TrackedRaw
             rt = dict(tags)
             rt["highway"] = cls
             for ours in ("maxspeed", "oneway", "name"):
-                v, _n = _first(lay, road_cols[ours], i)
+                v = lay.first(road_cols[ours])[i]
                 if v is None:
                     continue
                 if ours == "oneway":
@@ -439,7 +471,7 @@ def _suggest(acc: LayerAccount, src: SourceLayer) -> list[str]:
 
 
 def _fid(lay: _Layer, target: str, i: int, seen: Counter[str]) -> str:
-    v, _n = _first(lay, lay.candidates(target, "id"), i)
+    v = lay.first(lay.candidates(target, "id"))[i]
     base = f"{lay.src.name}-{v if v is not None else i}"
     seen[base] += 1
     return base if seen[base] == 1 else f"{base}~dup{seen[base]}"

@@ -95,7 +95,7 @@ def read_gdal(path: Path, *, crs: str | None = None) -> list[SourceLayer]:
             meta, _fids, geoms, field_data = pyogrio.raw.read(path, layer=layer)
         except Exception as e:
             raise TwinError(f"{label}: cannot be read by GDAL: {e}") from None
-        fields = {str(f): np.asarray(col, dtype=object) for f, col in zip(meta["fields"], field_data, strict=True)}
+        fields = {str(f): np.asarray(col) for f, col in zip(meta["fields"], field_data, strict=True)}
         n = len(next(iter(fields.values()))) if geoms is None and fields else (0 if geoms is None else len(geoms))
         fmt = path.suffix.lower().lstrip(".")
         if geoms is None:
