@@ -53,13 +53,39 @@ def _cmd_city_generate(args: argparse.Namespace) -> int:
 
 def _cmd_city_import(args: argparse.Namespace) -> int:
     import twin
-    from twin.osm import import_city
+    from twin.gis import (
+        ImportSettings,
+        import_files,
+        previous_settings,
+        read_import_settings,
+        write_import_settings,
+    )
 
-    report = import_city(args.file, clip=args.clip)
-    twin.save(report.twin, args.out)
-    write_json(Path(args.out) / "import_report.json", report.as_dict())
+    out = Path(args.out)
+    previous = previous_settings(out)
+    if args.files:
+        settings = ImportSettings(
+            files=[Path(f) for f in args.files], maps=list(args.map or []), clip=args.clip, crs=args.crs,
+            min_confidence=args.min_confidence,
+        )
+    else:
+        # a re-import: what city.yaml recorded, with any new --map rules (and options) on top
+        settings = read_import_settings(out)
+        settings.maps += [m for m in args.map or [] if m not in settings.maps]
+        settings.clip = args.clip if args.clip is not None else settings.clip
+        settings.crs = args.crs if args.crs is not None else settings.crs
+        if args.min_confidence is not None:
+            settings.min_confidence = args.min_confidence
+        print(f"re-importing {', '.join(str(f) for f in settings.files)} as recorded in {out / 'city.yaml'}")
+    report = import_files(
+        settings.files, maps=settings.maps, clip=settings.clip, crs=settings.crs,
+        min_confidence=settings.min_confidence,
+    )
+    twin.save(report.twin, out)
+    write_import_settings(out, settings, previous=previous)
+    write_json(out / "import_report.json", report.as_dict())
     print(report.summary())
-    print(f"wrote {args.out}")
+    print(f"wrote {out} (re-import with: showroom city import --out {out})")
     return 0
 
 
@@ -71,12 +97,26 @@ def add(sub: argparse._SubParsersAction) -> None:
     city_arg(q)
     q.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     q.set_defaults(func=_cmd_city_info)
-    q = csub.add_parser("import", help="turn an .osm.pbf/.osm extract or a GeoPackage/Shapefile into a city folder")
-    q.add_argument("file", help=".osm.pbf, .osm, .gpkg or .shp")
+    q = csub.add_parser(
+        "import",
+        help="merge OSM extracts, GIS files, CityJSON and spreadsheets into a city folder (docs/city-import.md)",
+    )
+    q.add_argument(
+        "files", nargs="*", metavar="FILE",
+        help=".osm.pbf/.osm, .gpkg/.shp/.geojson/... (any GDAL vector file), .city.json(l), .csv/.xlsx; "
+        "none: re-import what DIR/city.yaml records",
+    )
     q.add_argument("--out", required=True, metavar="DIR")
+    q.add_argument(
+        "--map", action="append", metavar="RULE",
+        help="LAYER.FIELD=THEIRFIELD, LAYER.FIELD:THEIRVALUE=OURVALUE or LAYER=THEIRLAYER (repeat; kept in city.yaml)",
+    )
     q.add_argument(
         "--clip", nargs=4, type=float, metavar=("W", "S", "E", "N"), help="keep only what lies in this lon/lat box"
     )
+    q.add_argument("--crs", metavar="CRS", help="CRS of inputs that carry none (a spreadsheet's x/y, e.g. EPSG:32750)")
+    q.add_argument("--min-confidence", type=float, metavar="X",
+                   help="leave out building footprints (Microsoft, Google) whose confidence is below X")
     q.set_defaults(func=_cmd_city_import)
     q = csub.add_parser("generate", help="write a seeded synthetic coastal district (the default city's generator)")
     q.add_argument("--seed", type=int, default=DEFAULT_SEED)

@@ -442,7 +442,8 @@ def test_shapefile_with_truncated_field_names(tmp_path: Path) -> None:
     rep = import_city(shp)
     [b] = rep.twin.buildings
     assert (b.height_m, b.use) == (6.0, "house")
-    assert rep.as_dict()["skipped"]["buildings"] == {"polygon has building=no": 1}
+    [a] = rep.as_dict()["inputs"]
+    assert a["left_out"] == {"polygon has building=no": 1}
 
 
 def test_malformed_gis_geometry_is_counted_not_fatal(tmp_path: Path) -> None:
@@ -450,7 +451,8 @@ def test_malformed_gis_geometry_is_counted_not_fatal(tmp_path: Path) -> None:
 
     import pyogrio.raw
 
-    # a polygon whose only ring has 2 points (GDAL writes such rings from broken OSM areas)
+    # a polygon whose only ring has 2 points (GDAL writes such rings from broken OSM areas), in a layer
+    # named for buildings (a polygon layer without a sign of buildings maps to nothing: test_gis_import)
     bad = struct.pack("<BIII4d", 1, 3, 1, 2, 119.4, -5.14, 119.401, -5.14)
     good = shapely.to_wkb(shapely.box(119.4, -5.14, 119.4001, -5.1399))
     p = tmp_path / "b.gpkg"
@@ -459,14 +461,15 @@ def test_malformed_gis_geometry_is_counted_not_fatal(tmp_path: Path) -> None:
         np.array([good, bad], dtype=object),
         [np.array(["1", "2"], dtype=object)],
         ["id"],
-        layer="b",
+        layer="buildings",
         driver="GPKG",
         geometry_type="Polygon",
         crs="EPSG:4326",
     )
     rep = import_city(p)
-    assert [b.id for b in rep.twin.buildings] == ["b-1"]
-    assert rep.as_dict()["other"]["gis_rows_skipped"] == {"b: malformed geometry (e.g. a ring of under 4 points)": 1}
+    assert [b.id for b in rep.twin.buildings] == ["buildings-1"]
+    [a] = rep.as_dict()["inputs"]
+    assert a["left_out"] == {"malformed geometry (e.g. a ring of under 4 points, or unreadable coordinates)": 1}
 
 
 def test_geopackage_made_by_gdal_from_the_extract(small: twin.osm.ImportReport, tmp_path: Path) -> None:
@@ -508,9 +511,9 @@ def test_missing_file(tmp_path: Path) -> None:
 
 
 def test_unknown_extension(tmp_path: Path) -> None:
-    p = tmp_path / "city.csv"
+    p = tmp_path / "city.dxf2"
     p.write_text("id,x,y\n")
-    with pytest.raises(twin.TwinError, match=r"city\.csv: unknown file type '\.csv': use an OpenStreetMap extract"):
+    with pytest.raises(twin.TwinError, match=r"city\.dxf2: unknown file type '\.dxf2': use an OpenStreetMap extract"):
         import_city(p)
 
 

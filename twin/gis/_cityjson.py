@@ -34,7 +34,7 @@ from pyproj import CRS
 from pyproj.exceptions import CRSError
 
 from .._errors import TwinError
-from .._osm_raw import RawFeature
+from ..osm.raw import RawFeature
 from ._ledger import LayerAccount, TrackedRaw
 from ._source import to_wgs84
 

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import shapely
 
-from .._osm_raw import RawFeature
+from ..osm.raw import RawFeature
 from ..profiles import DRIVABLE_CLASSES
 from ._ledger import LayerAccount, TrackedRaw, samples
 from ._maps import FieldMaps

@@ -22,12 +22,12 @@ import numpy as np
 import shapely
 
 from .._errors import TwinError
-from .._osm_build import build_buildings, build_cameras, build_fire_stations, build_roads
-from .._osm_pbf import OSM_SUFFIXES, read_osm
-from .._osm_raw import RawData, RawFeature
 from ..cityio import CAMERA_MARGIN_M
 from ..geo import LocalFrame
 from ..model import CommandCenter, Twin, data_bounds
+from ..osm.build import build_buildings, build_cameras, build_fire_stations, build_roads
+from ..osm.pbf import OSM_SUFFIXES, read_osm
+from ..osm.raw import RawData, RawFeature
 from ..roads import build_road_graph, graph_length_m
 from ._cityjson import is_cityjson, read_cityjson
 from ._convert import convert_layer, norm
