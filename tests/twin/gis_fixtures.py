@@ -153,3 +153,105 @@ def write_csv(path: Path, header: list[str], rows: list[list[Any]], *, delimiter
 
 def write_json(path: Path, doc: dict[str, Any]) -> None:
     path.write_text(json.dumps(doc), encoding="utf-8")
+
+
+# ---------------------------------------------------------------------------------------------
+# the example files shipped in assets/examples/import (README's city import commands)
+# ---------------------------------------------------------------------------------------------
+EAST_ROADS = (("Jalan Arteri", 0), ("Jalan Lokal", 4), ("Jalan Lingkungan", 9))
+
+
+def jalan_east(path: Path) -> int:
+    """Roads of the district east of the grid, from another office: UTM, Indonesian names, 5 x 60 m each."""
+    lines, kls, names = [], [], []
+    for value, j in EAST_ROADS:
+        for k in range(5):
+            x, y = node(N - 1 + k, j)
+            lines.append(shapely.LineString([(x, y), (x + SPACING_M, y)]))
+            kls.append(value)
+            names.append(f"Jl. Timur {j}")
+    x, y = node(N - 1, 2)
+    lines.append(shapely.LineString([(x, y), (x + 40, y + 40)]))
+    kls.append("Jalan Setapak")
+    names.append("")
+    write_layer(path, "jalan", lines, {"NAMA_JLN": names, "KLS_JALAN": kls}, UTM, "LineString")
+    return len(lines)
+
+
+def titik_cctv(path: Path) -> int:
+    """A camera spreadsheet as an office keeps it: ';'-separated, decimal commas, Indonesian headers."""
+    rows = []
+    for k in range(12):
+        i, j = (k % 4) * 3, (k // 4) * 4
+        x, y = node(i, j)
+        lon, lat = (float(v) for v in to_wgs84(shapely.Point(x + 30, y + 3)).coords[0])
+        rows.append([f"CCTV-{k + 1:03d}", f"Simpang {k + 1}", f"{lat:.7f}".replace(".", ","),
+                     f"{lon:.7f}".replace(".", ","), (45 * k) % 360, "7,5" if k % 2 else "6"])
+    write_csv(path, ["Kode", "Nama Lokasi", "Lintang", "Bujur", "Arah", "Tinggi"], rows, delimiter=";")
+    return len(rows)
+
+
+def gedung_cityjson(path: Path) -> int:
+    """Three LoD2 gable houses (walls 6 m, ridge 10 m: 8 m as a prism) in UTM 50S, CityJSON 2.0."""
+    verts: list[list[int]] = []
+    index: dict[tuple[int, int, int], int] = {}
+
+    def v(x: float, y: float, z: float) -> int:
+        key = (round((x - X0) * 1000), round((y - Y0) * 1000), round(z * 1000))
+        if key not in index:
+            index[key] = len(verts)
+            verts.append(list(key))
+        return index[key]
+
+    objects = {}
+    for k in range(3):
+        x0, y0 = node(N - 1, 5)
+        x0, y0, x1, y1 = x0 + 20 + 60 * k, y0 + 10, x0 + 30 + 60 * k, y0 + 18
+        ym, z0, ze, zr = (y0 + y1) / 2, 0.0, 6.0, 10.0
+        faces = [
+            ("GroundSurface", [(x0, y0, z0), (x0, y1, z0), (x1, y1, z0), (x1, y0, z0)]),
+            ("WallSurface", [(x0, y0, z0), (x1, y0, z0), (x1, y0, ze), (x0, y0, ze)]),
+            ("WallSurface", [(x1, y1, z0), (x0, y1, z0), (x0, y1, ze), (x1, y1, ze)]),
+            ("WallSurface", [(x0, y1, z0), (x0, y0, z0), (x0, y0, ze), (x0, ym, zr), (x0, y1, ze)]),
+            ("WallSurface", [(x1, y0, z0), (x1, y1, z0), (x1, y1, ze), (x1, ym, zr), (x1, y0, ze)]),
+            ("RoofSurface", [(x0, y0, ze), (x1, y0, ze), (x1, ym, zr), (x0, ym, zr)]),
+            ("RoofSurface", [(x1, y1, ze), (x0, y1, ze), (x0, ym, zr), (x1, ym, zr)]),
+        ]
+        kinds = ["GroundSurface", "RoofSurface", "WallSurface"]
+        objects[f"rumah-{k + 1}"] = {
+            "type": "Building",
+            "attributes": {"name": f"Rumah {k + 1}"},
+            "geometry": [{
+                "type": "Solid", "lod": "2.2",
+                "boundaries": [[[[v(*p) for p in f]] for _kind, f in faces]],
+                "semantics": {
+                    "surfaces": [{"type": t} for t in kinds],
+                    "values": [[kinds.index(t) for t, _f in faces]],
+                },
+            }],
+        }
+    write_json(path, {
+        "type": "CityJSON", "version": "2.0",
+        "transform": {"scale": [0.001, 0.001, 0.001], "translate": [X0, Y0, 0.0]},
+        "metadata": {"referenceSystem": "https://www.opengis.net/def/crs/EPSG/0/32750"},
+        "CityObjects": objects, "vertices": verts,
+    })
+    return len(objects)
+
+
+def write_examples(out: Path) -> dict[str, int]:
+    """Write the example files of README's ``showroom city import`` commands; returns features per layer."""
+    out.mkdir(parents=True, exist_ok=True)
+    for old in out.glob("*"):
+        old.unlink()
+    n = exposure_gpkg(out / "exposure.gpkg")
+    n["jalan"] = jalan_east(out / "jalan.shp")
+    n["titik_cctv"] = titik_cctv(out / "titik_cctv.csv")
+    n["CityObjects"] = gedung_cityjson(out / "gedung.city.json")
+    return n
+
+
+if __name__ == "__main__":
+    import sys
+
+    print(write_examples(Path(sys.argv[1] if len(sys.argv) > 1 else "assets/examples/import")))

@@ -141,7 +141,7 @@ def test_lod1_heights_footprints_and_other_objects_counted(lod1_v11: Path) -> No
     assert b["NL.IMBAG.Pand.1"].footprint.area == pytest.approx(80.0 / k, rel=2e-4)
     assert b["NL.IMBAG.Pand.2"].footprint.area == pytest.approx(120.0 / k, rel=2e-4)
     [a] = rep.as_dict()["inputs"]
-    assert a["schema"] == "cityjson 1.1" and a["crs"] == "EPSG:7415"
+    assert (a["schema"], a["format"], a["crs"]) == ("cityjson", "cityjson 1.1", "EPSG:7415")
     assert a["features"] == 4
     assert a["imported"] == {"buildings": 2}
     assert a["left_out"] == {"CityObject type TINRelief is not imported": 1, "CityObject type Road is not imported": 1}

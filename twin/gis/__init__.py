@@ -4,7 +4,7 @@
 CityJSON and spreadsheets of points, recognises the common field schemas on its own (OSM tags,
 Geofabrik, the HOT export tool, exposure layers, Microsoft and Google building footprints,
 Overture) and any other through ``--map`` rules, and reports every input feature as imported or
-left out with a reason. The rules are in docs/osm-import.md.
+left out with a reason. The rules are in docs/city-import.md (and docs/osm-import.md for OSM tags).
 """
 
 from __future__ import annotations

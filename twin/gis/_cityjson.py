@@ -232,8 +232,8 @@ def read_cityjson(path: Path, index: int, raw: TrackedRaw, *, crs: str | None = 
             if isinstance(obj, dict) and not obj.get("parents"):
                 objects.append((str(oid), obj, cos, verts))
     acc = LayerAccount(
-        label=name, file=name, layer="CityObjects", format="cityjson", crs=src_crs.to_string(),
-        features=len(objects), schema=f"cityjson {head.get('version')}",
+        label=name, file=name, layer="CityObjects", format=f"cityjson {head.get('version')}", crs=src_crs.to_string(),
+        features=len(objects), schema="cityjson",
     )
     types: dict[str, int] = {}
     pieces_all, meta = [], []

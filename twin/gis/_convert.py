@@ -135,9 +135,15 @@ class _Layer:
 
     def _candidates(self, layer: str, ours: str) -> list[str]:
         mapped = self.maps.field_for(layer, ours)
-        if mapped is not None:
-            return [self.low[norm(mapped)]] if norm(mapped) in self.low else []
+        if mapped is not None and norm(mapped) in self.low:
+            return [self.low[norm(mapped)]]
+        # a rule for a field this layer lacks is for another input: this layer keeps its own schema
         return [self.low[a] for a in ALIASES.get((layer, ours), ()) if a in self.low]
+
+    def mapped(self, layer: str, ours: str) -> bool:
+        """True when a ``--map`` rule reads ``layer.ours`` from a field of this layer."""
+        theirs = self.maps.field_for(layer, ours)
+        return theirs is not None and norm(theirs) in self.low
 
     def user_mapped(self, layer: str) -> bool:
         return any(
@@ -157,7 +163,7 @@ def _class_columns(lay: _Layer) -> list[tuple[str, float]]:
         }
         share = sum(1 for v in vals if v in ok) / len(vals) if vals else 0.0
         out.append((name, share))
-    if lay.maps.field_for("roads", "class") is not None:
+    if lay.mapped("roads", "class"):
         return out  # the user's field is read even when none of its values are known yet
     return sorted((c for c in out if c[1] > 0.0), key=lambda c: -c[1])
 
@@ -361,7 +367,7 @@ def convert_layer(src: SourceLayer, index: int, maps: FieldMaps, raw: TrackedRaw
                     continue
                 if theirs is not None:
                     acc.leave_out(i, f"road class not recognised: {theirs!r}")
-                elif cls_names and maps.field_for("roads", "class") is None:
+                elif cls_names and not lay.mapped("roads", "class"):
                     # a layer that classes its lines leaves the class empty on lines that are not roads
                     acc.leave_out(i, f"line without a {cls_names[0]} value (not a road)")
                 else:

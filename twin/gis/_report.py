@@ -93,7 +93,7 @@ class ImportReport:
         return left_out_line(self.inputs)
 
     def as_dict(self) -> dict[str, Any]:
-        """The report as one JSON-ready object (``import_report.json``; keys in docs/osm-import.md)."""
+        """The report as one JSON-ready object (``import_report.json``; keys in docs/city-import.md)."""
         f = self.twin.frame
         inputs = [a.as_dict() for a in self.inputs]
         left = Counter()
