@@ -10,6 +10,8 @@ pkgs=(
   libegl1 libgl1-mesa-dri libgles2 libgl1          # Panda3D offscreen through Mesa's llvmpipe
   xvfb xauth                                       # a real desktop window in tests
   ffmpeg                                           # test clips and MP4 output
+  libvulkan1 mesa-vulkan-drivers                   # Monado (../shared/tools/monado) at run time: Vulkan on the CPU (lavapipe)
+  libglx0 libcjson1 libbsd0 libusb-1.0-0 libudev1 libx11-xcb1 libxcb-randr0  # Monado's other run-time libraries
 )
 missing=()
 for p in "${pkgs[@]}"; do

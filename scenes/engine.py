@@ -162,7 +162,7 @@ class HeadlessEngine:
 
 
 class OffscreenView:
-    """A camera rendering ``scene`` into an offscreen buffer, grabbed as a BGR numpy array."""
+    """A camera rendering ``scene`` into an offscreen buffer, grabbed as a BGR numpy array (``to_ram``)."""
 
     def __init__(
         self,
@@ -175,13 +175,16 @@ class OffscreenView:
         lens: Lens | None = None,
         clear_rgb: tuple[float, float, float] = (0.62, 0.74, 0.86),
         sort: int = 0,
+        to_ram: bool = True,
     ) -> None:
         self.graphics = graphics
         self.width, self.height = int(width), int(height)
         self.buffer = graphics.make_buffer(name, self.width, self.height, sort=sort)
         self.buffer.set_clear_color(LColor(*clear_rgb, 1.0))
         self.texture = Texture(f"{name}-color")
-        self.buffer.add_render_texture(self.texture, GraphicsOutput.RTM_copy_ram)
+        # to_ram=False keeps the image on the GPU (a headset's swapchain copy, a mirror): no read-back
+        mode = GraphicsOutput.RTM_copy_ram if to_ram else GraphicsOutput.RTM_bind_or_copy
+        self.buffer.add_render_texture(self.texture, mode)
         if lens is None:
             lens = PerspectiveLens()
             lens.set_fov(60.0, 60.0 * self.height / self.width)

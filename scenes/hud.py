@@ -1,4 +1,9 @@
-"""The frame-budget HUD: where each frame's time goes (sim step, feed uploads, render) and the frame rate."""
+"""The frame-budget HUD: where each frame's time goes (sim step, feed uploads, render) and the frame rate.
+
+With a headset the frame is the runtime's (its display period, times the periods missed), and two
+more parts show: the wait for the runtime's next frame (``xrWaitFrame``) and the submit (copy to
+the swapchains and ``xrEndFrame``).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +14,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-PARTS = ("sim", "feeds", "scene", "render")
+PARTS = ("sim", "feeds", "scene", "render", "xr_wait", "xr_submit")
+DESKTOP_PARTS = PARTS[:4]
 
 
 @dataclass
@@ -20,7 +26,7 @@ class FrameBudget:
     _rows: deque = field(default_factory=deque)
 
     def add(self, frame_ms: float, **parts_ms: float) -> None:
-        """Record one frame: its total and the parts (sim, feeds, scene, render)."""
+        """Record one frame: its total and the parts (sim, feeds, scene, render; xr_wait, xr_submit in VR)."""
         row = [frame_ms] + [float(parts_ms.get(p, 0.0)) for p in PARTS]
         self._rows.append(row)
         while len(self._rows) > self.window:
@@ -39,7 +45,8 @@ class FrameBudget:
         """The HUD's lines."""
         m = self.means()
         lines = [f"{m['fps']:5.1f} fps  {m['frame_ms']:6.1f} ms/frame"]
-        lines.append("  ".join(f"{p} {m[p + '_ms']:5.1f}" for p in PARTS))
+        shown = PARTS if m["xr_wait_ms"] or m["xr_submit_ms"] else DESKTOP_PARTS
+        lines.append("  ".join(f"{p.replace('xr_', 'xr ')} {m[p + '_ms']:5.1f}" for p in shown))
         if sim_time_s is not None:
             h, rem = divmod(int(sim_time_s), 3600)
             mnt, sec = divmod(rem, 60)

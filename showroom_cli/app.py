@@ -36,6 +36,7 @@ class ViewOptions:
     training: bool = False
     coverage_resolution_m: float = 2.0
     trace: str | None = None
+    xr_mode: str = "off"
 
 
 def load_script(path: str) -> list[dict[str, Any]]:
@@ -137,6 +138,10 @@ def run_view(city: Any, live: Any, opts: ViewOptions, provider: Any = None) -> i
         code = e.code if isinstance(e.code, int) else 0
         app.close_all()
         return code
+    except BaseException:
+        # an exception in a frame: the headset session, feeds and windows still close before it propagates
+        app.close_all()
+        raise
     return app.close_all()
 
 
@@ -148,18 +153,20 @@ def _make_app(city: Any, live: Any, opts: ViewOptions, provider: Any) -> Any:  #
 
     import feeds
     import scenes
+    from showroom_cli.vr import HeadsetFrames
     from scenes.controls import FlightControls
     from scenes.hud import FrameBudget
     from scenes.picking import pick_camera
+    from scenes.stereo import StereoRig
     from scenes.visit import GuidedTour
-    from scenes.xr import eye_lens
     from sim.clock import SimClock
 
-    class ShowroomApp(ShowBase):
+    class ShowroomApp(HeadsetFrames, ShowBase):
         """The showroom: a window (or headset) on the twin city with the simulation running alongside."""
 
         def __init__(self) -> None:
-            super().__init__(windowType="onscreen" if provider is None else "offscreen")
+            # a headset mirrors its eyes in a desktop window when there is a display (OpenXR's GLX needs one)
+            super().__init__(windowType="onscreen" if provider is None or _has_display() else "offscreen")
             self.disable_mouse()
             self.exit_code = 0
             self.opts = opts
@@ -240,13 +247,14 @@ def _make_app(city: Any, live: Any, opts: ViewOptions, provider: Any) -> Any:  #
                 )
             self.provider = provider
             self.vr_origin = self.render.attach_new_node("vr-play-space")
-            self.eye_views: list[Any] = []
+            self.rig: StereoRig | None = None
             if provider is not None:
-                ew, eh = provider.recommended_size
-                # the eye cameras live under the play-space origin (they render the whole scene graph above it)
-                self.eye_views = [
-                    scenes.OffscreenView(graphics, self.vr_origin, ew, eh, name=f"eye{k}") for k in range(2)
-                ]
+                # the eye cameras live under the play-space origin (they render the whole scene graph above it);
+                # the window shows the eyes (a mirror), so its own 3D camera draws nothing
+                self.rig = StereoRig(provider, graphics, self.vr_origin, mirror=self.render2d)
+                self.camNode.set_active(False)
+                self.task_mgr.add(self._xr_begin, "xr-begin", sort=40)
+                self.task_mgr.add(self._xr_submit, "xr-submit", sort=55)  # after igLoop (50) has drawn
             self._bind_keys()
             self._script = list(opts.script)
             self._t0 = time.perf_counter()
@@ -282,7 +290,7 @@ def _make_app(city: Any, live: Any, opts: ViewOptions, provider: Any) -> Any:  #
             self.accept("[", self.jump, [-300.0])
             self.accept("]", self.jump, [300.0])
             self.accept("t", self.toggle_tour)
-            self.accept("escape", self.quit)
+            self.accept("escape", self.request_quit)
             self.accept("mouse1", self.on_click)
             self.accept("mouse3", self._start_drag)
             self.accept("mouse3-up", self._end_drag)
@@ -405,6 +413,7 @@ def _make_app(city: Any, live: Any, opts: ViewOptions, provider: Any) -> Any:  #
             self.exit_code = code
             self.task_mgr.stop()
 
+
         # ---- scripted input (tests, demos) ----------------------------------------------------
         def _run_script(self, t: float) -> None:
             while self._script and float(self._script[0]["t"]) <= t:
@@ -462,18 +471,23 @@ def _make_app(city: Any, live: Any, opts: ViewOptions, provider: Any) -> Any:  #
             t_scene0 = time.perf_counter()
             stats = self.scene.update(self.cam, self.cam.node().get_lens())
             self._visible = list(stats.uploads.visible_ids)
-            t_render0 = time.perf_counter()
-            if self.provider is not None:
-                self._render_eyes()
             t_end = time.perf_counter()
             parts = {
                 "sim": (t_feeds0 - t_sim0) * 1000.0,
                 "feeds": (t_scene0 - t_feeds0) * 1000.0,
-                "scene": (t_render0 - t_scene0) * 1000.0,
+                "scene": (t_end - t_scene0) * 1000.0,
             }
             # the window's draw runs between this task and the next frame's: the rest of the interval
             prev = self._prev_parts_ms
-            parts["render"] = max(frame_ms - prev, 0.0) + (t_end - t_render0) * 1000.0
+            parts["render"] = max(frame_ms - prev, 0.0)
+            timing = getattr(self.provider, "timing", None)
+            if self.rig is not None and timing is not None:
+                # a headset: the runtime's clock sets the frame (its display period, times periods missed),
+                # and the interval's rest is split into the wait for the runtime, the draw and the submit
+                parts["xr_wait"] = timing.wait_ms
+                parts["xr_submit"] = self.rig.submit_ms
+                parts["render"] = max(parts["render"] - timing.wait_ms - self.rig.submit_ms, 0.0)
+                frame_ms = timing.period_ms * (1 + timing.late)
             self._prev_parts_ms = (t_end - now) * 1000.0
             if self.frames_seen > 0:
                 self.budget.add(frame_ms, **parts)
@@ -514,89 +528,6 @@ def _make_app(city: Any, live: Any, opts: ViewOptions, provider: Any) -> Any:  #
             self.cam.set_hpr(self.flight.heading_deg, self.flight.pitch_deg, 0.0)
             return pos
 
-        def _render_eyes(self) -> None:
-            """One stereo frame: eye cameras under a play-space origin that rides on the flight pose."""
-            p = self.provider
-            if getattr(p, "session", "n/a") is None:
-                # a real runtime: bind to Panda3D's GL context, current now that a frame has been drawn
-                if self.frames_seen < 1:
-                    return
-                p.bind_current_glx()
-            if getattr(p, "exiting", False):
-                self.quit(0)
-                return
-            got = p.begin_frame()
-            if got is None:
-                p.end_frame(None)
-                return
-            _, eyes = got
-            self._handle_controllers(p.controllers() if hasattr(p, "controllers") else [])
-            self.vr_origin.set_pos(self.cam.get_pos(self.render))
-            self.vr_origin.set_hpr(self.cam.get_h(self.render), 0.0, 0.0)
-            for view, eye in zip(self.eye_views, eyes, strict=True):
-                view.camera.node().set_lens(eye_lens(eye.fov, near_m=0.5))
-                view.camera.set_pos(*eye.position)
-                view.camera.set_hpr(*eye.hpr)
-            self.graphicsEngine.render_frame()
-            p.end_frame([v.grab() for v in self.eye_views])
-
-        def _handle_controllers(self, hands: list[Any]) -> None:
-            """Lasers from the controllers; select opens a camera's feed on a floating panel, teleport moves."""
-            from panda3d.core import LineSegs, Vec3
-
-            if self._lasers is not None:
-                self._lasers.remove_node()
-                self._lasers = None
-            if not hands:
-                return
-            segs = LineSegs("lasers")
-            segs.set_thickness(3.0)
-            segs.set_color(1.0, 0.2, 0.2, 1.0)
-            for c in hands:
-                o = self.render.get_relative_point(self.vr_origin, Point3(*c.position))
-                d = self.render.get_relative_vector(self.vr_origin, Vec3(*c.direction))
-                d.normalize()
-                segs.move_to(o)
-                segs.draw_to(o + d * 500.0)
-                if c.select:
-                    k = pick_camera(np.array(o), np.array(d), self.cam_xyz, max_angle_deg=3.0)
-                    if k is not None:
-                        self.open_panel(self.cam_ids[k])
-                        self._float_panel(np.array(o), np.array(d))
-                if c.teleport and d[2] < -1e-6:
-                    s = -o[2] / d[2]
-                    hit = np.array(o) + s * np.array(d)
-                    self.flight.position = np.array([hit[0], hit[1], 0.0])
-                    self.teleports += 1
-            self._lasers = self.render.attach_new_node(segs.create())
-
-        _lasers = None
-        teleports = 0
-
-        def _float_panel(self, origin: np.ndarray, direction: np.ndarray) -> None:
-            """The feed on a card 2 m along the laser, turned to face the viewer (VR has no 2D overlay)."""
-            from panda3d.core import CardMaker
-
-            if getattr(self, "_vr_panel", None) is None:
-                cm = CardMaker("vr-panel")
-                cm.set_frame(-0.8, 0.8, -0.45, 0.45)
-                self._vr_panel = self.render.attach_new_node(cm.generate())
-                self._vr_panel.set_texture(self.panel_tex)
-                self._vr_panel.set_light_off()
-                self._vr_panel.set_billboard_point_eye()
-                self._vr_panel.set_two_sided(True)
-            self._vr_panel.set_pos(*(origin + 2.0 * direction / np.linalg.norm(direction)))
-
-        def vr_ray_to(self, target: np.ndarray) -> tuple[tuple[float, float, float], tuple[float, float, float]]:
-            """A controller ray in play-space coordinates from the head towards a world point (scripts)."""
-            from panda3d.core import Vec3
-
-            head = self.render.get_relative_point(self.vr_origin, Point3(0.0, 0.0, 1.5))
-            d = Vec3(*map(float, target)) - head
-            o_local = self.vr_origin.get_relative_point(self.render, head)
-            d_local = self.vr_origin.get_relative_vector(self.render, d)
-            return (o_local[0], o_local[1], o_local[2]), (d_local[0], d_local[1], d_local[2])
-
         def trace_state(self) -> dict[str, Any]:
             """What the session did, for tests and demos: frames, overlays, panel, sim clock, frame budget."""
             return {
@@ -612,7 +543,10 @@ def _make_app(city: Any, live: Any, opts: ViewOptions, provider: Any) -> Any:  #
                 "scene": self.scene_stats,
                 "feeds_subscribed": sorted(self.pump.subs),
                 "xr": None if self.provider is None else self.provider.name,
-                "eye_frames_submitted": len(getattr(self.provider, "submitted", [])),
+                "xr_runtime": None if self.provider is None else self.provider.describe(),
+                "xr_frames": None if self.provider is None else self.provider.counters.as_dict(),
+                "xr_fallback": self.xr_fallback,
+                "eye_frames_submitted": 0 if self.provider is None else self.provider.counters.submitted,
                 "teleports": self.teleports,
                 "jumps": self.jumps,
                 "timeline": live.timeline(float(self.clock.env.now)) if hasattr(live, "timeline") else [],
@@ -620,21 +554,28 @@ def _make_app(city: Any, live: Any, opts: ViewOptions, provider: Any) -> Any:  #
 
         def close_all(self) -> int:
             """Close feeds, the headset and the scene; returns the exit code."""
+            if self.provider is not None:
+                self.provider.close()  # first: the session's last states (STOPPING, EXITING) go into the trace
             if opts.trace:
                 Path(opts.trace).write_text(json.dumps(self.trace_state(), indent=2) + "\n", encoding="utf-8")
             self.pump.close()
             if self.panel_sub is not None:
                 self.panel_sub.close()
             self.hub.close(timeout_s=2.0)
-            if self.provider is not None:
-                self.provider.close()
-            for v in self.eye_views:
-                v.destroy()
+            if self.rig is not None:
+                self.rig.destroy()
             self.scene.destroy()
             self.destroy()
             return self.exit_code
 
     return ShowroomApp()
+
+
+def _has_display() -> bool:
+    import os
+    import sys
+
+    return sys.platform in ("win32", "darwin") or bool(os.environ.get("DISPLAY"))
 
 
 def render_tour(

@@ -20,7 +20,7 @@ def _has_display() -> bool:
 def _cmd_view(args: argparse.Namespace) -> int:
     import showroom_cli.app as app
     import twin
-    from scenes.xr import SimulatedHeadset, open_provider
+    from scenes.xr import SimulatedHeadset, XRUnavailable, open_provider
     from showroom_cli.render import parse_size
     from sim.live import LiveCity, ReplayLog
 
@@ -29,7 +29,18 @@ def _cmd_view(args: argparse.Namespace) -> int:
     if args.xr == "simulated":
         provider, why = SimulatedHeadset(scale=0.25), "VR: simulated headset (quest3 fields of view)"
     else:
-        provider, why = open_provider(args.xr)
+        try:
+            provider, why = open_provider(args.xr)
+        except XRUnavailable as e:  # --xr on and no headset: one line, exit 3
+            print(f"error: {e}", file=sys.stderr)
+            return 3
+        if provider is not None and not _has_display():
+            # OpenXR's OpenGL binding here is Xlib: without an X display there is no context to bind
+            provider.close()
+            if args.xr == "on":
+                print("error: VR needs an X display here (OpenXR's OpenGL Xlib binding); set DISPLAY", file=sys.stderr)
+                return 3
+            provider, why = None, "VR unavailable: no X display for OpenXR's OpenGL binding"
     if provider is None and not _has_display():
         out = Path(args.out)
         print(f"{why}; no display either: rendering the guided tour to a video instead ({out}/render.mp4)")
@@ -41,7 +52,7 @@ def _cmd_view(args: argparse.Namespace) -> int:
     opts = app.ViewOptions(
         size=size, speed=args.speed, lang=args.lang, tour=args.tour, feed_budget=args.feeds,
         script=app.load_script(args.script) if args.script else [], quit_after_s=args.seconds,
-        training=live.training, trace=args.trace,
+        training=live.training, trace=args.trace, xr_mode=args.xr,
     )
     return app.run_view(city, live, opts, provider)
 

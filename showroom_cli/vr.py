@@ -1,0 +1,160 @@
+"""The showroom's headset side, beside ``showroom_cli/app.py``: the frame loop around a view provider and VR input.
+
+:class:`HeadsetFrames` is mixed into the one ShowBase subclass. Two tasks bracket Panda3D's draw
+(``igLoop``, sort 50): ``xr-begin`` (sort 40) waits for the runtime's frame, places the play space
+on the flight pose and the eyes in it, and reads the controllers; ``xr-submit`` (sort 55) hands the
+drawn eyes to the headset, and on the first frame creates the OpenXR session on the GL context
+that is current then. Escape asks the runtime to end the session; the app quits when the runtime
+says EXITING (bounded by three seconds), so every path closes the session the OpenXR way.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+from panda3d.core import CardMaker, LineSegs, Point3, Vec3
+
+from scenes.picking import pick_camera
+
+
+class HeadsetFrames:
+    """The VR methods of the showroom app (a mixin: it uses the app's scene, flight, panel and provider)."""
+
+    rig: Any = None
+    provider: Any = None
+    _quit_deadline: float | None = None
+    _lasers: Any = None
+    teleports = 0
+    xr_fallback: str | None = None
+
+    def request_quit(self) -> None:
+        """Escape: a headset session is ended the OpenXR way first (the runtime walks it to EXITING)."""
+        if self.rig is not None and hasattr(self.provider, "request_exit"):
+            self.provider.request_exit()
+            self._quit_deadline = time.perf_counter() + 3.0
+        else:
+            self.quit(0)
+
+    def _xr_begin(self, task: Any) -> int:
+        """Before the draw: wait for the headset's frame, place the play space and the eyes, read the hands."""
+        p = self.provider
+        if self.rig is None:
+            return task.cont
+        if getattr(p, "exiting", False) or (
+            self._quit_deadline is not None and time.perf_counter() > self._quit_deadline
+        ):
+            self._xr_done()
+            return task.cont
+        self.vr_origin.set_pos(self.cam.get_pos(self.render))
+        self.vr_origin.set_hpr(self.cam.get_h(self.render), 0.0, 0.0)
+        if self.rig.begin():
+            hands = p.controllers()
+            self._handle_controllers(hands)
+            self._fly(hands)
+        return task.cont
+
+    def _xr_submit(self, task: Any) -> int:
+        """After the draw: the eyes go to the headset; the session binds here (the GL context is current)."""
+        if self.rig is None:
+            return task.cont
+        if getattr(self.provider, "needs_binding", False):
+            from scenes.xr import XRUnavailable
+
+            try:
+                self.rig.bind_if_needed()
+            except XRUnavailable as e:
+                self._xr_failed(str(e))
+            return task.cont
+        self.rig.submit()
+        return task.cont
+
+    def _xr_done(self) -> None:
+        """The runtime ended the session (asked to exit, session lost, or Escape went through): quit."""
+        p = self.provider
+        reason = getattr(p, "exit_reason", None) or "the VR session ended"
+        code = int(getattr(p, "exit_code", 0))
+        print(f"VR session ended: {reason}", flush=True)
+        self.quit(code)
+
+    def _xr_failed(self, why: str) -> None:
+        """The session could not start: --xr auto goes on on the desktop, --xr on quits with code 3."""
+        if self.opts.xr_mode == "on":
+            print(f"error: {why}", flush=True)
+            self.quit(3)
+            return
+        print(f"VR unavailable: {why}; desktop view", flush=True)
+        self.xr_fallback = why
+        self.provider.close()
+        self.rig.destroy()
+        self.rig = None
+        self.camNode.set_active(True)
+
+    xr_fallback: str | None = None
+
+    def _fly(self, hands: list[Any]) -> None:
+        """A controller's stick flies the play space along its laser (x strafes), at the flight speed."""
+        for c in hands:
+            fx, fy = c.fly
+            if abs(fx) < 0.15 and abs(fy) < 0.15:  # a resting stick drifts a little
+                continue
+            d = np.array(self.render.get_relative_vector(self.vr_origin, Vec3(*c.direction)))
+            right = np.array(self.render.get_relative_vector(self.vr_origin, Vec3(1.0, 0.0, 0.0)))
+            dt = getattr(self.provider.timing, "period_ms", 11.1) / 1000.0
+            self.flight.position = self.flight.position + (fy * d + fx * right) * self.flight.speed_mps * dt
+
+    def _handle_controllers(self, hands: list[Any]) -> None:
+        """Lasers from the controllers; select opens a camera's feed on a floating panel, teleport moves."""
+        from panda3d.core import Vec3
+
+        if self._lasers is not None:
+            self._lasers.remove_node()
+            self._lasers = None
+        if not hands:
+            return
+        segs = LineSegs("lasers")
+        segs.set_thickness(3.0)
+        segs.set_color(1.0, 0.2, 0.2, 1.0)
+        for c in hands:
+            o = self.render.get_relative_point(self.vr_origin, Point3(*c.position))
+            d = self.render.get_relative_vector(self.vr_origin, Vec3(*c.direction))
+            d.normalize()
+            segs.move_to(o)
+            segs.draw_to(o + d * 500.0)
+            if c.select:
+                k = pick_camera(np.array(o), np.array(d), self.cam_xyz, max_angle_deg=3.0)
+                if k is not None:
+                    self.open_panel(self.cam_ids[k])
+                    self._float_panel(np.array(o), np.array(d))
+            if c.teleport and d[2] < -1e-6:
+                s = -o[2] / d[2]
+                hit = np.array(o) + s * np.array(d)
+                self.flight.position = np.array([hit[0], hit[1], 0.0])
+                self.teleports += 1
+        self._lasers = self.render.attach_new_node(segs.create())
+
+    _lasers = None
+    teleports = 0
+
+    def _float_panel(self, origin: np.ndarray, direction: np.ndarray) -> None:
+        """The feed on a card 2 m along the laser, turned to face the viewer (VR has no 2D overlay)."""
+        if getattr(self, "_vr_panel", None) is None:
+            cm = CardMaker("vr-panel")
+            cm.set_frame(-0.8, 0.8, -0.45, 0.45)
+            self._vr_panel = self.render.attach_new_node(cm.generate())
+            self._vr_panel.set_texture(self.panel_tex)
+            self._vr_panel.set_light_off()
+            self._vr_panel.set_billboard_point_eye()
+            self._vr_panel.set_two_sided(True)
+        self._vr_panel.set_pos(*(origin + 2.0 * direction / np.linalg.norm(direction)))
+
+    def vr_ray_to(self, target: np.ndarray) -> tuple[tuple[float, float, float], tuple[float, float, float]]:
+        """A controller ray in play-space coordinates from the head towards a world point (scripts)."""
+        from panda3d.core import Vec3
+
+        head = self.render.get_relative_point(self.vr_origin, Point3(0.0, 0.0, 1.5))
+        d = Vec3(*map(float, target)) - head
+        o_local = self.vr_origin.get_relative_point(self.render, head)
+        d_local = self.vr_origin.get_relative_vector(self.render, d)
+        return (o_local[0], o_local[1], o_local[2]), (d_local[0], d_local[1], d_local[2])
