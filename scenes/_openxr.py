@@ -110,6 +110,7 @@ class OpenXRProvider:
         self._views: Sequence[Any] = ()
         self._space: Any = None
         self._hands: Hands | None = None
+        self._profiles: list[str] = []
         self._last_display_time: int | None = None
         self._binding: Any = None
         self._fmt = 0
@@ -123,7 +124,8 @@ class OpenXRProvider:
             available = {e.extension_name.decode() for e in xr.enumerate_instance_extension_properties()}
         except xr.RuntimeUnavailableError:
             raise XRUnavailable(
-                "no OpenXR runtime is installed (pyopenxr: RuntimeUnavailableError); start SteamVR, Monado or "
+                _manifest_problem()
+                or "no OpenXR runtime is installed (pyopenxr: RuntimeUnavailableError); start SteamVR, Monado or "
                 "your headset's runtime, or use --xr off"
             ) from None
         except xr.XrException as e:
@@ -178,7 +180,7 @@ class OpenXRProvider:
             "eye_size": list(self.recommended_size) if hasattr(self, "recommended_size") else None,
             "extensions": list(getattr(self, "extensions", [])),
             "swapchain_format": COPYABLE_FORMATS.get(self._fmt),
-            "interaction_profiles": self._hands.profiles if self._hands else [],
+            "interaction_profiles": list(self._hands.profiles) if self._hands else self._profiles,
             "exit_reason": self.exit_reason,
         }
 
@@ -457,6 +459,7 @@ class OpenXRProvider:
                 time.sleep(0.005)
         with _quiet_stderr():
             if self._hands is not None:
+                self._profiles = list(self._hands.profiles)
                 self._hands.destroy()
                 self._hands = None
             if self._space is not None:
@@ -478,6 +481,27 @@ class OpenXRProvider:
 
 def _fov(f: Any) -> tuple[float, float, float, float]:
     return (f.angle_left, f.angle_right, f.angle_up, f.angle_down)
+
+
+def _manifest_problem() -> str | None:
+    """Why the runtime named by ``XR_RUNTIME_JSON`` cannot load (a missing file, bad JSON, no library), or None."""
+    import json
+    from pathlib import Path
+
+    path = os.environ.get("XR_RUNTIME_JSON")
+    if not path:
+        return None
+    p = Path(path)
+    if not p.is_file():
+        return f"XR_RUNTIME_JSON={path}: the runtime manifest does not exist"
+    try:
+        lib = json.loads(p.read_text(encoding="utf-8"))["runtime"]["library_path"]
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        return f"{path}: not an OpenXR runtime manifest (want runtime.library_path): {e}"
+    lib_path = Path(lib) if Path(lib).is_absolute() or "/" not in lib else (p.parent / lib)
+    if "/" in lib and not lib_path.is_file():
+        return f"{path}: runtime.library_path {lib!r} does not exist ({lib_path.resolve()}); reinstall the runtime"
+    return f"{path}: the OpenXR loader could not load runtime library {lib!r}"
 
 
 def _manifest() -> str:

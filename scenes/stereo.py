@@ -38,7 +38,7 @@ class StereoRig:
         origin: NodePath,
         *,
         mirror: NodePath | None = None,
-        near_m: float = 0.5,
+        near_m: float = 0.1,
     ) -> None:
         self.provider = provider
         self.near_m = near_m
@@ -96,7 +96,9 @@ class StereoRig:
     def submit(self) -> None:
         """Hand the drawn eyes to the provider (or end a skipped frame); times it for the HUD."""
         t0 = time.perf_counter()
-        self.provider.end_frame(self.views if self.drawing else None)
+        # a window closed under us takes the shared GSG (and the eye textures) with it: end with no layer
+        alive = all(v.buffer.is_valid() and v.buffer.get_gsg() is not None for v in self.views)
+        self.provider.end_frame(self.views if self.drawing and alive else None)
         self.drawing = False
         self.submit_ms = (time.perf_counter() - t0) * 1000.0
 

@@ -43,7 +43,8 @@ def load_script(path: str) -> list[dict[str, Any]]:
     """A scripted input sequence: a JSON list of steps ``{"t": seconds, ACTION: value}``.
 
     Actions: ``key``, ``key_up``, ``click`` ([x, y] in film units -1..1), ``drag`` ([dx, dy] pixels),
-    ``screenshot`` (a PNG path), ``quit``.
+    ``screenshot`` (a PNG path), ``quit``, ``close_window`` (as the window's close button), ``fail``
+    (raise an error in the frame: the shutdown path of a crash).
     """
     import twin
 
@@ -444,6 +445,11 @@ def _make_app(city: Any, live: Any, opts: ViewOptions, provider: Any) -> Any:  #
                     self.win.save_screenshot(str(step["screenshot"]))
                 if step.get("quit"):
                     self.quit(0)
+                if step.get("close_window"):
+                    # what ShowBase does when the window manager closes its window (windowEvent: not open)
+                    self.userExit()
+                if "fail" in step:
+                    raise RuntimeError(f"scripted failure: {step['fail']}")
 
         # ---- the frame ---------------------------------------------------------------------------
         def _frame(self, task: Any) -> int:

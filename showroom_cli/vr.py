@@ -10,6 +10,7 @@ says EXITING (bounded by three seconds), so every path closes the session the Op
 
 from __future__ import annotations
 
+import sys
 import time
 from typing import Any
 
@@ -81,7 +82,7 @@ class HeadsetFrames:
     def _xr_failed(self, why: str) -> None:
         """The session could not start: --xr auto goes on on the desktop, --xr on quits with code 3."""
         if self.opts.xr_mode == "on":
-            print(f"error: {why}", flush=True)
+            print(f"error: {why}", file=sys.stderr, flush=True)
             self.quit(3)
             return
         print(f"VR unavailable: {why}; desktop view", flush=True)

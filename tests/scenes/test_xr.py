@@ -11,9 +11,17 @@ import scenes
 from scenes.xr import HEADSETS, Fov, HeadPose, OpenXRProvider, SimulatedHeadset, XRUnavailable, eye_lens, open_provider
 
 
+@pytest.fixture(autouse=True)
+def _no_runtime(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    """No OpenXR runtime for these tests, even where Monado is configured (tests/monado.py tests that)."""
+    monkeypatch.delenv("XR_RUNTIME_JSON", raising=False)
+    monkeypatch.setenv("XDG_CONFIG_DIRS", str(tmp_path / "none"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+
+
 def test_pyopenxr_without_a_runtime_fails_the_way_pyopenxr_does() -> None:
-    # This machine has the OpenXR loader (bundled with pyopenxr) but no runtime: xrCreateInstance
-    # really runs and really fails with RuntimeUnavailableError, which we turn into one clear line.
+    # The OpenXR loader (bundled with pyopenxr) with no runtime: the instance's start-up really runs
+    # and really fails with RuntimeUnavailableError, which we turn into one clear line.
     with pytest.raises(XRUnavailable, match=r"no OpenXR runtime is installed \(pyopenxr: RuntimeUnavailableError\)"):
         OpenXRProvider()
 
@@ -28,6 +36,32 @@ def test_auto_falls_back_to_the_desktop_with_a_reason_and_on_refuses() -> None:
     assert open_provider("off") == (None, "VR off (--xr off): desktop view")
     with pytest.raises(XRUnavailable, match="--xr must be auto, on or off, got 'maybe'"):
         open_provider("maybe")
+
+
+def test_a_manifest_naming_a_missing_library_falls_back_with_the_file_named(monkeypatch, tmp_path) -> None:
+    manifest = tmp_path / "rt.json"
+    manifest.write_text('{"file_format_version": "1.0.0", "runtime": {"library_path": "lib/none.so"}}')
+    monkeypatch.setenv("XR_RUNTIME_JSON", str(manifest))
+    provider, why = open_provider("auto")
+    assert provider is None
+    assert why == (
+        f"VR unavailable: {manifest}: runtime.library_path 'lib/none.so' does not exist "
+        f"({tmp_path / 'lib' / 'none.so'}); reinstall the runtime"
+    )
+    manifest.write_text("{not json")
+    with pytest.raises(XRUnavailable, match=r"rt.json: not an OpenXR runtime manifest \(want runtime.library_path\)"):
+        OpenXRProvider()
+
+
+def test_simulated_headset_counts_its_frames_like_a_runtime() -> None:
+    hs = SimulatedHeadset(model="index", scale=0.05)
+    for k in range(3):
+        _, eyes = hs.begin_frame()
+        hs.end_frame(None if k == 1 else [np.zeros((4, 4, 3), np.uint8)] * 2)
+    c = hs.counters
+    assert (c.waited, c.begun, c.ended, c.rendered, c.submitted) == (3, 3, 3, 3, 2)
+    assert hs.timing.period_ms == pytest.approx(1000.0 / 90.0)
+    assert hs.describe()["system"] == "Valve Index"
 
 
 def test_simulated_eyes_sit_half_an_ipd_either_side_of_the_head() -> None:

@@ -1,0 +1,140 @@
+"""``showroom view`` in VR on a real OpenXR runtime (Monado, simulated HMD, null compositor at 20 Hz).
+
+The whole command, as a visitor's machine runs it: the default city, the session on Panda3D's own
+GL context, the mirror window on Xvfb, scripted input, and every way out: Escape, the window
+closed, a crash in a frame, and the start-up failures (no runtime, a manifest pointing at a library
+that is not there, a runtime that refuses the session). Each ends with one clear line and an exit
+code, within the subprocess timeout, and the session goes through the OpenXR states to EXITING.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from tests.monado import monado_env, xvfb
+
+ROOT = Path(__file__).resolve().parents[2]
+TIMEOUT_S = 300
+
+
+@pytest.fixture(scope="module")
+def display() -> str:
+    with xvfb(first=170) as d:
+        yield d
+
+
+def _view(tmp: Path, env: dict, *args: str, script: list[dict] | None = None) -> subprocess.CompletedProcess:
+    cmd = [sys.executable, str(ROOT / "showroom.py"), "view", "--size", "640x360", "--trace", str(tmp / "trace.json")]
+    if script is not None:
+        (tmp / "script.json").write_text(json.dumps(script))
+        cmd += ["--script", str(tmp / "script.json")]
+    return subprocess.run([*cmd, *args], cwd=tmp, env=env, capture_output=True, text=True, timeout=TIMEOUT_S)
+
+
+def _trace(tmp: Path) -> dict:
+    return json.loads((tmp / "trace.json").read_text())
+
+
+def _assert_frames_consistent(frames: dict) -> None:
+    assert frames["waited"] == frames["begun"] == frames["ended"]
+    assert frames["rendered"] + frames["skipped"] == frames["waited"]
+    assert frames["submitted"] == frames["layers"] == frames["rendered"]
+    assert frames["acquired"] == frames["released"] == 2 * frames["submitted"]
+    states = frames["states"]
+    assert "FOCUSED" in states and states[-1] == "EXITING"
+    assert states.index("FOCUSED") < states.index("STOPPING")
+
+
+def test_vr_session_runs_the_showroom_and_escape_exits_0(display: str, tmp_path: Path) -> None:
+    shot = tmp_path / "mirror.png"
+    script = [{"t": 5.0, "screenshot": str(shot)}, {"t": 6.0, "key": "escape"}]
+    env = monado_env(display, SIMULATED_LEFT="simple", SIMULATED_RIGHT="simple")
+    r = _view(tmp_path, env, "--xr", "on", "--seconds", "120", script=script)
+    assert r.returncode == 0, r.stderr[-3000:]
+    lines = r.stdout.splitlines()
+    assert lines[0].startswith("VR: Monado: Simulated HMD on Monado")
+    assert lines[-1] == "VR session ended: the user quit"
+    assert "Traceback" not in r.stderr
+    t = _trace(tmp_path)
+    frames = t["xr_frames"]
+    _assert_frames_consistent(frames)
+    assert frames["submitted"] >= 5 and t["eye_frames_submitted"] == frames["submitted"]
+    rt = t["xr_runtime"]
+    assert rt["runtime"].startswith("Monado") and rt["runtime_version"].count(".") == 2
+    assert rt["eye_size"] == [320, 240] and rt["exit_reason"] == "the user quit"
+    assert rt["interaction_profiles"] == ["/interaction_profiles/khr/simple_controller"]
+    # the HUD's split comes from the runtime: its 20 Hz period, the wait in xrWaitFrame, the submit
+    b = t["budget_ms"]
+    assert b["frame_ms"] >= 50.0 - 0.5 and b["xr_wait_ms"] >= 0.0 and b["xr_submit_ms"] > 0.0
+    # the mirror window shows both eyes side by side: two non-uniform halves (the city, not a blank clear)
+    img = cv2.imread(str(shot))
+    assert img is not None and img.shape[:2] == (360, 640)
+    left, right = img[:, :320].astype(float), img[:, 320:].astype(float)
+    assert left.std() > 10.0 and right.std() > 10.0
+    # two eyes 63 mm apart see the same city, nearly: the halves correlate but are not identical
+    assert np.abs(left - right).mean() > 0.5
+
+
+def test_closing_the_window_ends_the_session_the_openxr_way(display: str, tmp_path: Path) -> None:
+    r = _view(
+        tmp_path, monado_env(display), "--xr", "on", "--seconds", "120", script=[{"t": 4.0, "close_window": True}]
+    )
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert "Traceback" not in r.stderr
+    frames = _trace(tmp_path)["xr_frames"]
+    _assert_frames_consistent(frames)
+
+
+def test_a_crash_in_a_frame_still_ends_the_session_before_it_propagates(display: str, tmp_path: Path) -> None:
+    r = _view(tmp_path, monado_env(display), "--xr", "on", "--seconds", "120", script=[{"t": 4.0, "fail": "boom"}])
+    assert r.returncode == 1
+    assert r.stderr.rstrip().splitlines()[-1] == "RuntimeError: scripted failure: boom"
+    frames = _trace(tmp_path)["xr_frames"]
+    _assert_frames_consistent(frames)
+
+
+def test_a_runtime_that_refuses_the_session_is_one_line_and_exit_3(display: str, tmp_path: Path) -> None:
+    # Mesa without GL_EXT_memory_object_fd: Monado cannot share its images with this GL context and
+    # fails xrCreateSession, as it would on a driver without the interop extension
+    env = monado_env(display, MESA_EXTENSION_OVERRIDE="-GL_EXT_memory_object_fd")
+    r = _view(tmp_path, env, "--xr", "on", "--seconds", "60")
+    assert r.returncode == 3
+    assert "Traceback" not in r.stderr
+    errors = [ln for ln in r.stderr.splitlines() if ln.startswith("error:")]
+    assert len(errors) == 1
+    assert "refused the VR session: XR_ERROR_INITIALIZATION_FAILED" in errors[0]
+    # --xr auto: the same refusal falls back to the desktop view and the command finishes normally
+    r = _view(tmp_path, env, "--xr", "auto", "--seconds", "3")
+    assert r.returncode == 0, r.stderr[-3000:]
+    fallback = [ln for ln in r.stdout.splitlines() if ln.startswith("VR unavailable:")]
+    assert len(fallback) == 1 and fallback[0].endswith("; desktop view")
+    t = _trace(tmp_path)
+    assert t["xr_fallback"] and t["frames"] > 0
+
+
+def test_a_manifest_pointing_at_a_missing_library_names_the_file(display: str, tmp_path: Path) -> None:
+    manifest = tmp_path / "broken_runtime.json"
+    manifest.write_text(json.dumps({"file_format_version": "1.0.0", "runtime": {"library_path": "./libgone.so"}}))
+    r = _view(tmp_path, monado_env(display, XR_RUNTIME_JSON=str(manifest)), "--xr", "on", "--seconds", "30")
+    assert r.returncode == 3
+    assert r.stderr.strip().splitlines()[-1] == (
+        f"error: {manifest}: runtime.library_path './libgone.so' does not exist ({tmp_path / 'libgone.so'}); "
+        "reinstall the runtime"
+    )
+
+
+def test_no_runtime_at_all_is_one_line_and_exit_3(display: str, tmp_path: Path) -> None:
+    env = dict(os.environ, DISPLAY=display, XDG_CONFIG_DIRS=str(tmp_path / "none"), XDG_CONFIG_HOME=str(tmp_path))
+    env.pop("XR_RUNTIME_JSON", None)
+    r = _view(tmp_path, env, "--xr", "on", "--seconds", "30")
+    assert r.returncode == 3
+    assert r.stderr.strip().splitlines()[-1].startswith("error: no OpenXR runtime is installed")
+    assert "Traceback" not in r.stderr
