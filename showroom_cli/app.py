@@ -154,12 +154,12 @@ def _make_app(city: Any, live: Any, opts: ViewOptions, provider: Any) -> Any:  #
 
     import feeds
     import scenes
-    from showroom_cli.vr import HeadsetFrames
     from scenes.controls import FlightControls
     from scenes.hud import FrameBudget
     from scenes.picking import pick_camera
     from scenes.stereo import StereoRig
     from scenes.visit import GuidedTour
+    from showroom_cli.vr import HeadsetFrames
     from sim.clock import SimClock
 
     class ShowroomApp(HeadsetFrames, ShowBase):
