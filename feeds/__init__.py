@@ -19,6 +19,7 @@ from .analytics import FeedAnalytics
 from .capture import CaptureWorker, Frame, RetryPolicy
 from .check import check_feeds, format_table
 from .clips import CLIP_KINDS, HARD_CLIP_KINDS, Clip, evaluate_detector, make_clip
+from .evaluate import BANDS_PPM, ClipLabel, ClipRun, detection_profile, evaluate_clips, load_labels, run_clip, score
 from .firedetect import DetectionEvent, FireDetector, FireDetectorParams
 from .health import FeedState, Health
 from .hub import DECODE_BY_SIZE, SUB_STREAM_SIZE, TIERS, FeedConfig, FeedHub, Subscription, Watch, decode_for_size
@@ -27,6 +28,7 @@ from .privacy import MASK_MODES, PrivacyMask
 from .sources import DECODE_LEVELS, KINDS, Renderer, StreamSpec, Timeouts, open_reader, stream_from_url
 
 __all__ = [
+    "BANDS_PPM",
     "CLIP_KINDS",
     "DECODE_BY_SIZE",
     "DECODE_LEVELS",
@@ -37,6 +39,8 @@ __all__ = [
     "TIERS",
     "CaptureWorker",
     "Clip",
+    "ClipLabel",
+    "ClipRun",
     "DetectionEvent",
     "FeedAnalytics",
     "FeedConfig",
@@ -59,12 +63,17 @@ __all__ = [
     "Watch",
     "check_feeds",
     "decode_for_size",
+    "detection_profile",
+    "evaluate_clips",
     "evaluate_detector",
     "format_table",
+    "load_labels",
     "make_clip",
     "open_reader",
     "pattern_frame",
     "redact_text",
     "redact_url",
+    "run_clip",
+    "score",
     "stream_from_url",
 ]

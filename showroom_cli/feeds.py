@@ -51,8 +51,11 @@ def _cmd_feeds_check(args: argparse.Namespace) -> int:
 
 def add(sub: argparse._SubParsersAction) -> None:
     """Add the command's subparser to ``sub``."""
-    p = sub.add_parser("feeds", help="live CCTV feeds: check that cameras stream")
-    fsub = p.add_subparsers(dest="feeds_command", required=True, metavar="{check}")
+    from showroom_cli import feeds_evaluate
+
+    p = sub.add_parser("feeds", help="live CCTV feeds: check that cameras stream; evaluate the smoke/fire detector")
+    fsub = p.add_subparsers(dest="feeds_command", required=True, metavar="{check,evaluate}")
+    feeds_evaluate.add(fsub)
     q = fsub.add_parser("check", help="open feeds for a while; live table of state, fps, frame age, reconnects")
     q.add_argument("urls", nargs="*", metavar="URL", help="stream URLs (rtsp://, http://, file, synthetic://)")
     city_arg(q)
