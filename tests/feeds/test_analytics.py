@@ -48,7 +48,9 @@ def test_detector_precision_and_recall_on_held_out_clips() -> None:
     for kind in ("fire", "smoke"):
         assert r[kind]["recall"] >= 0.99, r
         assert r[kind]["precision"] >= 0.66, r
-        assert r[kind]["mean_delay_s"] < 5.0
+    # smoke waits for the veil check (the region must soften the background's contrast) that stopped a
+    # white car parking in the real car-park clip from raising smoke: 2.6 s -> 5.5 s on these plumes
+    assert r["fire"]["mean_delay_s"] < 5.0 and r["smoke"]["mean_delay_s"] < 6.0
 
 
 def test_a_quiet_street_raises_nothing() -> None:
