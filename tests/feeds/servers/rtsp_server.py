@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import signal
 import sys
 import threading
@@ -71,6 +72,21 @@ def _file_launch(path: str) -> str:
     return f"( filesrc location={path} ! qtdemux ! h264parse ! rtph264pay name=pay0 pt=96 config-interval=1 )"
 
 
+def launch_elements(launch: str) -> set[str]:
+    """The element names in a launch line: words without ``=`` that are not caps, quotes left out."""
+    words = re.sub(r'"[^"]*"', " ", launch).replace("(", " ").replace(")", " ").replace("!", " ").split()
+    return {w for w in words if "=" not in w and "/" not in w and re.fullmatch(r"[a-z][a-z0-9_-]*", w)}
+
+
+def all_elements() -> set[str]:
+    """Every element any mount of this server can use (each kind of camera included)."""
+    lines = [_pattern_launch(64, 64, 15, "smpte", 100), _h265_launch(64, 64, 15), _file_launch("x.mp4")]
+    for args in ("codec=h264,audio=1", "codec=h264,bframes=2,sdp_only=1", "codec=h265", "codec=mjpeg"):
+        spec = CameraSpec.parse(f"c:{args}")
+        lines += [spec.encoder(), spec.session()]
+    return set().union(*(launch_elements(x) for x in lines))
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--host", default="127.0.0.1")
@@ -86,7 +102,12 @@ def main() -> int:
     ap.add_argument("--password", default="s3cret")
     ap.add_argument("--camera", action="append", default=[], help="NAME:codec=h264,gop_s=10,... (see _cameras.py)")
     ap.add_argument("--describe-delay-s", type=float, default=0.0, help="answer DESCRIBE this much later")
+    ap.add_argument("--print-elements", action="store_true",
+                    help="print every GStreamer element any mount's pipeline can use, and exit")
     args = ap.parse_args()
+    if args.print_elements:
+        print("\n".join(sorted(all_elements())))
+        return 0
 
     Gst.init(None)
     server = GstRtspServer.RTSPServer()
