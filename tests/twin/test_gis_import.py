@@ -525,3 +525,52 @@ def test_grid_geometry_helper_is_what_the_tests_assume() -> None:
     assert len(segs) == 180 and {round(s[3].length, 6) for s in segs} == {SPACING_M}
     assert all(shapely.box(X0, Y0, X0 + 540, Y0 + 540).contains(b) for b, _lv in block_buildings())
     assert np.isclose(node(9, 9), (X0 + 540, Y0 + 540)).all()
+
+
+def test_osm_extract_is_accounted_like_any_input(tmp_path: Path) -> None:
+    small = Path(__file__).resolve().parents[1] / "fixtures" / "osm" / "small.osm"
+    rep = import_files([small])
+    a = _inputs(rep)["small.osm"]
+    # 11 buildings and 5 cameras as tests/twin/test_osm.py counts them by hand; every skip of the reader a row
+    assert a["imported"] == {"buildings": 11, "roads": 5, "cameras": 5, "fire_stations": 1}
+    assert a["left_out"]["buildings: ring is not closed (first and last node differ)"] == 1
+    assert a["left_out"]["cameras: surveillance:type=guard is not a camera"] == 1
+    assert a["left_out"]["fire_stations: same station as one within 100 m (merged)"] == 1
+    assert a["left_out"]["not a drivable road class: footway"] == 1
+    _assert_accounted(rep, {"small.osm": 31})
+
+
+def test_exposure_roads_as_a_shapefile_on_their_own(tmp_path: Path) -> None:
+    # the second file: the same roads alone, in UTM, as an office exports them
+    segs = grid_segments()
+    shp = tmp_path / "roads_osm.shp"
+    write_layer(
+        shp,
+        "roads_osm",
+        [s[3] for s in segs],
+        {"TYPE": ["Road, residential, living street, etc."] * len(segs), "OSM_TYPE": ["residential"] * len(segs)},
+        UTM,
+        "LineString",
+    )
+    rep = import_files([shp])
+    assert _inputs(rep)["roads_osm"]["imported"] == {"roads": 180}
+    assert rep.twin.roads.number_of_edges() == 360
+
+
+def test_coordinate_columns_by_map_and_a_shapefile_without_prj(tmp_path: Path) -> None:
+    shp = tmp_path / "jalan.shp"
+    _jalan_shp(shp)
+    shp.with_suffix(".prj").unlink()
+    csv = tmp_path / "cctv.csv"
+    write_csv(csv, ["KODE", "KOORD_X", "KOORD_Y"], [["K1", X0 + 30, Y0 + 4], ["K2", X0 + 90, Y0 + 4]])
+    maps = ["roads.class:*=residential", "roads=jalan", "cameras.lon=KOORD_X", "cameras.lat=KOORD_Y", "cameras=cctv"]
+    with pytest.raises(twin.TwinError, match=r"jalan.shp: has no CRS \(a Shapefile needs its .prj\): add one, or give "
+                                             r"--crs \(e.g. --crs EPSG:32750\)"):
+        import_files([shp, csv], maps=maps)
+    rep = import_files([shp, csv], maps=maps, crs=UTM)
+    cams = sorted(rep.twin.cameras, key=lambda c: c.id)
+    assert [c.id for c in cams] == ["cctv-K1", "cctv-K2"]
+    assert cams[1].x - cams[0].x == pytest.approx(60.0 / UTM_SCALE, abs=0.05)
+    a = _inputs(rep)["cctv"]
+    assert a["fields"] == ["KODE", "KOORD_X", "KOORD_Y"]
+    _assert_accounted(rep, {"jalan": 181, "cctv": 2})

@@ -99,10 +99,15 @@ def _read_file(path: Path, index0: int, maps: FieldMaps, raw: TrackedRaw, *, crs
         return [_merge_osm(raw, read_osm(path), index0, path)]
     if is_cityjson(path):
         return read_cityjson(path, index0, raw, crs=crs)
+    xy = None
+    for layer in ("cameras", "fire_stations"):
+        x, y = maps.field_for(layer, "lon"), maps.field_for(layer, "lat")
+        if x is not None or y is not None:
+            xy = (x or "lon", y or "lat")
     if path.suffix.lower() in SPREADSHEET_SUFFIXES:
-        layers = read_table(path, crs=crs)
+        layers = read_table(path, crs=crs, xy=xy)
     elif path.suffix.lower() in GIS_SUFFIXES:
-        layers = read_gdal(path, crs=crs)
+        layers = read_gdal(path, crs=crs, xy=xy)
     else:
         raise TwinError(
             f"{path.name}: unknown file type {''.join(path.suffixes) or '(no extension)'!r}: use an OpenStreetMap "

@@ -78,7 +78,7 @@ def to_wgs84(geoms: np.ndarray, crs: CRS) -> np.ndarray:
     return shapely.transform(geoms, lambda xy: np.column_stack(tr.transform(xy[:, 0], xy[:, 1])))
 
 
-def read_gdal(path: Path, *, crs: str | None = None) -> list[SourceLayer]:
+def read_gdal(path: Path, *, crs: str | None = None, xy: tuple[str, str] | None = None) -> list[SourceLayer]:
     """Every layer of a file GDAL reads; an attribute table with lon/lat columns becomes points."""
     import pyogrio
     import pyogrio.raw
@@ -100,7 +100,7 @@ def read_gdal(path: Path, *, crs: str | None = None) -> list[SourceLayer]:
         fmt = path.suffix.lower().lstrip(".")
         if geoms is None:
             # a sheet without a geometry column: points from its coordinate columns, if it has them
-            out.append(_table_layer(name, layer, label, fmt, fields, n, crs))
+            out.append(_table_layer(name, layer, label, fmt, fields, n, crs, xy))
             continue
         shp = shapely.from_wkb(geoms, on_invalid="ignore")
         # a ring of fewer than 4 points (GDAL writes them from broken OSM areas) reads as None
@@ -124,14 +124,14 @@ def _decode(raw: bytes) -> str:
     return raw.decode("latin-1")
 
 
-def read_table(path: Path, *, crs: str | None = None) -> list[SourceLayer]:
+def read_table(path: Path, *, crs: str | None = None, xy: tuple[str, str] | None = None) -> list[SourceLayer]:
     """A spreadsheet as one layer: ``.csv``/``.tsv``/``.txt`` here, ``.xlsx``/``.ods`` through GDAL.
 
     The delimiter (``,`` ``;`` tab ``|``) is sniffed from the header; with ``;`` a decimal comma in
     a coordinate (``119,4123``) reads as a decimal point, as spreadsheets in many locales write it.
     """
     if path.suffix.lower() in (".xlsx", ".ods"):
-        return read_gdal(path, crs=crs)
+        return read_gdal(path, crs=crs, xy=xy)
     text = _decode(path.read_bytes())
     first = text.splitlines()[0] if text.strip() else ""
     delim = max((",", ";", "\t", "|"), key=first.count)
@@ -148,7 +148,8 @@ def read_table(path: Path, *, crs: str | None = None) -> list[SourceLayer]:
                 f"(delimiter {delim!r}); quote cells that hold the delimiter"
             )
     fields = {h: np.array([r[j].strip() or None for r in body], dtype=object) for j, h in enumerate(header)}
-    return [_table_layer(path.name, path.stem, path.name, path.suffix.lower().lstrip("."), fields, len(body), crs)]
+    fmt = path.suffix.lower().lstrip(".")
+    return [_table_layer(path.name, path.stem, path.name, fmt, fields, len(body), crs, xy)]
 
 
 def _column(fields: dict[str, np.ndarray], names: tuple[str, ...]) -> str | None:
@@ -178,13 +179,26 @@ def _numbers(col: np.ndarray) -> np.ndarray:
 
 
 def _table_layer(
-    file: str, layer: str, label: str, fmt: str, fields: dict[str, np.ndarray], n: int, crs: str | None
+    file: str,
+    layer: str,
+    label: str,
+    fmt: str,
+    fields: dict[str, np.ndarray],
+    n: int,
+    crs: str | None,
+    xy: tuple[str, str] | None = None,
 ) -> SourceLayer:
-    """Rows of a table as geometries: WKT column first, else x/y columns; rows with neither have None."""
+    """Rows of a table as geometries: WKT column first, else x/y columns; rows with neither have None.
+
+    ``xy`` names the x and y columns when a ``--map`` rule gave them (``cameras.lon=KOORD_X``).
+    """
     geoms = np.full(n, None, dtype=object)
     malformed = np.zeros(n, dtype=bool)
     wkt = _column(fields, WKT_COLUMNS)
     xc, yc = _column(fields, LON_COLUMNS), _column(fields, LAT_COLUMNS)
+    if xy is not None:
+        xc = _column(fields, (re.sub(r"[\s\-]+", "_", xy[0].strip().lower()),)) or xc
+        yc = _column(fields, (re.sub(r"[\s\-]+", "_", xy[1].strip().lower()),)) or yc
     if wkt is not None:
         for i, v in enumerate(fields[wkt]):
             if v is None:
@@ -214,7 +228,6 @@ def _table_layer(
         pts = np.full(n, None, dtype=object)
         pts[ok] = shapely.points(x[ok], y[ok])
         geoms = pts
-        fields = {k: v for k, v in fields.items() if k not in (xc, yc)}
     else:
         c = _WGS84
     if wkt is not None or (xc is not None and yc is not None):
