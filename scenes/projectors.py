@@ -37,11 +37,12 @@ from panda3d.core import (
 )
 
 import twin
+from twin import optics
 
 from .city import CityMesh
 from .engine import Graphics
 from .masks import DEPTH_MASK
-from .pose import CameraPose, camera_pose, footprint
+from .pose import CameraPose, camera_pose, footprint, render_pose
 
 _NO_OCCLUDER_M = 1.0e9
 
@@ -128,17 +129,9 @@ def depth_shader() -> Shader:
     return Shader.make(Shader.SL_GLSL, _shader_source("depth.vert"), _shader_source("depth.frag"))
 
 
-def range_m(cam: twin.Camera, hfov_deg: float, settings: ProjectorSettings) -> float:
-    """How far a camera's picture is worth painting: where its pixel density falls to ``min_ppm``.
-
-    Density is focal length in pixels over distance: ``width / (2 tan(hfov / 2))`` for a pinhole,
-    ``min(width, height) / pi`` pixels per radian for a fisheye (as :mod:`twin.coverage` counts it).
-    """
-    if hfov_deg >= 180.0:
-        focal = min(cam.width_px, cam.height_px) / math.pi
-    else:
-        focal = cam.width_px / (2.0 * math.tan(math.radians(hfov_deg) / 2.0))
-    return float(min(focal / settings.min_ppm, settings.max_range_m))
+def range_m(pose: CameraPose, settings: ProjectorSettings) -> float:
+    """How far a pose's picture is worth painting: where its pixel density falls to ``min_ppm`` (:mod:`twin.optics`)."""
+    return float(min(pose.optics.range_m(settings.min_ppm), settings.max_range_m))
 
 
 class Projector:
@@ -148,8 +141,10 @@ class Projector:
         self.camera = cam
         self.id = cam.id
         self.ptz = cam.type == "ptz"
-        hfovs = [cam.hfov] + [p.hfov_deg for p in cam.presets if p.hfov_deg]
-        self.range_m = max(range_m(cam, h, settings) for h in hfovs) if self.ptz else range_m(cam, cam.hfov, settings)
+        self.pose: CameraPose = camera_pose(cam)
+        # a PTZ may turn to its home pose or any preset: it paints as far as the furthest-reaching one
+        poses = [self.pose] + ([render_pose(p) for p in optics.camera_poses(cam)] if self.ptz else [])
+        self.range_m = max(range_m(p, settings) for p in poses)
         self.settings = settings
         self.view = PTA_LMatrix4f([Mat4.ident_mat()])
         self.pos = PTA_LVecBase4f([LVecBase4f(0, 0, 0, 0)])
@@ -173,7 +168,6 @@ class Projector:
         self._depth_active = False
         self.dirty = True
         self.graphics = graphics
-        self.pose: CameraPose = camera_pose(cam)
         dw = int(settings.depth_px)
         dh = max(16, int(round(dw * self.pose.depth_tan_half[1] / self.pose.depth_tan_half[0])))
         self.depth_size = (dw, dh)

@@ -17,10 +17,11 @@ import numpy as np
 from panda3d.core import NodePath, PerspectiveLens, Shader
 
 import twin
+from twin.optics import focal_px, undistort_radius
 
 from .engine import Graphics, OffscreenView
 from .masks import VCCTV_MASK
-from .pose import CameraPose, _undistort_radius, camera_pose
+from .pose import CameraPose, camera_pose
 
 
 def _plain_shader() -> Shader:
@@ -48,7 +49,7 @@ def distortion_maps(
     v = (1.0 - (np.arange(h) + 0.5) / h * 2.0) * tv
     dx, dy = np.meshgrid(u, v)
     rd = np.hypot(dx, dy)
-    r = _undistort_radius(rd.ravel(), pose.k1, pose.k2, math.hypot(dth, dtv)).reshape(rd.shape)
+    r = undistort_radius(rd.ravel(), pose.k1, pose.k2, math.hypot(dth, dtv)).reshape(rd.shape)
     scale = np.where(rd > 1e-12, r / np.maximum(rd, 1e-12), 1.0)
     nx, ny = dx * scale, dy * scale
     map_x = ((nx / dth + 1.0) / 2.0 * sw - 0.5).astype(np.float32)
@@ -63,7 +64,7 @@ def _fisheye_maps(
     w, h = out_size
     sw, sh = src_size
     dth, dtv = pose.depth_tan_half
-    radius_px = min(w, h) / 2.0  # the image circle: 90 degrees off axis
+    radius_px = float(focal_px(pose.optics.hfov_deg, w, h)) * (math.pi / 2.0)  # the image circle: 90 degrees off axis
     x = (np.arange(w) + 0.5 - w / 2.0) / radius_px
     y = (h / 2.0 - (np.arange(h) + 0.5)) / radius_px
     dx, dy = np.meshgrid(x, y)
@@ -126,8 +127,8 @@ class VirtualCCTV:
             return (w, h)
         dth, dtv = self.pose.depth_tan_half
         if self.pose.fisheye:
-            # match the fisheye's sampling at the centre: radius px per radian
-            f = min(w, h) / math.pi
+            # match the fisheye's sampling at the centre: its pixels per radian at the output size
+            f = float(focal_px(self.pose.optics.hfov_deg, w, h))
             side = min(int(math.ceil(2 * dth * f)), 4096)
             return (side, side)
         th, tv = self.pose.tan_half

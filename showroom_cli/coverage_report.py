@@ -17,7 +17,7 @@ import shapely
 
 from twin.cityio import camera_properties, feature_collection, write_geojson
 from twin.cityio import write_json as _write_json
-from twin.coverage import camera_poses
+from twin.optics import MAX_PINHOLE_HFOV_DEG, camera_poses
 
 if TYPE_CHECKING:
     from twin.coverage import CoverageResult
@@ -83,7 +83,7 @@ def _draw(
             if p.fisheye:
                 cones.append(Circle((p.x, p.y), rng))
             else:
-                half = min(p.hfov_deg, 179.0) / 2.0
+                half = min(p.hfov_deg, MAX_PINHOLE_HFOV_DEG) / 2.0
                 # matplotlib's angles are counter-clockwise from east; headings clockwise from north
                 a = 90.0 - p.heading_deg
                 cones.append(Wedge((p.x, p.y), rng, a - half, a + half))

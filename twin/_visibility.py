@@ -165,8 +165,9 @@ def cut_levels(dx, dy, dz, fwd, right, up, tan_h, tan_v, fisheye, ppm_num, thres
 
     A pinhole pose keeps a target whose camera coordinates (forward ``f``, right ``r``, up ``u``)
     satisfy ``f > 0``, ``|r| <= f tan_h``, ``|u| <= f tan_v``. A fisheye (``fisheye``) keeps every
-    target below the lens. Pixel density is ``ppm_num / d`` with ``d`` the slant distance; the level
-    is the number of thresholds (ascending) it reaches.
+    target with ``f > 0``: the hemisphere around its axis (straight down, see :mod:`twin.optics`).
+    Pixel density is ``ppm_num / d`` (``ppm_num``: :func:`twin.optics.focal_px`) with ``d`` the slant
+    distance; the level is the number of thresholds (ascending) it reaches.
     """
     n = dx.shape[0]
     out = np.zeros(n, dtype=np.int8)
@@ -175,13 +176,11 @@ def cut_levels(dx, dy, dz, fwd, right, up, tan_h, tan_v, fisheye, ppm_num, thres
         vx = dx[m]
         vy = dy[m]
         vz = dz[m]
-        if fisheye:
-            if vz >= 0.0:
-                continue
-        else:
-            f = vx * fwd[0] + vy * fwd[1] + vz * fwd[2]
-            if f <= 0.0:
-                continue
+        # a fisheye keeps the hemisphere in front of its axis (twin.optics), a pinhole its frustum
+        f = vx * fwd[0] + vy * fwd[1] + vz * fwd[2]
+        if f <= 0.0:
+            continue
+        if not fisheye:
             rr = vx * right[0] + vy * right[1] + vz * right[2]
             if abs(rr) > f * tan_h:
                 continue
@@ -325,13 +324,10 @@ def poses_levels(dsm, tz, xmin, ymax, res, params, thresholds):  # pragma: no co
                 if d2 <= 0.0 or d2 > rmax2:  # the range is a slant distance
                     continue
                 # (a) the image
-                if fisheye:
-                    if dz >= 0.0:
-                        continue
-                else:
-                    fw = dx * f0 + dy * f1 + dz * f2
-                    if fw <= 0.0:
-                        continue
+                fw = dx * f0 + dy * f1 + dz * f2
+                if fw <= 0.0:
+                    continue
+                if not fisheye:
                     rr = dx * q0 + dy * q1 + dz * q2
                     if abs(rr) > fw * tan_h:
                         continue

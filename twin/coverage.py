@@ -3,12 +3,13 @@
 The model (docs/coverage.md states it in full): a target point at ground + ``target_height_m`` in
 the centre of a raster cell is seen by a camera pose when
 
-(a) it projects inside the image of a pinhole camera at the lens position with the pose's heading
-    (clockwise from north), tilt (down), roll, horizontal FOV and the resolution's aspect ratio
-    (a 360-degree dome is a fisheye that sees everything below the lens);
+(a) it projects inside the image of the pose's lens (:mod:`twin.optics`: a pinhole with the pose's
+    heading, tilt, roll, horizontal FOV and the resolution's aspect ratio; a lens of 180 degrees or
+    more, a 360-degree dome among them, is a fisheye that sees the hemisphere below the lens);
 (b) the straight segment from the lens to it passes no building (prisms of their height on the
     :class:`~twin.raster.HeightRaster`); and
-(c) its pixel density ``width_px / (2 d tan(hfov / 2))`` at slant distance ``d`` reaches the level.
+(c) its pixel density (:func:`twin.optics.focal_px` over the slant distance ``d``; a pinhole's
+    ``width_px / (2 d tan(hfov / 2))``) reaches the level.
 
 A PTZ camera with presets sees the union of its presets (each cell at the best level a preset
 gives); without presets it is a fixed camera at its home pose. Cells inside buildings hold no
@@ -31,12 +32,13 @@ __all__ = [
 import math
 import time
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from . import optics
 from ._errors import TwinError
+from .optics import Pose, camera_poses
 from .profiles import DoriProfile, dori_profile
 from .raster import HeightRaster, build_raster
 
@@ -45,90 +47,6 @@ if TYPE_CHECKING:
 
 #: Height of the target above the ground, metres: a person's face (REFERENCE.md).
 DEFAULT_TARGET_HEIGHT_M = 1.6
-#: Largest horizontal FOV modelled as a pinhole; wider non-360 lenses are clamped to it (see docs).
-MAX_PINHOLE_HFOV_DEG = 179.0
-
-
-@dataclass(frozen=True)
-class Pose:
-    """One way a camera looks: lens position, orientation and lens (what the kernels need)."""
-
-    x: float
-    y: float
-    z: float
-    heading_deg: float
-    tilt_deg: float
-    roll_deg: float
-    hfov_deg: float
-    width_px: int
-    height_px: int
-    fisheye: bool = False
-
-    @property
-    def tan_h(self) -> float:
-        """tan(hfov / 2)."""
-        return math.tan(math.radians(min(self.hfov_deg, MAX_PINHOLE_HFOV_DEG)) / 2.0)
-
-    @property
-    def tan_v(self) -> float:
-        """tan(vfov / 2), the vertical FOV from the horizontal one and the aspect ratio."""
-        return self.tan_h * self.height_px / self.width_px
-
-    @property
-    def ppm_num(self) -> float:
-        """Pixel density times slant distance: ``width_px / (2 tan(hfov/2))``; a fisheye's ``min(w, h) / pi``."""
-        if self.fisheye:
-            return min(self.width_px, self.height_px) / math.pi
-        return self.width_px / (2.0 * self.tan_h)
-
-    def range_m(self, ppm: float) -> float:
-        """Slant distance at which the pixel density falls to ``ppm``."""
-        return self.ppm_num / ppm
-
-    def axes(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Forward, right and up unit vectors in the local frame (x east, y north, z up)."""
-        return _axes(self.heading_deg, self.tilt_deg, self.roll_deg)
-
-
-@lru_cache(maxsize=4096)
-def _axes(heading_deg: float, tilt_deg: float, roll_deg: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    # cached: a planner tries the same few headings and tilts at thousands of sites
-    h, t, r = (math.radians(v) for v in (heading_deg, tilt_deg, roll_deg))
-    ch, sh, ct, st, cr, sr = math.cos(h), math.sin(h), math.cos(t), math.sin(t), math.cos(r), math.sin(r)
-    f = np.array([sh * ct, ch * ct, -st])
-    r0 = np.array([ch, -sh, 0.0])
-    u0 = np.array([sh * st, ch * st, ct])  # r0 x f
-    # roll turns the image clockwise as the camera sees it: right tips down, up tips right
-    right = r0 * cr - u0 * sr
-    up = u0 * cr + r0 * sr
-    for v in (f, right, up):
-        v.flags.writeable = False
-    return f, right, up
-
-
-def camera_poses(cam: Camera) -> list[Pose]:
-    """The poses a camera covers: its presets (PTZ with presets), else its one pose; correction applied."""
-    c = cam.correction
-    x, y, z = cam.position
-    fisheye = cam.hfov >= 360.0
-    looks = [(p.heading_deg, p.tilt_deg, p.hfov_deg) for p in cam.presets] if cam.type == "ptz" and cam.presets else []
-    if not looks:
-        looks = [(cam.heading_deg, cam.tilt_deg, None)]
-    return [
-        Pose(
-            x=x,
-            y=y,
-            z=z,
-            heading_deg=(h + c.heading_deg) % 360.0,
-            tilt_deg=t + c.tilt_deg,
-            roll_deg=c.roll_deg,
-            hfov_deg=float(hf if hf is not None else cam.hfov),
-            width_px=cam.width_px,
-            height_px=cam.height_px,
-            fisheye=fisheye,
-        )
-        for h, t, hf in looks
-    ]
 
 
 def target_heights(raster: HeightRaster, target_height_m: float) -> np.ndarray:
@@ -153,18 +71,14 @@ def pose_params(poses: list[Pose], ppm_min: float, max_slant_m: np.ndarray | Non
     if n == 0:
         return out
     a = np.array(
-        [(p.x, p.y, p.z, p.heading_deg, p.tilt_deg, p.roll_deg, p.tan_h, p.tan_v, p.fisheye, p.ppm_num) for p in poses],
+        [(p.x, p.y, p.z, p.heading_deg, p.tilt_deg, p.roll_deg, p.hfov_deg, p.width_px, p.height_px) for p in poses],
         dtype=np.float64,
     )
-    h, t, rl = (np.radians(a[:, k]) for k in (3, 4, 5))
-    f = np.column_stack([np.sin(h) * np.cos(t), np.cos(h) * np.cos(t), -np.sin(t)])
-    r0 = np.column_stack([np.cos(h), -np.sin(h), np.zeros(n)])
-    u0 = np.cross(r0, f)
-    cr, sr = np.cos(rl)[:, None], np.sin(rl)[:, None]
-    right = r0 * cr - u0 * sr
-    up = u0 * cr + r0 * sr
-    th, tv, fish = a[:, 6], a[:, 7], a[:, 8] > 0.5
-    rng = a[:, 9] / ppm_min
+    f, right, up = optics.axes(a[:, 3], a[:, 4], a[:, 5])
+    th, tv = optics.tan_half(a[:, 6], a[:, 7], a[:, 8])
+    fish = np.asarray(optics.is_fisheye(a[:, 6]))
+    focal = optics.focal_px(a[:, 6], a[:, 7], a[:, 8])
+    rng = optics.range_m(focal, ppm_min)
     if max_slant_m is not None:
         rng = np.minimum(rng, max_slant_m)
     # the frustum's azimuths: all round when the nadir or zenith is inside it, else the hull of its edges
@@ -188,7 +102,7 @@ def pose_params(poses: list[Pose], ppm_min: float, max_slant_m: np.ndarray | Non
     out[:, 12] = th
     out[:, 13] = tv
     out[:, 14] = fish
-    out[:, 15] = a[:, 9]
+    out[:, 15] = focal
     out[:, 16] = rng
     out[:, 17] = np.where(full, 0.0, az_f + lo)
     out[:, 18] = np.where(full, 2 * np.pi, hi - lo)

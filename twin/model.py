@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import shapely
 
+from . import optics
 from .profiles import planning_bitrate_kbps
 
 if TYPE_CHECKING:
@@ -122,16 +123,12 @@ class Camera:
         """Horizontal field of view in degrees, from ``hfov_deg`` or the focal length and sensor width."""
         if self.hfov_deg is not None:
             return float(self.hfov_deg)
-        assert self.focal_mm is not None and self.sensor_width_mm is not None
-        return math.degrees(2.0 * math.atan(self.sensor_width_mm / (2.0 * self.focal_mm)))
+        return optics.hfov_from_focal_deg(self.sensor_width_mm, self.focal_mm)
 
     @property
     def vfov(self) -> float:
-        """Vertical field of view in degrees, from the horizontal one and the image's aspect ratio."""
-        h = self.hfov
-        if h >= 180.0:
-            return 180.0
-        return math.degrees(2.0 * math.atan(math.tan(math.radians(h) / 2.0) * self.height_px / self.width_px))
+        """Vertical field of view in degrees (:func:`twin.optics.vfov_deg`: a fisheye's circle spans 180)."""
+        return optics.vfov_deg(self.hfov, self.width_px, self.height_px)
 
     @property
     def planned_bitrate_kbps(self) -> float:

@@ -34,8 +34,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import shapely
 
+from . import optics
 from ._errors import TwinError
-from .coverage import DEFAULT_TARGET_HEIGHT_M, CoverageResult, Pose, compute_coverage, target_heights
+from .coverage import DEFAULT_TARGET_HEIGHT_M, CoverageResult, compute_coverage, target_heights
 from .model import Camera
 from .profiles import DoriProfile, dori_profile
 from .raster import STREET_WIDTH_M, HeightRaster, build_raster
@@ -221,10 +222,13 @@ def _site_pose_cells(
     from ._visibility import cut_levels, visible_sector
 
     x, y, z = site.position
-    rng = max(
-        Pose(x, y, z, 0.0, 0.0, 0.0, ln.hfov_deg, ln.width_px, ln.height_px, ln.hfov_deg >= 360).range_m(ppm)
-        for ln in lenses
-    )
+
+    def pose(ln: Lens, heading_deg: float) -> optics.Pose:
+        return optics.Pose.looking(
+            x, y, z, heading_deg, site.tilt_deg, hfov_deg=ln.hfov_deg, width_px=ln.width_px, height_px=ln.height_px
+        )
+
+    rng = max(pose(ln, 0.0).range_m(ppm) for ln in lenses)
     cells, dx, dy, dz = visible_sector(
         raster.dsm, tz, raster.xmin, raster.ymax, raster.res_m, x, y, z, rng, 0.0, 2 * math.pi
     )
@@ -234,11 +238,9 @@ def _site_pose_cells(
     out = []
     for ln in lenses:
         for h in headings:
-            pose = Pose(
-                x, y, z, float(h), site.tilt_deg, 0.0, ln.hfov_deg, ln.width_px, ln.height_px, ln.hfov_deg >= 360
-            )
-            f, r, u = pose.axes()
-            lev = cut_levels(dx, dy, dz, f, r, u, pose.tan_h, pose.tan_v, pose.fisheye, pose.ppm_num, thr)
+            p = pose(ln, float(h))
+            f, r, u = p.axes()
+            lev = cut_levels(dx, dy, dz, f, r, u, p.tan_h, p.tan_v, p.fisheye, p.focal_px, thr)
             out.append(cells[lev > 0])
     return out
 
@@ -471,7 +473,8 @@ def plan_cameras(
                 codec=s.codec,
                 # the site's stream bitrate holds for its own sensor; another resolution uses the planning table
                 bitrate_kbps=s.bitrate_kbps if (ln.width_px, ln.height_px) == (s.width_px, s.height_px) else None,
-                type="fixed",
+                # a fisheye lens is a dome's (twin.optics); the city format allows 360 only on a dome
+                type="dome" if optics.is_fisheye(ln.hfov_deg) else "fixed",
                 status="planned",
                 cost=float(pcost[p]),
             )

@@ -186,7 +186,8 @@ def build_static_sets(
             for night in (0, 1):
                 f = float(night_factor[k] if night else day_factor[k])
                 cut = float(ir_range_m[k]) if night else math.inf
-                lv = _variant_levels(cells, lev, raster, tz, (pose.x, pose.y, pose.z), pose.ppm_num, thresholds, f, cut)
+                xyz = (pose.x, pose.y, pose.z)
+                lv = _variant_levels(cells, lev, raster, tz, xyz, pose.focal_px, thresholds, f, cut)
                 m = lv > 0
                 e_cell.append(cells[m])
                 e_var.append(np.full(int(m.sum()), 2 * pose_ix + night, dtype=np.int64))
