@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["CityError", "Problem", "TwinError"]
+__all__ = ["CameraError", "CityError", "Problem", "TwinError"]
 
 from dataclasses import dataclass
 
@@ -44,3 +44,18 @@ class CityError(TwinError):
             more = f"\n  ... and {len(self.problems) - 20} more" if len(self.problems) > 20 else ""
             head = f"{head}\n{rest}{more}"
         super().__init__(head)
+
+
+class CameraError(TwinError):
+    """A camera breaks a rule of :class:`twin.Camera`.
+
+    ``field`` is the attribute at fault and ``rule`` what it breaks, without the camera (``"must be
+    > 0, got -1"``), so a file reader can name the property and the feature instead
+    (:mod:`twin.cityio`).
+    """
+
+    def __init__(self, camera_id: str, field: str, rule: str):
+        self.camera_id = camera_id
+        self.field = field
+        self.rule = rule
+        super().__init__(f"camera {camera_id!r}: {field} {rule}")
