@@ -6,7 +6,8 @@ Pure data and geometry (numpy, shapely, pyproj, networkx, scipy); imports nothin
 
 from __future__ import annotations
 
-from ._errors import CityError, Problem, TwinError
+from . import optics
+from ._errors import CameraError, CityError, Problem, TwinError
 from .cityio import LAYERS, CityRepairWarning, load, save
 from .coverage import CoverageResult, compute_coverage, load_cells, viewshed
 from .geo import LocalFrame
@@ -28,12 +29,15 @@ from .osm import ImportReport, import_city
 from .placement import Lens, PlanResult, plan_cameras, street_candidates
 from .profiles import DORI_PROFILES, DoriProfile, dori_profile
 from .raster import HeightRaster, build_raster
+from .selection import CAMERA_SPECS, select_cameras
 
 __all__ = [
     "LAYERS",
     "DORI_PROFILES",
+    "CAMERA_SPECS",
     "Building",
     "Camera",
+    "CameraError",
     "CityError",
     "CityRepairWarning",
     "CommandCenter",
@@ -61,8 +65,10 @@ __all__ = [
     "import_city",
     "load",
     "load_cells",
+    "optics",
     "plan_cameras",
     "save",
+    "select_cameras",
     "street_candidates",
     "viewshed",
 ]
