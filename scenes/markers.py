@@ -8,12 +8,13 @@ from __future__ import annotations
 
 __all__ = ["Markers", "build_markers", "STATUS_RGB"]
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from panda3d.core import NodePath
 
-from twin import Twin
+from twin import Camera, Twin, select_cameras
 
 from ._mesh import Soup, boxes, geom_node, line_node
 from .masks import DEPTH_MASK, VCCTV_MASK
@@ -56,11 +57,11 @@ def _frustum_segments(poses: list[CameraPose]) -> np.ndarray:
     return np.array(segs, dtype=float).reshape(-1, 2, 3)
 
 
-def build_markers(twin: Twin, parent: NodePath, *, statuses: tuple[str, ...] = ("existing", "planned")) -> Markers:
-    """Poles, camera bodies and frustums for cameras of these statuses; stations; the command center."""
+def build_markers(twin: Twin, parent: NodePath, *, cameras: Sequence[Camera] | None = None) -> Markers:
+    """Poles, camera bodies and frustums for ``cameras`` (default the city's ``all``); stations; the command center."""
     root = parent.attach_new_node("markers")
     root.hide(DEPTH_MASK)
-    cams = [c for c in twin.cameras if c.status in statuses]
+    cams = select_cameras(twin, "all" if cameras is None else cameras)
     poses = [camera_pose(c) for c in cams]
     soups: list[Soup] = []
     if cams:

@@ -12,7 +12,7 @@ __all__ = ["OffscreenRenderer", "burn_caption", "render_sequence", "write_mp4"]
 import shutil
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -43,11 +43,12 @@ class OffscreenRenderer:
         settings: SceneSettings | None = None,
         engine: HeadlessEngine | None = None,
         hfov_deg: float = 60.0,
+        cameras: Sequence[twin.Camera] | None = None,
     ) -> None:
         self._own_engine = engine is None
         self.engine = engine or HeadlessEngine()
         self.render_root = NodePath("render")
-        self.scene = CityScene(city, self.render_root, self.engine.graphics, settings=settings)
+        self.scene = CityScene(city, self.render_root, self.engine.graphics, settings=settings, cameras=cameras)
         w, h = size
         lens = PerspectiveLens()
         lens.set_fov(hfov_deg, float(np.degrees(2 * np.arctan(np.tan(np.radians(hfov_deg) / 2) * h / w))))
@@ -65,7 +66,7 @@ class OffscreenRenderer:
     def look_as(self, camera_id: str) -> None:
         """Put the eye at a CCTV camera's corrected pose, with its field of view."""
         p = self.scene.projectors.projectors.get(camera_id)
-        pose = p.pose if p is not None else camera_pose(self.scene.twin.camera(camera_id))
+        pose = p.pose if p is not None else camera_pose(self.scene.camera(camera_id))
         th, tv = pose.tan_half
         self.view.lens.set_fov(float(np.degrees(2 * np.arctan(th))), float(np.degrees(2 * np.arctan(tv))))
         self.view.lens.set_near_far(0.3, 8000.0)
@@ -180,10 +181,10 @@ def render_sequence(
     camera = None
     if path != "tour":
         try:
-            camera = twin_.camera(path)
+            camera = scene.camera(path)
         except KeyError:
-            ids = ", ".join(c.id for c in twin_.cameras[:5])
-            msg = f"--path {path!r} is neither 'tour' nor a camera id of this city (e.g. {ids})"
+            ids = ", ".join(c.id for c in scene.cameras[:5])
+            msg = f"path {path!r} is neither 'tour' nor the id of a camera in the scene (e.g. {ids})"
             raise twin.TwinError(msg) from None
     # a guided tour (scenes.visit.GuidedTour) brings its own path and captions; else the plain fly-over
     tour = tour or TourPath.over(twin_, seconds)

@@ -39,8 +39,6 @@ class SceneSettings:
     """How a scene is built."""
 
     tile_m: float = 125.0
-    #: cameras of these statuses project their feeds and get markers
-    camera_statuses: tuple[str, ...] = ("existing", "planned")
     projectors: ProjectorSettings = field(default_factory=ProjectorSettings)
 
 
@@ -64,17 +62,33 @@ class CityScene:
     """A twin's city, its cameras' live video and its sim state, under ``parent``."""
 
     def __init__(
-        self, city: twin.Twin, parent: NodePath, graphics: Graphics, *, settings: SceneSettings | None = None
+        self,
+        city: twin.Twin,
+        parent: NodePath,
+        graphics: Graphics,
+        *,
+        settings: SceneSettings | None = None,
+        cameras: Sequence[twin.Camera] | None = None,
     ) -> None:
+        """Build the scene.
+
+        Args:
+            city: the twin.
+            parent: the node the scene hangs under.
+            graphics: the engine and window (or offscreen host) to render with.
+            settings: tiles and projector settings.
+            cameras: the cameras that project their feeds and get markers (a plan's included:
+                :func:`twin.select_cameras`); default the city's ``all`` (existing and planned).
+        """
         t0 = time.perf_counter()
         self.twin = city
         self.settings = settings or SceneSettings()
         self.graphics = graphics
+        self.cameras: list[twin.Camera] = twin.select_cameras(city, "all" if cameras is None else cameras)
         self.root = parent.attach_new_node(f"scene-{city.name}")
         self.city: CityMesh = build_city(city, self.root, tile_m=self.settings.tile_m)
-        cams = [c for c in city.cameras if c.status in self.settings.camera_statuses]
-        self.projectors = ProjectorSet(cams, self.city, graphics, self.root, self.settings.projectors)
-        self.markers: Markers = build_markers(city, self.root, statuses=self.settings.camera_statuses)
+        self.projectors = ProjectorSet(self.cameras, self.city, graphics, self.root, self.settings.projectors)
+        self.markers: Markers = build_markers(city, self.root, cameras=self.cameras)
         cc = city.command_center
         self.entities = SimEntities(self.root, rack_origin=(cc.x, cc.y, _roof_m(city, cc.x, cc.y) + 1.0))
         self._coverage_group = self.root.attach_new_node("coverage")
@@ -184,13 +198,20 @@ class CityScene:
         self, camera_id: str, *, size: tuple[int, int] | None = None, with_video: bool = False
     ) -> VirtualCCTV:
         """An offscreen camera at this CCTV camera's pose and lens (destroyed with the scene)."""
-        cam = self.twin.camera(camera_id)
+        cam = self.camera(camera_id)
         v = VirtualCCTV(self.graphics, self.root, cam, size=size, with_video=with_video)
         p = self.projectors.projectors.get(camera_id)
         if p is not None:
             v.set_pose(p.pose)
         self._vcctvs.append(v)
         return v
+
+    def camera(self, camera_id: str) -> twin.Camera:
+        """The scene's camera with this id (a plan's too); KeyError if the scene has none such."""
+        for c in self.cameras:
+            if c.id == camera_id:
+                return c
+        raise KeyError(camera_id)
 
     # ---- figures and teardown -----------------------------------------------------------------
     def stats(self) -> dict[str, Any]:
@@ -200,6 +221,7 @@ class CityScene:
             "tiles": len(self.city.tiles),
             "geoms": self.city.n_geoms,
             "triangles": self.city.n_triangles,
+            "cameras": len(self.cameras),
             "cameras_projecting": len(self.projectors),
             "cameras_fisheye": sum(p.pose.fisheye for p in self.projectors.projectors.values()),
             "tiles_over_camera_limit": self.projectors.truncated_tiles,
