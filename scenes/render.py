@@ -21,6 +21,7 @@ import numpy as np
 from panda3d.core import NodePath, PerspectiveLens
 
 import twin
+from twin import optics
 
 from .engine import HeadlessEngine, OffscreenView
 from .pose import camera_pose
@@ -51,7 +52,7 @@ class OffscreenRenderer:
         self.scene = CityScene(city, self.render_root, self.engine.graphics, settings=settings, cameras=cameras)
         w, h = size
         lens = PerspectiveLens()
-        lens.set_fov(hfov_deg, float(np.degrees(2 * np.arctan(np.tan(np.radians(hfov_deg) / 2) * h / w))))
+        lens.set_fov(hfov_deg, optics.vfov_deg(hfov_deg, w, h))
         lens.set_near_far(2.0, 8000.0)
         self.view = OffscreenView(self.engine.graphics, self.render_root, w, h, name="main", lens=lens)
         self.last_stats = None

@@ -41,6 +41,7 @@ from ._errors import TwinError
 from .optics import Pose, camera_poses
 from .profiles import DoriProfile, dori_profile
 from .raster import HeightRaster, build_raster
+from .selection import select_cameras
 
 if TYPE_CHECKING:
     from .model import Camera, Twin
@@ -334,7 +335,7 @@ def compute_coverage(
 
     Args:
         twin: the city.
-        cameras: the cameras to count; default the ``existing`` and ``planned`` cameras.
+        cameras: the cameras to count; default the city's ``all`` (:func:`twin.select_cameras`).
         raster: a height raster already built (else one is built at ``resolution_m``).
         resolution_m: cell size when the raster is built here.
         profile: DORI profile name or object (default the city's ``standards.dori``).
@@ -350,7 +351,7 @@ def compute_coverage(
     prof = profile if isinstance(profile, DoriProfile) else dori_profile(profile or twin.standards.dori)
     if not (math.isfinite(target_height_m) and target_height_m >= 0):
         raise TwinError(f"target height must be >= 0 m, got {target_height_m!r}")
-    cams = list(cameras) if cameras is not None else twin.cameras_by_status("existing", "planned")
+    cams = list(cameras) if cameras is not None else select_cameras(twin, "all")
     if raster is None:
         raster = build_raster(twin, resolution_m=resolution_m)
     t1 = time.perf_counter()

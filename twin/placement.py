@@ -40,6 +40,7 @@ from .coverage import DEFAULT_TARGET_HEIGHT_M, CoverageResult, compute_coverage,
 from .model import Camera
 from .profiles import DoriProfile, dori_profile
 from .raster import STREET_WIDTH_M, HeightRaster, build_raster
+from .selection import select_cameras
 
 if TYPE_CHECKING:
     import scipy.sparse as sp
@@ -381,7 +382,7 @@ def plan_cameras(
         raster = build_raster(twin, resolution_m=resolution_m)
     t1 = time.perf_counter()
     # what the cameras already in the city see at the level
-    base_cams = twin.cameras_by_status("existing", "planned")
+    base_cams = select_cameras(twin, "all")
     before = compute_coverage(twin, base_cams, raster=raster, profile=prof, target_height_m=target_height_m)
     c0_all = np.bincount(before.cells[before.level >= li], minlength=raster.cells)
     mask = raster.public if where == "public" else ~raster.building

@@ -19,6 +19,7 @@ import shapely
 from scipy.spatial import cKDTree
 
 from twin.model import Camera, PosePreset
+from twin.optics import hfov_from_focal_deg
 
 #: Sensor widths (mm) of common CCTV formats: hfov = 2 atan(width / (2 f)).
 SENSOR_WIDTH_MM: dict[str, float] = {'1/3"': 4.8, '1/2.8"': 5.6, '1/2.7"': 5.4, '1/1.8"': 7.2}
@@ -50,8 +51,8 @@ EXISTING_CAMERAS = 115
 
 
 def hfov_deg(focal_mm: float, sensor_mm: float) -> float:
-    """Horizontal field of view of a lens on a sensor, degrees."""
-    return math.degrees(2.0 * math.atan(sensor_mm / (2.0 * focal_mm)))
+    """Horizontal field of view of a lens on a sensor, degrees (:func:`twin.optics.hfov_from_focal_deg`)."""
+    return hfov_from_focal_deg(sensor_mm, focal_mm)
 
 
 def bearing_deg(dx: float, dy: float) -> float:
