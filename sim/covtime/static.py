@@ -24,7 +24,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 import shapely
 
-from twin import TwinError
 from twin.coverage import camera_poses, pose_levels, target_heights
 
 if TYPE_CHECKING:
@@ -85,18 +84,6 @@ class StaticSets:
         """Share of public cells seen at each level or better by the static coverage (every pose at once)."""
         b = self.static_best[self.cell_public]
         return np.array([(b >= q).sum() for q in range(1, self.n_levels + 1)], dtype=float) / max(self.n_public, 1)
-
-
-def _check_presets(cam: Camera) -> None:
-    if cam.type != "ptz":
-        return
-    for k, p in enumerate(cam.presets):
-        if not (math.isfinite(p.dwell_s) and p.dwell_s > 0):
-            nm = f" ({p.name!r})" if p.name else ""
-            raise TwinError(
-                f"camera {cam.id} preset {k}{nm}: dwell_s must be > 0 s (how long the patrol stays there), "
-                f"got {p.dwell_s!r}"
-            )
 
 
 def _variant_levels(
@@ -166,8 +153,6 @@ def build_static_sets(
         ir_range_m: per camera, horizontal reach at night (inf for none).
     """
     t0 = time.perf_counter()
-    for c in cameras:
-        _check_presets(c)
     tz = target_heights(raster, target_height_m)
     thresholds = np.array([v for _, v in profile.levels], dtype=np.float64)
     pose_first = [0]

@@ -196,8 +196,8 @@ def test_auto_stops_when_only_a_failover_server_would_help() -> None:
     [
         (lambda: simulate(cams(4), ServerRoom(servers=0), config=QUIET), r"servers must be >= 1"),
         (lambda: simulate(cams(4), ServerRoom(retention_days=0), config=QUIET), r"retention_days must be > 0"),
-        (lambda: simulate(cams(4, -1.0), ServerRoom(), config=QUIET), r"camera 0 \('C000'\): bitrate_kbps must be > 0"),
-        (lambda: simulate(cams(4, codec="vp9"), ServerRoom(), config=QUIET), r"unknown codec 'vp9'"),
+        (lambda: simulate(cams(4, -1.0), ServerRoom(), config=QUIET), r"camera 'C000': bitrate_kbps must be > 0"),
+        (lambda: simulate(cams(4, codec="vp9"), ServerRoom(), config=QUIET), r"camera 'C000': codec must be one of"),
         (lambda: simulate(cams(200), ServerRoom(servers=2), config=QUIET), r"at least 3 servers"),
         (lambda: simulate([], ServerRoom(), config=QUIET), r"camera list is empty"),
         (lambda: simulate(cams(4), ServerRoom(raid="raid7"), config=QUIET), r"raid must be one of"),
