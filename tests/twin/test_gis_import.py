@@ -281,8 +281,20 @@ def test_geofabrik_roads_buildings_and_pois(tmp_path: Path) -> None:
         UTM,
         "Point",
     )
-    rep = import_files([roads, bld, pois])
+    landuse = tmp_path / "gis_osm_landuse_a_free_1.shp"
+    write_layer(
+        landuse,
+        "gis_osm_landuse_a_free_1",
+        [shapely.box(X0 - 50, Y0 - 50, X0 + 150, Y0 + 150), shapely.box(X0 + 60, Y0 + 50, X0 + 90, Y0 + 70)],
+        {"osm_id": ["61", "62"], "code": [7203, 7202], "fclass": ["residential", "park"], "name": ["", "Taman"]},
+        UTM,
+        "Polygon",
+    )
+    rep = import_files([roads, bld, pois, landuse])
     a = _inputs(rep)
+    # Geofabrik's land use is classed by fclass too, but it is not buildings: a warning, not 2 buildings
+    assert a["gis_osm_landuse_a_free_1"]["imported"] == {}
+    assert any(w.startswith("gis_osm_landuse_a_free_1.shp: 2 polygons map to none of our layers") for w in rep.warnings())
     assert {v["schema"] for v in a.values()} == {"geofabrik"}
     assert a["gis_osm_roads_free_1"]["imported"] == {"roads": 3}
     assert a["gis_osm_roads_free_1"]["left_out"] == {
@@ -302,7 +314,11 @@ def test_geofabrik_roads_buildings_and_pois(tmp_path: Path) -> None:
     assert a["gis_osm_pois_free_1"]["left_out"] == {
         "point is neither a camera (man_made=surveillance) nor a fire station": 1
     }
-    _assert_accounted(rep, {"gis_osm_roads_free_1": 5, "gis_osm_buildings_a_free_1": 2, "gis_osm_pois_free_1": 3})
+    _assert_accounted(
+        rep,
+        {"gis_osm_roads_free_1": 5, "gis_osm_buildings_a_free_1": 2, "gis_osm_pois_free_1": 3,
+         "gis_osm_landuse_a_free_1": 2},
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -410,9 +426,23 @@ def test_overture_buildings_and_segments(tmp_path: Path) -> None:
         (shapely.LineString([(X0, Y0 - 20), (X0 + 60, Y0 - 20)]),
          {"id": "s4", "subtype": "road", "class": "sidewalk", "names": None, "version": 2}),
     ]))
-    rep = import_files([b, s])
+    places = tmp_path / "overture_places.geojson"
+    write_json(places, _geojson_fc([
+        (shapely.Point(X0 + 40, Y0 + 30), {"id": "p1", "categories": {"primary": "fire_station", "alternate": []},
+                                           "names": {"primary": "Pos Pemadam Mariso"}, "confidence": 0.9}),
+        (shapely.Point(X0 + 10, Y0 + 30), {"id": "p2", "categories": {"primary": "restaurant"},
+                                           "names": {"primary": "Warung"}, "confidence": 0.8}),
+    ]))
+    land = tmp_path / "overture_land_use.geojson"
+    write_json(land, _geojson_fc([(shapely.box(X0 - 20, Y0 - 40, X0 + 80, Y0 + 40),
+                                   {"id": "l1", "subtype": "residential", "class": "residential", "names": None,
+                                    "version": 0})]))
+    rep = import_files([b, s, places, land])
     a = _inputs(rep)
-    assert a["overture_buildings"]["schema"] == "overture" and a["overture_segments"]["schema"] == "overture"
+    assert {a[k]["schema"] for k in a} == {"overture"}
+    [fs] = rep.twin.fire_stations
+    assert (fs.id, fs.name) == ("overture_places-p1", "Pos Pemadam Mariso")
+    assert a["overture_land_use"]["imported"] == {}
     bs = {x.id: x for x in rep.twin.buildings}
     assert bs["overture_buildings-08b1"].height_m == 9.5
     assert bs["overture_buildings-08b2"].height_m == 15.0 and bs["overture_buildings-08b2"].name == "Balai Kota"
@@ -423,7 +453,8 @@ def test_overture_buildings_and_segments(tmp_path: Path) -> None:
         "road class not recognised: 'standard_gauge'": 1,
         "not a drivable road class: sidewalk": 1,
     }
-    _assert_accounted(rep, {"overture_buildings": 2, "overture_segments": 4})
+    _assert_accounted(rep, {"overture_buildings": 2, "overture_segments": 4, "overture_places": 2,
+                            "overture_land_use": 1})
 
 
 # ---------------------------------------------------------------------------------------------

@@ -22,7 +22,16 @@ from ..osm.raw import RawFeature
 from ..profiles import DRIVABLE_CLASSES
 from ._ledger import LayerAccount, TrackedRaw, samples
 from ._maps import FieldMaps
-from ._schemas import ALIASES, NON_DRIVABLE_HIGHWAY, PASS_THROUGH, detect_schema, layer_hint, overture_name, road_class
+from ._schemas import (
+    ALIASES,
+    NON_DRIVABLE_HIGHWAY,
+    PASS_THROUGH,
+    detect_schema,
+    layer_hint,
+    overture_category,
+    overture_name,
+    road_class,
+)
 from ._source import SourceLayer
 
 _POLY = {int(shapely.GeometryType.POLYGON), int(shapely.GeometryType.MULTIPOLYGON)}
@@ -216,7 +225,9 @@ def convert_layer(src: SourceLayer, index: int, maps: FieldMaps, raw: TrackedRaw
             or bool(b_fields["height"] or b_fields["levels"] or b_fields["confidence"])
             or lay.user_mapped("buildings")
             or hint == "buildings"
-            or (schema in ("overture", "geofabrik") and bool(b_fields["use"]))
+            # Geofabrik's buildings layer classes every row "building" (its landuse layer does not)
+            or (schema == "geofabrik" and "building" in lay.text(lay.low["fclass"]))
+            or (schema == "overture" and bool(names & {"has_parts", "is_underground", "roof_shape"}))
             or (schema == "exposure" and "osm_type" in names)
         )
     )
@@ -250,6 +261,7 @@ def convert_layer(src: SourceLayer, index: int, maps: FieldMaps, raw: TrackedRaw
 
     fclass = lay.text(lay.low["fclass"]) if schema == "geofabrik" and "fclass" in lay.low else None
     subtype = lay.text(lay.low["subtype"]) if schema == "overture" and "subtype" in lay.low else None
+    categories = lay.text(lay.low["categories"]) if "categories" in lay.low else None
     pass_cols = {tag: [lay.low[a] for a in aliases if a in lay.low] for tag, aliases in PASS_THROUGH.items()}
     seen_ids: Counter[str] = Counter()
     road_cols = {f: lay.candidates("roads", f) for f in ("maxspeed", "oneway", "name", "id")}
@@ -275,7 +287,11 @@ def convert_layer(src: SourceLayer, index: int, maps: FieldMaps, raw: TrackedRaw
                 tags[tag] = v
         fc = fclass[i] if fclass is not None else None
         as_cam = tags.get("man_made") == "surveillance" or _GEOFABRIK_POI.get(fc or "") == "cameras"
-        as_station = tags.get("amenity") == "fire_station" or _GEOFABRIK_POI.get(fc or "") == "fire_stations"
+        as_station = (
+            tags.get("amenity") == "fire_station"
+            or _GEOFABRIK_POI.get(fc or "") == "fire_stations"
+            or (categories is not None and overture_category(categories[i]) == "fire_station")
+        )
         if point_layer == "cameras" and (t in _POINT or assigned == "cameras"):
             as_cam = True
         if point_layer == "fire_stations" and (t in _POINT or assigned == "fire_stations"):

@@ -164,6 +164,18 @@ def overture_name(value: Any) -> Any:
     return value
 
 
+def overture_category(value: Any) -> str | None:
+    """Overture's place ``categories`` (``{"primary": "fire_station", ...}``) as its primary category."""
+    if isinstance(value, str) and value.startswith("{"):
+        try:
+            doc = json.loads(value)
+        except ValueError:
+            return None
+        if isinstance(doc, dict) and isinstance(doc.get("primary"), str):
+            return doc["primary"]
+    return None
+
+
 _HOT_ELEMENT_TYPES = frozenset({"node", "way", "relation", "nodes", "ways", "relations", "ways_line", "ways_poly"})
 
 
@@ -174,7 +186,7 @@ def detect_schema(names: set[str], values: dict[str, list[str]]) -> str:
         names: the layer's field names, lower case.
         values: lower-case field name -> some distinct non-empty values (as text).
     """
-    if "subtype" in names and "id" in names and (names & {"names", "sources", "class", "version"}):
+    if "id" in names and (names & {"subtype", "categories"}) and (names & {"names", "sources", "class", "version"}):
         return "overture"
     if names & {"num_floors", "roof_height", "is_underground", "has_parts"}:
         return "overture"
