@@ -294,7 +294,8 @@ def test_geofabrik_roads_buildings_and_pois(tmp_path: Path) -> None:
     a = _inputs(rep)
     # Geofabrik's land use is classed by fclass too, but it is not buildings: a warning, not 2 buildings
     assert a["gis_osm_landuse_a_free_1"]["imported"] == {}
-    assert any(w.startswith("gis_osm_landuse_a_free_1.shp: 2 polygons map to none of our layers") for w in rep.warnings())
+    warned = "gis_osm_landuse_a_free_1.shp: 2 polygons map to none of our layers"
+    assert any(w.startswith(warned) for w in rep.warnings())
     assert {v["schema"] for v in a.values()} == {"geofabrik"}
     assert a["gis_osm_roads_free_1"]["imported"] == {"roads": 3}
     assert a["gis_osm_roads_free_1"]["left_out"] == {
