@@ -606,3 +606,17 @@ def test_coordinate_columns_by_map_and_a_shapefile_without_prj(tmp_path: Path) -
     a = _inputs(rep)["cctv"]
     assert a["fields"] == ["KODE", "KOORD_X", "KOORD_Y"]
     _assert_accounted(rep, {"jalan": 181, "cctv": 2})
+
+
+def test_a_zipped_shapefile_as_offices_send_them(tmp_path: Path) -> None:
+    import zipfile
+
+    shp = tmp_path / "jalan.shp"
+    n = _jalan_shp(shp)
+    z = tmp_path / "jalan_kota.zip"
+    with zipfile.ZipFile(z, "w") as zf:
+        for part in tmp_path.glob("jalan.*"):
+            zf.write(part, part.name)
+    rep = import_files([z], maps=["roads.class=KLS_JALAN", "roads.class:*=residential"])
+    a = _inputs(rep)["jalan"]
+    assert (a["file"], a["crs"], a["imported"]) == ("jalan_kota.zip", "EPSG:32750", {"roads": n})

@@ -37,7 +37,9 @@ from ._report import ImportReport, left_out_line
 from ._source import SPREADSHEET_SUFFIXES, read_gdal, read_table
 
 #: Vector formats handed to GDAL (any other suffix GDAL reads works too, by its content).
-GIS_SUFFIXES = (".gpkg", ".shp", ".fgb", ".gml", ".kml", ".sqlite", ".geojson", ".json", ".geojsonl", ".gpx")
+GIS_SUFFIXES = (
+    ".gpkg", ".shp", ".zip", ".fgb", ".gml", ".kml", ".sqlite", ".geojson", ".json", ".geojsonl", ".gpx",
+)
 _LAYERS = ("buildings", "roads", "cameras", "fire_stations")
 
 

@@ -158,7 +158,7 @@ class ImportReport:
         c = d["cameras"]
         lines.append(
             f"  cameras        {i['cameras']:6d}  heading from: "
-            + ", ".join(f"{k} {v}" for k, v in c["heading_from"].items())
+            + (", ".join(f"{k} {v}" for k, v in c["heading_from"].items()) or "-")
         )
         lines.append(f"  fire stations  {i['fire_stations']:6d}")
         left = [(a.label, r, n) for a in self.inputs for r, n in list(a.left_out().items())[:REASONS_LISTED]]
