@@ -620,3 +620,23 @@ def test_a_zipped_shapefile_as_offices_send_them(tmp_path: Path) -> None:
     rep = import_files([z], maps=["roads.class=KLS_JALAN", "roads.class:*=residential"])
     a = _inputs(rep)["jalan"]
     assert (a["file"], a["crs"], a["imported"]) == ("jalan_kota.zip", "EPSG:32750", {"roads": n})
+
+
+def test_camera_status_and_indonesian_compass_words(tmp_path: Path) -> None:
+    roads = tmp_path / "jalan.shp"
+    _jalan_shp(roads)
+    csv = tmp_path / "cctv_malang.csv"
+    rows = []
+    for k, (arah, status) in enumerate([("Timur Laut", "Terpasang"), ("Selatan", "Rencana"), ("barat", "Usulan"),
+                                        ("270", "rusak"), ("Utara", "")]):
+        lon, lat = to_wgs84(shapely.Point(*node(k + 1, 1))).coords[0]
+        rows.append([f"M{k}", lon, lat, arah, status])
+    write_csv(csv, ["ID", "Longitude", "Latitude", "Arah", "Status"], rows)
+    rep = import_files([roads, csv], maps=["roads.class:*=residential", "roads=jalan", "cameras.status:rusak=existing"])
+    cams = {c.id: c for c in rep.twin.cameras}
+    assert [cams[f"cctv_malang-M{k}"].heading_deg for k in range(5)] == [45.0, 180.0, 270.0, 270.0, 0.0]
+    assert [cams[f"cctv_malang-M{k}"].status for k in range(5)] == [
+        "existing", "planned", "planned", "existing", "existing"
+    ]
+    rep = import_files([roads, csv], maps=["roads.class:*=residential", "roads=jalan"])
+    assert _inputs(rep)["cctv_malang"]["value_notes"] == {"camera status 'rusak' not recognised: existing assumed": 1}

@@ -24,6 +24,8 @@ from ._ledger import LayerAccount, TrackedRaw, samples
 from ._maps import FieldMaps
 from ._schemas import (
     ALIASES,
+    CAMERA_STATUS,
+    COMPASS_WORDS,
     NON_DRIVABLE_HIGHWAY,
     PASS_THROUGH,
     detect_schema,
@@ -302,16 +304,21 @@ def convert_layer(src: SourceLayer, index: int, maps: FieldMaps, raw: TrackedRaw
             if not want:
                 continue
             ft = dict(tags)
+            extra: dict[str, Any] = {"src": (index, i)}
             for ours in ("heading", "height", "type", "name"):
                 if target == "fire_stations" and ours != "name":
                     continue
                 v = lay.first(lay.candidates(target, ours))[i]
-                if v is not None and ours == "type":
-                    v = maps.value(target, "type", v) or v
+                if v is not None and ours in ("type", "heading"):
+                    v = maps.value(target, ours, v) or v
+                if v is not None and ours == "heading" and v.strip().lower() in COMPASS_WORDS:
+                    v = f"{COMPASS_WORDS[v.strip().lower()]:g}"
                 if v is not None:
                     ft[_TAG[(target, ours)]] = overture_name(v) if ours == "name" else v
+            if target == "cameras":
+                extra["status"] = _camera_status(lay, maps, acc, i)
             raw_list = raw.cameras if target == "cameras" else raw.fire_stations
-            raw_list.append(RawFeature(_fid(lay, target, i, seen_ids), pt, ft, {"src": (index, i)}))
+            raw_list.append(RawFeature(_fid(lay, target, i, seen_ids), pt, ft, extra))
             used = True
         if t in _POLY:
             if not poly_is_buildings:
@@ -490,6 +497,19 @@ def _suggest(acc: LayerAccount, src: SourceLayer) -> list[str]:
     if points and points == acc.features:
         out.append(_rule(f"cameras={name}"))
     return list(dict.fromkeys(out))
+
+
+def _camera_status(lay: _Layer, maps: FieldMaps, acc: LayerAccount, i: int) -> str:
+    """A camera's status from its status field (a value map first), ``existing`` when it has none."""
+    v = lay.first(lay.candidates("cameras", "status"))[i]
+    if v is None:
+        return "existing"
+    mapped = maps.value("cameras", "status", v)
+    s = (mapped or v).strip().lower()
+    if s in CAMERA_STATUS:
+        return CAMERA_STATUS[s]
+    acc.note(f"camera status {v!r} not recognised: existing assumed")
+    return "existing"
 
 
 def _fid(lay: _Layer, target: str, i: int, seen: Counter[str]) -> str:

@@ -24,12 +24,15 @@ from .._errors import TwinError
 OUR_FIELDS: dict[str, tuple[str, ...]] = {
     "buildings": ("id", "name", "height", "levels", "use", "confidence"),
     "roads": ("id", "name", "class", "maxspeed", "oneway"),
-    "cameras": ("id", "name", "heading", "height", "type", "lon", "lat"),
+    "cameras": ("id", "name", "heading", "height", "type", "status", "lon", "lat"),
     "fire_stations": ("id", "name", "lon", "lat"),
 }
 
 #: Value maps make sense only for fields whose values come from a vocabulary.
-VALUE_FIELDS = {("roads", "class"), ("roads", "oneway"), ("buildings", "use"), ("cameras", "type")}
+VALUE_FIELDS = {
+    ("roads", "class"), ("roads", "oneway"), ("buildings", "use"), ("cameras", "type"), ("cameras", "status"),
+    ("cameras", "heading"),
+}
 
 
 @dataclass

@@ -70,8 +70,26 @@ ALIASES: dict[tuple[str, str], tuple[str, ...]] = {
         "tinggi_tiang",
     ),
     ("cameras", "type"): ("camera:type", "camera_type", "type", "tipe", "jenis", "jenis_kamera"),
+    ("cameras", "status"): ("status", "camera_status", "kondisi", "keterangan", "state"),
     ("fire_stations", "id"): ("id", "kode", "osm_id", "fid", "code"),
     ("fire_stations", "name"): ("name", "nama", "names", "nama_pos"),
+}
+
+#: Compass words of spreadsheets (Indonesian and English) -> degrees clockwise from north.
+COMPASS_WORDS: dict[str, float] = {
+    "utara": 0.0, "timur laut": 45.0, "timur": 90.0, "tenggara": 135.0, "selatan": 180.0,
+    "barat daya": 225.0, "barat": 270.0, "barat laut": 315.0,
+    "north": 0.0, "north-east": 45.0, "northeast": 45.0, "east": 90.0, "south-east": 135.0, "southeast": 135.0,
+    "south": 180.0, "south-west": 225.0, "southwest": 225.0, "west": 270.0, "north-west": 315.0, "northwest": 315.0,
+}
+
+#: A camera's status as spreadsheets write it -> ours (``existing``, ``planned``, ``candidate``).
+CAMERA_STATUS: dict[str, str] = {
+    "existing": "existing", "installed": "existing", "active": "existing", "online": "existing",
+    "offline": "existing", "terpasang": "existing", "aktif": "existing", "ada": "existing", "eksisting": "existing",
+    "planned": "planned", "proposed": "planned", "new": "planned", "rencana": "planned", "usulan": "planned",
+    "baru": "planned", "direncanakan": "planned",
+    "candidate": "candidate", "kandidat": "candidate", "calon": "candidate",
 }
 
 #: OSM tags passed through as they are when a layer has them (cameras and stations need them).

@@ -155,7 +155,7 @@ def build_roads(feats: list[RawFeature]) -> tuple[list[RoadFeature], dict[str, A
 
 
 def build_cameras(feats: list[RawFeature], raw: RawData) -> tuple[list[Camera], dict[str, Any]]:
-    """Cameras (status ``existing``) from ``man_made=surveillance``.
+    """Cameras (status ``existing``, or the status a spreadsheet gave) from ``man_made=surveillance``.
 
     Kept: ``surveillance:type`` absent, ``camera`` or ``ALPR``; ``surveillance`` public, outdoor or
     absent. Left out and counted: guards and other non-camera surveillance, indoor cameras.
@@ -227,7 +227,7 @@ def build_cameras(feats: list[RawFeature], raw: RawData) -> tuple[list[Camera], 
                 mount_height_m=float(mount),
                 heading_deg=float(heading) % 360.0,
                 type=ctype,
-                status="existing",
+                status=f.extra.get("status", "existing"),
                 name=t.get("name", ""),
             )
         )
