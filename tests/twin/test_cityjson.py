@@ -264,3 +264,27 @@ def test_crs_option_for_a_file_without_one(tmp_path: Path) -> None:
     c = b.footprint.centroid
     assert rep.twin.frame.to_wgs84(c.x, c.y) == pytest.approx((lon, lat), abs=1e-7)
     assert isinstance(b.footprint, shapely.Polygon)
+
+
+def test_cityjson_10_with_real_coordinates_and_lod0_footprints(tmp_path: Path) -> None:
+    # 1.0: no transform (vertices are coordinates), the URN form of the CRS; LoD0 footprints are flat
+    verts = [[X0, Y0, Z0], [X0 + 10, Y0, Z0], [X0 + 10, Y0 + 10, Z0], [X0, Y0 + 10, Z0],
+             [X0 + 20, Y0, Z0], [X0 + 30, Y0, Z0], [X0 + 30, Y0 + 10, Z0], [X0 + 20, Y0 + 10, Z0]]
+    d = {
+        "type": "CityJSON", "version": "1.0", "metadata": {"referenceSystem": "urn:ogc:def:crs:EPSG::7415"},
+        "CityObjects": {
+            "a": {"type": "Building", "attributes": {"storeysAboveGround": 4},
+                  "geometry": [{"type": "MultiSurface", "lod": 0, "boundaries": [[[0, 1, 2, 3]]]}]},
+            "b": {"type": "Building", "attributes": {"measuredHeight": 7.5},
+                  "geometry": [{"type": "MultiSurface", "lod": 0, "boundaries": [[[4, 5, 6, 7]]]}]},
+            "c": {"type": "Building",
+                  "geometry": [{"type": "MultiSurface", "lod": 0, "boundaries": [[[4, 5, 6, 7]]]}]},
+        },
+        "vertices": verts,
+    }
+    rep = import_files([write(tmp_path / "v10.json", d)])
+    b = {x.id: x for x in rep.twin.buildings}
+    assert (b["a"].height_m, b["b"].height_m, b["c"].height_m) == (12.0, 7.5, 6.0)  # 4 x 3 m, measured, default
+    [a] = rep.as_dict()["inputs"]
+    assert a["format"] == "cityjson 1.0"
+    assert a["value_notes"]["flat geometry (LoD0) without measuredHeight: levels or the default height"] == 2

@@ -10,6 +10,7 @@ Each top-level ``Building`` (with its ``BuildingPart`` children) becomes one bui
 - height: ``measuredHeight`` when the building has a positive one; else, for closed solids, the
   volume divided by the footprint area (the prism of the same volume: for LoD1 blocks that is top
   minus ground exactly, for an LoD2 gable roof it is eaves plus half the roof), else top minus ground;
+  a flat LoD0 footprint gets ``storeysAboveGround`` x 3 m or the default height, as any other source;
 - CRS: ``metadata.referenceSystem`` (``https://www.opengis.net/def/crs/EPSG/0/7415`` or the 1.0 URN
   form); its horizontal part is used, the heights are the file's own.
 
@@ -272,11 +273,13 @@ def read_cityjson(path: Path, index: int, raw: TrackedRaw, *, crs: str | None = 
             h, how = volume / area, "geometry: volume / footprint area"
         else:
             h, how = zmax - zmin, "geometry: top - ground"
-        if not h > 0:
-            acc.leave_out(row, "building of zero height (flat geometry, no measuredHeight)")
-            continue
-        acc.note(f"height from {how}")
-        tags = {"height": repr(round(h, 4)), "building": str(attrs.get("function") or attrs.get("type") or "yes")}
+        tags = {"building": str(attrs.get("function") or attrs.get("type") or "yes")}
+        if h > 0:
+            tags["height"] = repr(round(h, 4))
+            acc.note(f"height from {how}")
+        else:
+            # an LoD0 footprint: flat; storeysAboveGround or the default height, as for any other source
+            acc.note("flat geometry (LoD0) without measuredHeight: levels or the default height")
         if attrs.get("name"):
             tags["name"] = str(attrs["name"])
         levels = _positive(attrs.get("storeysAboveGround"))

@@ -39,6 +39,7 @@ from ._source import SourceLayer
 _POLY = {int(shapely.GeometryType.POLYGON), int(shapely.GeometryType.MULTIPOLYGON)}
 _LINE = {int(shapely.GeometryType.LINESTRING), int(shapely.GeometryType.MULTILINESTRING)}
 _POINT = {int(shapely.GeometryType.POINT), int(shapely.GeometryType.MULTIPOINT)}
+_POINT_ID = int(shapely.GeometryType.POINT)
 _GEOFABRIK_ONEWAY = {"F": "yes", "T": "-1", "B": "no"}
 _HSTORE_RE = re.compile(r'"((?:[^"\\]|\\.)*)"=>"((?:[^"\\]|\\.)*)"')
 #: Geofabrik POI classes that are ours.
@@ -265,6 +266,7 @@ def convert_layer(src: SourceLayer, index: int, maps: FieldMaps, raw: TrackedRaw
     subtype = lay.text(lay.low["subtype"]) if schema == "overture" and "subtype" in lay.low else None
     categories = lay.text(lay.low["categories"]) if "categories" in lay.low else None
     pass_cols = {tag: [lay.low[a] for a in aliases if a in lay.low] for tag, aliases in PASS_THROUGH.items()}
+    pass_cols = {tag: cols for tag, cols in pass_cols.items() if cols}
     seen_ids: Counter[str] = Counter()
     road_cols = {f: lay.candidates("roads", f) for f in ("maxspeed", "oneway", "name", "id")}
     cls_names = [c for c, _s in cls_cols]
@@ -299,7 +301,7 @@ def convert_layer(src: SourceLayer, index: int, maps: FieldMaps, raw: TrackedRaw
         if point_layer == "fire_stations" and (t in _POINT or assigned == "fire_stations"):
             as_station = True
         used = False
-        pt = g if t == int(shapely.GeometryType.POINT) else g.representative_point()
+        pt = g if t == _POINT_ID or not (as_cam or as_station) else g.representative_point()
         for target, want in (("cameras", as_cam), ("fire_stations", as_station)):
             if not want:
                 continue
@@ -354,6 +356,9 @@ def convert_layer(src: SourceLayer, index: int, maps: FieldMaps, raw: TrackedRaw
                         num = None
                     if num is not None and num <= 0:
                         acc.note(f"{ours} {v} (unknown): the next source is used")
+                        continue
+                    if num is not None and v.replace(".", "", 1).isdigit():
+                        bt[_TAG[("buildings", ours)]] = num  # a plain number: no need to parse it again
                         continue
                 if ours == "use":
                     v = maps.value("buildings", "use", v) or v.lower()

@@ -18,7 +18,7 @@ class RawFeature:
 
     id: str
     geometry: Any
-    tags: dict[str, str]
+    tags: dict[str, Any]  # OSM tag values as text; a reader may hand on a plain number already read
     extra: dict[str, Any] = field(default_factory=dict)
 
 
