@@ -640,3 +640,30 @@ def test_camera_status_and_indonesian_compass_words(tmp_path: Path) -> None:
     ]
     rep = import_files([roads, csv], maps=["roads.class:*=residential", "roads=jalan"])
     assert _inputs(rep)["cctv_malang"]["value_notes"] == {"camera status 'rusak' not recognised: existing assumed": 1}
+
+
+def test_building_fields_by_map_and_use_values(tmp_path: Path) -> None:
+    shp = tmp_path / "bangunan_kota.shp"
+    write_layer(
+        shp,
+        "bangunan_kota",
+        [shapely.box(X0 + 20 * k, Y0, X0 + 20 * k + 12, Y0 + 10) for k in range(4)],
+        {
+            "TING_BGN": [12.5, None, 0.0, 30.0],
+            "JML_LT": [None, 5, 2, None],
+            "FUNGSI": ["Rumah", "Kantor", "Sekolah", ""],
+        },
+        UTM,
+        "Polygon",
+    )
+    rep = import_files(
+        [shp], maps=["buildings.height=TING_BGN", "buildings.use=FUNGSI", "buildings.use:Rumah=house",
+                     "buildings.use:Sekolah=school"]
+    )
+    b = {x.id: x for x in rep.twin.buildings}
+    # TING_BGN, else JML_LT (an alias) x 3 m, else the default; 0 is unknown, not a height
+    assert [b[f"bangunan_kota-{k}"].height_m for k in range(4)] == [12.5, 15.0, 6.0, 30.0]
+    assert [b[f"bangunan_kota-{k}"].use for k in range(4)] == ["house", "kantor", "school", "yes"]
+    a = _inputs(rep)["bangunan_kota"]
+    assert a["mapping"]["buildings.height"] == "TING_BGN"
+    assert a["value_notes"] == {"height 0.0 (unknown): the next source is used": 1}  # a text field, as written

@@ -35,7 +35,11 @@ def left_out_line(accounts: list[LayerAccount]) -> str:
     more = len(out) - len(top)
     parts = "; ".join(f"{r} {_n(n)}" for r, n in top) + (f"; and {more} more reason(s)" if more > 0 else "")
     rules = list(dict.fromkeys(s for a in accounts for s in a.suggestions))
-    fix = f" -- to bring them in: {' '.join(rules)}" if rules else " -- see import_report.json (inputs)"
+    fix = (
+        f" -- to bring them in: {' '.join(rules)}"
+        if rules
+        else " -- left out by the import's rules, no --map suggested (each layer's reasons: import_report.json inputs)"
+    )
     return f"left out {_n(total)} of {_n(read)} features ({parts}){fix}"
 
 
