@@ -667,3 +667,19 @@ def test_building_fields_by_map_and_use_values(tmp_path: Path) -> None:
     a = _inputs(rep)["bangunan_kota"]
     assert a["mapping"]["buildings.height"] == "TING_BGN"
     assert a["value_notes"] == {"height 0.0 (unknown): the next source is used": 1}  # a text field, as written
+
+
+def test_clip_box_leaves_features_out_with_a_reason(exposure: tuple[Path, dict[str, int]]) -> None:
+    path, written = exposure
+    # the western half of the grid (x <= node 4.5): buildings by a point inside, roads cut at the edge
+    w, s = to_wgs84(shapely.Point(X0 - 30, Y0 - 30)).coords[0]
+    e, n = to_wgs84(shapely.Point(X0 + 4.5 * SPACING_M, Y0 + 9.5 * SPACING_M)).coords[0]
+    rep = import_files([path], clip=(w, s, e, n))
+    a = _inputs(rep)
+    # buildings sit at x0 + 20..40 of columns 0-7: columns 0-3 are inside (x <= 270 m), 4-7 outside
+    assert a["buildings"]["imported"] == {"buildings": 20}
+    assert a["buildings"]["left_out"] == {"buildings: outside the clip box": 20}
+    # horizontal segments from columns 5-8 (40) lie wholly east; the (4, 5) segments are cut; verticals 5-9 east
+    assert a["roads"]["left_out"]["roads: outside the clip box"] == 10 * 4 + 5 * 9
+    assert rep.details["roads"]["cut"] == {"cut at the clip box": 10}
+    _assert_accounted(rep, written)
