@@ -112,6 +112,8 @@ class OpenXRProvider:
         self._hands: Hands | None = None
         self._profiles: list[str] = []
         self._last_display_time: int | None = None
+        self._min_paced: int | None = None
+        self.refresh_hz: float | None = None
         self._binding: Any = None
         self._fmt = 0
         with _quiet_stderr():
@@ -133,8 +135,10 @@ class OpenXRProvider:
         if xr.KHR_OPENGL_ENABLE_EXTENSION_NAME not in available:
             raise XRUnavailable("the OpenXR runtime has no OpenGL support (XR_KHR_opengl_enable)")
         self.extensions = [xr.KHR_OPENGL_ENABLE_EXTENSION_NAME]
-        if xr.KHR_CONVERT_TIMESPEC_TIME_EXTENSION_NAME in available:
-            self.extensions.append(xr.KHR_CONVERT_TIMESPEC_TIME_EXTENSION_NAME)
+        # optional: the runtime's clock on CLOCK_MONOTONIC, and the display's true refresh rate
+        for ext in (xr.KHR_CONVERT_TIMESPEC_TIME_EXTENSION_NAME, xr.FB_DISPLAY_REFRESH_RATE_EXTENSION_NAME):
+            if ext in available:
+                self.extensions.append(ext)
         try:
             self.instance = xr.create_instance(
                 xr.InstanceCreateInfo(
@@ -180,6 +184,7 @@ class OpenXRProvider:
             "eye_size": list(self.recommended_size) if hasattr(self, "recommended_size") else None,
             "extensions": list(getattr(self, "extensions", [])),
             "swapchain_format": COPYABLE_FORMATS.get(self._fmt),
+            "refresh_hz": self.refresh_hz,
             "interaction_profiles": list(self._hands.profiles) if self._hands else self._profiles,
             "exit_reason": self.exit_reason,
         }
@@ -231,8 +236,21 @@ class OpenXRProvider:
             xr.ReferenceSpaceType.LOCAL,
         )
         self.space_kind = kind.name
+        self.refresh_hz = self._refresh_hz()
         self._space = xr.create_reference_space(self.session, xr.ReferenceSpaceCreateInfo(reference_space_type=kind))
         self._hands = Hands(xr, self.instance, self.session)
+
+    def _refresh_hz(self) -> float | None:
+        """The display's refresh rate (``XR_FB_display_refresh_rate``), or None where the runtime has no such query."""
+        xr = self._xr
+        if xr.FB_DISPLAY_REFRESH_RATE_EXTENSION_NAME not in self.extensions:
+            return None
+        try:
+            rate = xr.get_display_refresh_rate_fb(self.session)
+        except xr.XrException:
+            return None
+        hz = float(getattr(rate, "value", rate))
+        return hz if hz > 0 else None
 
     def _make_swapchains(self) -> None:
         xr = self._xr
@@ -332,13 +350,29 @@ class OpenXRProvider:
         state = xr.wait_frame(self.session, xr.FrameWaitInfo())
         wait_ms = (time.perf_counter() - t0) * 1000.0
         self.counters.waited += 1
-        pdt, period = int(state.predicted_display_time), int(state.predicted_display_period)
-        late = 0
+        pdt, paced = int(state.predicted_display_time), int(state.predicted_display_period)
+        # the display's period: from its refresh rate where the runtime says, else the shortest pacing seen
+        # (a runtime paces a slow app at a multiple of it, so the pacing alone would hide missed periods)
+        if self.refresh_hz:
+            period = 1e9 / self.refresh_hz
+        else:
+            self._min_paced = min(self._min_paced or paced, paced) if paced > 0 else self._min_paced
+            period = float(self._min_paced or 0)
+        late, frame_ms = 0, None
         if self._last_display_time is not None and period > 0:
-            late = max(0, round((pdt - self._last_display_time) / period) - 1)
+            step = pdt - self._last_display_time
+            late = max(0, round(step / period) - 1)
+            frame_ms = step * 1e-6
             self.counters.late += late
         self._last_display_time = pdt
-        self.timing = FrameTiming(period_ms=period * 1e-6, wait_ms=wait_ms, ahead_ms=self._ahead_ms(pdt), late=late)
+        self.timing = FrameTiming(
+            period_ms=period * 1e-6,
+            wait_ms=wait_ms,
+            frame_ms=frame_ms,
+            paced_ms=paced * 1e-6,
+            ahead_ms=self._ahead_ms(pdt),
+            late=late,
+        )
         xr.begin_frame(self.session, xr.FrameBeginInfo())
         self.counters.begun += 1
         self._frame_begun = True

@@ -100,7 +100,8 @@ class SimulatedHeadset:
         self.counters.begun += 1
         self.counters.rendered += 1
         self._begun = True
-        self.timing = FrameTiming(period_ms=1000.0 / self.headset.refresh_hz, wait_ms=0.0)
+        period_ms = 1000.0 / self.headset.refresh_hz
+        self.timing = FrameTiming(period_ms=period_ms, wait_ms=0.0, frame_ms=period_ms, paced_ms=period_ms)
         return t, eyes_from_head(self.path(t), self.headset)
 
     def end_frame(self, eyes: Sequence[EyeTarget] | Sequence[np.ndarray] | None) -> None:

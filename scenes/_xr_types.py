@@ -111,10 +111,20 @@ class FrameCounters:
 
 @dataclass(frozen=True)
 class FrameTiming:
-    """The runtime's clock for one frame: display period, how long the wait blocked, how far ahead it predicts."""
+    """The runtime's clock for one frame (milliseconds).
+
+    ``period_ms`` is the display's refresh period; ``frame_ms`` how far the predicted display time
+    moved on since the previous frame (a period, or several when the app was late); ``paced_ms``
+    the period the runtime paces this app at (``predicted_display_period``: a runtime may hand a
+    slow app a multiple of the refresh period); ``wait_ms`` how long ``xrWaitFrame`` blocked;
+    ``ahead_ms`` how far in the future the runtime predicts the display; ``late`` the display
+    periods missed since the previous frame.
+    """
 
     period_ms: float
     wait_ms: float
+    frame_ms: float | None = None
+    paced_ms: float | None = None
     ahead_ms: float | None = None
     late: int = 0
 

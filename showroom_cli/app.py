@@ -488,12 +488,12 @@ def _make_app(city: Any, live: Any, opts: ViewOptions, provider: Any) -> Any:  #
             parts["render"] = max(frame_ms - prev, 0.0)
             timing = getattr(self.provider, "timing", None)
             if self.rig is not None and timing is not None:
-                # a headset: the runtime's clock sets the frame (its display period, times periods missed),
+                # a headset: the runtime's clock sets the frame (how far its predicted display time moved on),
                 # and the interval's rest is split into the wait for the runtime, the draw and the submit
                 parts["xr_wait"] = timing.wait_ms
                 parts["xr_submit"] = self.rig.submit_ms
                 parts["render"] = max(parts["render"] - timing.wait_ms - self.rig.submit_ms, 0.0)
-                frame_ms = timing.period_ms * (1 + timing.late)
+                frame_ms = timing.frame_ms if timing.frame_ms is not None else timing.period_ms
             self._prev_parts_ms = (t_end - now) * 1000.0
             if self.frames_seen > 0:
                 self.budget.add(frame_ms, **parts)
@@ -548,11 +548,7 @@ def _make_app(city: Any, live: Any, opts: ViewOptions, provider: Any) -> Any:  #
                 "budget_ms": self.budget.means(),
                 "scene": self.scene_stats,
                 "feeds_subscribed": sorted(self.pump.subs),
-                "xr": None if self.provider is None else self.provider.name,
-                "xr_runtime": None if self.provider is None else self.provider.describe(),
-                "xr_frames": None if self.provider is None else self.provider.counters.as_dict(),
-                "xr_fallback": self.xr_fallback,
-                "eye_frames_submitted": 0 if self.provider is None else self.provider.counters.submitted,
+                **self.xr_trace(),
                 "teleports": self.teleports,
                 "jumps": self.jumps,
                 "timeline": live.timeline(float(self.clock.env.now)) if hasattr(live, "timeline") else [],

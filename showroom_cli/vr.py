@@ -10,6 +10,7 @@ says EXITING (bounded by three seconds), so every path closes the session the Op
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 import time
 from typing import Any
@@ -159,3 +160,16 @@ class HeadsetFrames:
         o_local = self.vr_origin.get_relative_point(self.render, head)
         d_local = self.vr_origin.get_relative_vector(self.render, d)
         return (o_local[0], o_local[1], o_local[2]), (d_local[0], d_local[1], d_local[2])
+
+    def xr_trace(self) -> dict[str, Any]:
+        """The headset's part of the run's trace: runtime, counters, the last frame's timing, any fallback."""
+        p = self.provider
+        timing = getattr(p, "timing", None)
+        return {
+            "xr": None if p is None else p.name,
+            "xr_runtime": None if p is None else p.describe(),
+            "xr_frames": None if p is None else p.counters.as_dict(),
+            "xr_timing": None if timing is None else dataclasses.asdict(timing),
+            "xr_fallback": self.xr_fallback,
+            "eye_frames_submitted": 0 if p is None else p.counters.submitted,
+        }

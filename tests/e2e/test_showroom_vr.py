@@ -71,6 +71,16 @@ def test_vr_session_runs_the_showroom_and_escape_exits_0(display: str, tmp_path:
     assert rt["runtime"].startswith("Monado") and rt["runtime_version"].count(".") == 2
     assert rt["eye_size"] == [320, 240] and rt["exit_reason"] == "the user quit"
     assert rt["interaction_profiles"] == ["/interaction_profiles/khr/simple_controller"]
+    # the runtime's clock: Monado's null compositor at 20 Hz; the display it predicts lies ahead of now
+    # (XR_KHR_convert_timespec_time puts both on CLOCK_MONOTONIC), by less than a few periods
+    timing = t["xr_timing"]
+    assert rt["refresh_hz"] == pytest.approx(20.0) and timing["period_ms"] == pytest.approx(50.0)
+    # a slow app (llvmpipe) is paced at a whole number of periods, and its frames step by whole periods
+    for key in ("paced_ms", "frame_ms"):
+        periods = timing[key] / timing["period_ms"]
+        assert periods >= 1.0 - 1e-6 and periods == pytest.approx(round(periods), abs=1e-3), key
+    assert timing["late"] == round(timing["frame_ms"] / timing["period_ms"]) - 1
+    assert 0.0 < timing["ahead_ms"] < 4 * timing["paced_ms"]
     # the HUD's split comes from the runtime: its 20 Hz period, the wait in xrWaitFrame, the submit
     b = t["budget_ms"]
     assert b["frame_ms"] >= 50.0 - 0.5 and b["xr_wait_ms"] >= 0.0 and b["xr_submit_ms"] > 0.0

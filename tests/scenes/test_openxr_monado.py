@@ -93,7 +93,8 @@ def _eyes(run: dict, frame: int) -> tuple[np.ndarray, list[dict]]:
 def test_the_session_runs_on_monado_with_the_extensions_and_format_it_offers(captured: dict) -> None:
     d = captured["describe"]
     assert "Monado" in d["runtime"] and d["system"] == "Monado: Simulated HMD"
-    assert d["extensions"] == ["XR_KHR_opengl_enable", "XR_KHR_convert_timespec_time"]
+    assert d["extensions"] == ["XR_KHR_opengl_enable", "XR_KHR_convert_timespec_time", "XR_FB_display_refresh_rate"]
+    assert d["refresh_hz"] == pytest.approx(20.0)  # the null compositor's fixed rate
     assert d["swapchain_format"] in ("GL_SRGB8_ALPHA8", "GL_RGBA8")
     assert captured["eye_size"] == [320, 240]  # the simulated HMD's panel, per its README
     c = captured["counters"]
