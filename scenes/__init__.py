@@ -13,6 +13,7 @@ from .pose import CameraPose, camera_pose, footprint
 from .projectors import ProjectorSet, ProjectorSettings, UploadStats
 from .render import OffscreenRenderer, render_sequence, write_mp4
 from .scene import OVERLAYS, CityScene, FrameStats, SceneSettings
+from .stereo import StereoRig
 from .testpattern import camera_hue_bgr, pattern_frame, solid_frame
 from .tour import TourPath
 from .vcctv import VirtualCCTV
@@ -36,6 +37,7 @@ __all__ = [
     "ProjectorSettings",
     "SceneSettings",
     "SimEntities",
+    "StereoRig",
     "TourPath",
     "UploadStats",
     "VirtualCCTV",

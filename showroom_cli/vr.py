@@ -103,7 +103,8 @@ class HeadsetFrames:
                 continue
             d = np.array(self.render.get_relative_vector(self.vr_origin, Vec3(*c.direction)))
             right = np.array(self.render.get_relative_vector(self.vr_origin, Vec3(1.0, 0.0, 0.0)))
-            dt = getattr(self.provider.timing, "period_ms", 11.1) / 1000.0
+            timing = self.provider.timing
+            dt = (timing.frame_ms or timing.period_ms) / 1000.0 if timing is not None else 0.0
             self.flight.position = self.flight.position + (fy * d + fx * right) * self.flight.speed_mps * dt
 
     def _handle_controllers(self, hands: list[Any]) -> None:

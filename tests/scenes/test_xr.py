@@ -151,3 +151,43 @@ def test_quaternion_rotation_of_the_aim_axis() -> None:
     assert _rotate((0.0, s, 0.0, s), (0.0, 0.0, -1.0)) == pytest.approx((-1.0, 0.0, 0.0))
     # and OpenXR's forward (-z) is Panda3D's +y
     assert xr_to_panda((0.0, 0.0, -1.0)) == (0.0, 1.0, 0.0)
+
+
+def test_stereo_rig_draws_both_eyes_for_a_provider_and_counts_skips(engine) -> None:
+    from panda3d.core import CardMaker, LColor, NodePath
+
+    from scenes.stereo import StereoRig
+
+    root = NodePath("root")
+    cm = CardMaker("target")
+    cm.set_frame(-0.05, 0.05, -0.05, 0.05)
+    card = root.attach_new_node(cm.generate())
+    card.set_pos(0.0, 1.0, 1.7)
+    card.set_color(1, 1, 1, 1)
+    class SometimesSkipping(SimulatedHeadset):
+        skip = False
+
+        def begin_frame(self):  # noqa: ANN202
+            return None if self.skip else super().begin_frame()
+
+    hs = SometimesSkipping(lambda t: HeadPose(0.0, 0.0, 1.7), model="quest3", scale=0.1)
+    rig = StereoRig(hs, engine.graphics, root, near_m=0.05)
+    try:
+        for v in rig.views:
+            v.buffer.set_clear_color(LColor(0, 0, 0, 1))
+        assert rig.begin()
+        assert all(v.buffer.is_active() for v in rig.views)
+        engine.render_frame()
+        rig.submit()
+        left, right = hs.last_images
+        assert left.shape == right.shape == (hs.recommended_size[1], hs.recommended_size[0], 3)
+        cols_l = np.nonzero(left.max(axis=(0, 2)) > 128)[0]
+        cols_r = np.nonzero(right.max(axis=(0, 2)) > 128)[0]
+        assert cols_l.mean() > cols_r.mean()  # crossed disparity, through the rig this time
+        # a frame the provider says not to draw: the eye buffers stay idle and the frame ends without images
+        hs.skip = True
+        assert not rig.begin()
+        assert not any(v.buffer.is_active() for v in rig.views)
+        assert hs.counters.submitted == 1
+    finally:
+        rig.destroy()
