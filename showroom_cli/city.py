@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from pathlib import Path
 
@@ -84,7 +85,9 @@ def _cmd_city_import(args: argparse.Namespace) -> int:
     twin.save(report.twin, out)
     write_import_settings(out, settings, previous=previous)
     write_json(out / "import_report.json", report.as_dict())
-    print(report.summary())
+    for w in report.warnings():
+        print(f"warning: {w}", file=sys.stderr)
+    print(report.summary(warnings=False))
     print(f"wrote {out} (re-import with: showroom city import --out {out})")
     return 0
 

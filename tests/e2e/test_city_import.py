@@ -41,12 +41,12 @@ def test_import_several_files_then_reimport_with_maps(
     examples: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     city = tmp_path / "city"
-    rc, out, _err = _run(["city", "import", *(str(examples / f) for f in FILES), "--out", str(city)], capsys)
+    rc, out, err = _run(["city", "import", *(str(examples / f) for f in FILES), "--out", str(city)], capsys)
     assert rc == 0
     last = [ln for ln in out.splitlines() if ln.startswith("left out ")][-1]
     assert last.startswith("left out 22 of 257 features (jalan.shp: no road class (empty) 16;")
     assert "--map roads.class=KLS_JALAN --map 'roads.class:Jalan Arteri=primary'" in last
-    assert "warning: jalan.shp: 16 lines map to none of our layers (fields: NAMA_JLN, KLS_JALAN)" in out
+    assert "warning: jalan.shp: 16 lines map to none of our layers (fields: NAMA_JLN, KLS_JALAN)" in err
     rep = json.loads((city / "import_report.json").read_text())
     assert rep["features"] == {"read": 257, "imported": 235, "left_out": 22}
     assert [a["imported_total"] + a["left_out_total"] == a["features"] for a in rep["inputs"]] == [True] * 6

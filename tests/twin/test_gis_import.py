@@ -683,3 +683,31 @@ def test_clip_box_leaves_features_out_with_a_reason(exposure: tuple[Path, dict[s
     assert a["roads"]["left_out"]["roads: outside the clip box"] == 10 * 4 + 5 * 9
     assert rep.details["roads"]["cut"] == {"cut at the clip box": 10}
     _assert_accounted(rep, written)
+
+
+def test_cameras_from_a_google_earth_kml_folder(tmp_path: Path) -> None:
+    # planners keep camera points in Google Earth: a KML folder named for them, with 3D points
+    roads = tmp_path / "jalan.shp"
+    _jalan_shp(roads)
+    kml = tmp_path / "survey.kml"
+    pts = [to_wgs84(shapely.Point(*node(k, 4))) for k in range(3)]
+    kml.write_text(
+        '<?xml version="1.0" encoding="UTF-8"?><kml xmlns="http://www.opengis.net/kml/2.2"><Document>'
+        "<Folder><name>CCTV Dishub</name>"
+        + "".join(
+            f"<Placemark><name>Cam {k}</name><description>pole</description>"
+            f"<Point><coordinates>{p.x:.8f},{p.y:.8f},12</coordinates></Point></Placemark>"
+            for k, p in enumerate(pts)
+        )
+        + "</Folder><Folder><name>Batas Kelurahan</name><Placemark><name>Mariso</name><Polygon><outerBoundaryIs>"
+        "<LinearRing><coordinates>119.4,-5.14,0 119.41,-5.14,0 119.41,-5.13,0 119.4,-5.14,0</coordinates>"
+        "</LinearRing></outerBoundaryIs></Polygon></Placemark></Folder></Document></kml>",
+        encoding="utf-8",
+    )
+    rep = import_files([roads, kml], maps=["roads.class:*=residential", "roads=jalan"])
+    a = _inputs(rep)
+    assert a["CCTV Dishub"]["imported"] == {"cameras": 3}
+    assert sorted(c.name for c in rep.twin.cameras) == ["Cam 0", "Cam 1", "Cam 2"]
+    assert a["Batas Kelurahan"]["imported"] == {}
+    assert any(w.startswith("survey.kml:Batas Kelurahan: 1 polygons map to none") for w in rep.warnings())
+    _assert_accounted(rep, {"jalan": 181, "CCTV Dishub": 3, "Batas Kelurahan": 1})

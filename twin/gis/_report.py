@@ -127,8 +127,12 @@ class ImportReport:
             "timings_s": {k: round(v, 4) for k, v in self.timings_s.items()},
         }
 
-    def summary(self) -> str:
-        """The lines a person reads after an import; the last one says what was left out."""
+    def summary(self, *, warnings: bool = True) -> str:
+        """The lines a person reads after an import; the last one says what was left out.
+
+        Args:
+            warnings: include the warnings (the command line prints them on stderr instead).
+        """
         i = self.imported
         d = self.details
         b = d["buildings"]
@@ -169,6 +173,7 @@ class ImportReport:
         if left:
             lines.append("left out:")
             lines += [f"  {label:28s} {n:6d}  {reason}" for label, reason, n in left]
-        lines += [f"warning: {w}" for w in self.warnings()]
+        if warnings:
+            lines += [f"warning: {w}" for w in self.warnings()]
         lines.append(self.left_out_line())
         return "\n".join(lines)
