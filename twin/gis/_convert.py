@@ -9,9 +9,7 @@ from __future__ import annotations
 
 __all__ = ["convert_layer"]
 
-import math
 import re
-import shlex
 from collections import Counter
 from typing import Any
 
@@ -34,7 +32,8 @@ from ._schemas import (
     overture_name,
     road_class,
 )
-from ._source import SourceLayer
+from ._source import SourceLayer, value_text
+from ._suggest import suggest
 
 _POLY = {int(shapely.GeometryType.POLYGON), int(shapely.GeometryType.MULTIPOLYGON)}
 _LINE = {int(shapely.GeometryType.LINESTRING), int(shapely.GeometryType.MULTILINESTRING)}
@@ -59,28 +58,6 @@ _TAG = {
     ("cameras", "name"): "name",
     ("fire_stations", "name"): "name",
 }
-#: Words in their road-class values -> the OSM class a ``--map`` suggestion proposes.
-_GUESS = (
-    (("tol", "toll", "motorway", "bebas hambatan", "freeway", "expressway"), "motorway"),
-    (("arteri", "arterial", "utama", "primary", "primer", "nasional", "national"), "primary"),
-    (("kolektor", "collector", "secondary", "sekunder", "provinsi"), "secondary"),
-    (("lokal", "local", "tertiary", "kabupaten", "kota"), "tertiary"),
-    (("setapak", "foot", "path", "pejalan", "trotoar"), "footway"),
-    (("lingkungan", "residential", "perumahan", "gang", "desa"), "residential"),
-)
-
-
-def _value(v: Any) -> str | None:
-    if isinstance(v, np.generic):
-        v = v.item()
-    if v is None or (isinstance(v, float) and math.isnan(v)):
-        return None
-    if isinstance(v, float) and v == int(v):
-        v = int(v)
-    s = str(v).strip()
-    return s or None
-
-
 def norm(name: str) -> str:
     """A field name as aliases are written: lower case, spaces and hyphens as underscores."""
     return re.sub(r"[\s\-]+", "_", name.strip().lower())
@@ -90,15 +67,6 @@ def _kind(t: int) -> str:
     if t < 0:
         return "none"
     return "polygon" if t in _POLY else "line" if t in _LINE else "point" if t in _POINT else "other"
-
-
-def guess_class(value: str) -> str:
-    """The OSM class a ``--map`` suggestion proposes for an unrecognised road-class value."""
-    low = value.lower()
-    for words, cls in _GUESS:
-        if any(w in low for w in words):
-            return cls
-    return "residential"
 
 
 class _Layer:
@@ -187,7 +155,7 @@ def _texts(col: np.ndarray) -> list[str | None]:
         return [None if v != v else (str(int(v)) if v.is_integer() else repr(v)) for v in vals]
     if col.dtype.kind in "iu":
         return [str(v) for v in vals]
-    return [_value(v) for v in vals]
+    return [value_text(v) for v in vals]
 
 
 def convert_layer(src: SourceLayer, index: int, maps: FieldMaps, raw: TrackedRaw, *,
@@ -438,70 +406,8 @@ def convert_layer(src: SourceLayer, index: int, maps: FieldMaps, raw: TrackedRaw
                 raw.roads.append(RawFeature(fid if len(parts) == 1 else f"{fid}.{k}", p, rt, {"src": (index, i)}))
         elif not used:
             acc.leave_out(i, "point is neither a camera (man_made=surveillance) nor a fire station")
-    acc.suggestions = _suggest(acc, src)
+    acc.suggestions = suggest(acc, src)
     return acc
-
-
-def _class_like_field(src: SourceLayer) -> tuple[str, list[str]] | None:
-    """The field of a line layer most like a road class: text with a few distinct values, most rows set."""
-    best = None
-    for name, col in src.fields.items():
-        if name.lower() in ("id", "fid", "osm_id", "name", "nama", "names", "other_tags"):
-            continue
-        vals = [v for v in (_value(x) for x in col) if v is not None]
-        if not vals or any(_is_number(v) for v in vals[:50]):
-            continue
-        distinct = Counter(vals)
-        if not 1 <= len(distinct) <= 40 or len(distinct) > max(1, len(vals) // 2):
-            continue
-        hinted = any(w in name.lower() for w in _CLASS_WORDS)
-        key = (hinted, len(distinct) > 1, len(vals), -len(distinct))
-        if best is None or key > best[0]:
-            best = (key, name, [v for v, _n in distinct.most_common()])
-    return None if best is None else (best[1], best[2])
-
-
-#: Words in a field's name that say it holds a class (Indonesian and English).
-_CLASS_WORDS = ("kls", "kelas", "class", "jenis", "jns", "type", "tipe", "fungsi", "status", "hierar", "kategori")
-
-
-def _is_number(s: str) -> bool:
-    try:
-        float(s.replace(",", "."))
-    except ValueError:
-        return False
-    return True
-
-
-def _rule(text: str) -> str:
-    return f"--map {shlex.quote(text)}"
-
-
-def _suggest(acc: LayerAccount, src: SourceLayer) -> list[str]:
-    """The ``--map`` rules that would bring in what this layer left out."""
-    reasons = Counter(o for o in acc.outcome if o is not None)
-    name = src.name
-    out: list[str] = []
-    if any(r.startswith("polygons of a layer that maps to none") for r in reasons):
-        out.append(_rule(f"buildings={name}"))
-    no_class = "no road class (empty)" in reasons and "roads.class" not in acc.mapping
-    if no_class or any(r.startswith("lines of a layer that maps to none") for r in reasons):
-        field = _class_like_field(src)
-        if field is None:
-            out += [_rule(f"roads={name}"), _rule("roads.class:*=residential")]
-        else:
-            out.append(_rule(f"roads.class={field[0]}"))
-            out += [_rule(f"roads.class:{v}={guess_class(v)}") for v in field[1][:3] if road_class(v)[0] is None]
-    elif "no road class (empty)" in reasons:
-        out.append(_rule("roads.class:*=residential"))
-    unknown = [r for r in reasons if r.startswith("road class not recognised: ")]
-    for r in sorted(unknown, key=lambda r: -reasons[r])[:4]:
-        v = r.split(": ", 1)[1].strip("'\"")
-        out.append(_rule(f"roads.class:{v}={guess_class(v)}"))
-    points = reasons.get("point is neither a camera (man_made=surveillance) nor a fire station", 0)
-    if points and points == acc.features:
-        out.append(_rule(f"cameras={name}"))
-    return list(dict.fromkeys(out))
 
 
 def _camera_status(lay: _Layer, maps: FieldMaps, acc: LayerAccount, i: int) -> str:

@@ -10,7 +10,7 @@ column (Google's Open Buildings CSVs).
 
 from __future__ import annotations
 
-__all__ = ["SPREADSHEET_SUFFIXES", "SourceLayer", "read_gdal", "read_table"]
+__all__ = ["SPREADSHEET_SUFFIXES", "SourceLayer", "read_gdal", "read_table", "value_text"]
 
 import csv
 import io
@@ -237,6 +237,13 @@ def _table_layer(
     return SourceLayer(file, layer, label, fmt, c.to_string(), geoms, malformed, fields)
 
 
-def finite(v: Any) -> bool:
-    """True for a real number that is finite (not None, not NaN)."""
-    return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+def value_text(v: Any) -> str | None:
+    """A cell as trimmed text: None for empty and NaN, whole floats without ``.0``."""
+    if isinstance(v, np.generic):
+        v = v.item()
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return None
+    if isinstance(v, float) and v == int(v):
+        v = int(v)
+    s = str(v).strip()
+    return s or None
