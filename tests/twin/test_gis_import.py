@@ -711,3 +711,21 @@ def test_cameras_from_a_google_earth_kml_folder(tmp_path: Path) -> None:
     assert a["Batas Kelurahan"]["imported"] == {}
     assert any(w.startswith("survey.kml:Batas Kelurahan: 1 polygons map to none") for w in rep.warnings())
     _assert_accounted(rep, {"jalan": 181, "CCTV Dishub": 3, "Batas Kelurahan": 1})
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("kode,lon,lat\nA,119.42,-5.14\nB,119.43\n",
+         r"cctv.csv row 3: has 2 cells but the header has 3 \(delimiter ','\); quote cells that hold the delimiter"),
+        ("kode,bujur,lintang\nA,-5.14,119.42\n",
+         r"cctv.csv row 2: bujur=-5.14, lintang=119.42: longitude and latitude look swapped \(lintang is read as the "
+         r"latitude, bujur as the longitude\)"),
+        ("", r"cctv.csv: is empty \(no header row\)"),
+    ],
+)
+def test_bad_spreadsheets_are_one_clear_error(tmp_path: Path, text: str, message: str) -> None:
+    p = tmp_path / "cctv.csv"
+    p.write_text(text, encoding="utf-8")
+    with pytest.raises(twin.TwinError, match=message):
+        import_files([p])

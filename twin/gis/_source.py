@@ -221,6 +221,12 @@ def _table_layer(
             lat_bad = np.abs(y[ok]) > 90.0
             if lon_bad.any() or lat_bad.any():
                 i = int(np.flatnonzero(ok)[np.flatnonzero(lon_bad | lat_bad)[0]])
+                if abs(x[i]) <= 90.0 and abs(y[i]) <= 180.0:
+                    raise TwinError(
+                        f"{label} row {i + 2}: {xc}={fields[xc][i]}, {yc}={fields[yc][i]}: longitude and latitude "
+                        f"look swapped ({yc} is read as the latitude, {xc} as the longitude); swap the column "
+                        f"names, or name them with --map cameras.lon={yc} --map cameras.lat={xc}"
+                    )
                 raise TwinError(
                     f"{label} row {i + 2}: {xc}={fields[xc][i]}, {yc}={fields[yc][i]} is not a longitude/latitude: "
                     "the coordinates look projected; give their CRS, e.g. --crs EPSG:32750"
