@@ -25,6 +25,7 @@ from .health import FeedState, Health
 from .hub import DECODE_BY_SIZE, SUB_STREAM_SIZE, TIERS, FeedConfig, FeedHub, Subscription, Watch, decode_for_size
 from .motion import MotionMeter
 from .privacy import MASK_MODES, PrivacyMask
+from .profile import PROFILE_KIND, measure_profile
 from .sources import DECODE_LEVELS, KINDS, Renderer, StreamSpec, Timeouts, open_reader, stream_from_url
 
 __all__ = [
@@ -35,6 +36,7 @@ __all__ = [
     "HARD_CLIP_KINDS",
     "KINDS",
     "MASK_MODES",
+    "PROFILE_KIND",
     "SUB_STREAM_SIZE",
     "TIERS",
     "CaptureWorker",
@@ -69,6 +71,7 @@ __all__ = [
     "format_table",
     "load_labels",
     "make_clip",
+    "measure_profile",
     "open_reader",
     "pattern_frame",
     "redact_text",

@@ -298,18 +298,22 @@ class FeedHub:
         return cls([c for c in cfgs if c is not None], **kw)
 
     # -- subscriptions ---------------------------------------------------------------------------
-    def subscribe(self, camera_id: str, tier: str = "low", *, decode: str = "full") -> Subscription:
+    def subscribe(
+        self, camera_id: str, tier: str = "low", *, decode: str = "full", stream: str | None = None
+    ) -> Subscription:
         """Watch ``camera_id`` at ``tier``: the cheapest stream that serves it is opened if it is not yet.
 
         ``decode`` is what this subscriber needs decoded (``full``, ``key``, ``none``); the stream
-        runs at the highest level among its subscribers.
+        runs at the highest level among its subscribers. ``stream`` names a stream instead of a tier.
         """
         cfg = self.configs.get(camera_id)
         if cfg is None:
             raise FeedConfigError(f"camera {camera_id!r} has no configured feed")
         if decode not in DECODE_LEVELS:
             raise FeedConfigError(f"decode must be one of {', '.join(DECODE_LEVELS)}, got {decode!r}")
-        name = cfg.stream_for(tier)
+        if stream is not None and stream not in cfg.streams:
+            raise FeedConfigError(f"camera {camera_id!r} has no stream {stream!r} (it has {', '.join(cfg.streams)})")
+        name = stream if stream is not None else cfg.stream_for(tier)
         key = (camera_id, name)
         with self._lock:
             if self._closed:

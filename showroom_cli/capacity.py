@@ -50,6 +50,11 @@ def _cmd_capacity(args: argparse.Namespace) -> int:
             f"p95 live {lv['p95_live_latency_ms']['figure']:.0f} ms, retention {lv['retention_days']['figure']:.1f} d, "
             f"peak intake {lv['intake_utilisation']['figure']:.0%}; {verdict}"
         )
+    m = doc["inputs"].get("measured_profile")
+    if m:
+        print(f"measured bitrates for {m['cameras_measured']} camera(s) from {m['file']}, planning figures for "
+              f"{m['cameras_planning']}" + (f"; not in the city: {', '.join(m['not_in_city'][:5])}"
+                                             if m["not_in_city"] else ""))
     print(f"wrote {out} in {doc['run_time_s']:.1f} s")
     return 0
 
@@ -69,6 +74,7 @@ def add(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--faults", default="both", choices=("both", "design", "random", "none"),
                    help="design-basis faults, random MTBF/MTTR faults, both (default) or none")
     p.add_argument("--profile", default="planning", metavar="NAME|FILE",
-                   help="stream profile: planning (default), flat, or a YAML/JSON file of measured factors")
+                   help="stream profile: planning (default), flat, a YAML/JSON file of factors, or the measured "
+                   "profile `showroom feeds profile` writes (its bitrates per camera, planning elsewhere)")
     p.add_argument("--out", required=True, metavar="DIR")
     p.set_defaults(func=_cmd_capacity)

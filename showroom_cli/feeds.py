@@ -7,6 +7,7 @@ import json
 import sys
 
 from showroom_cli.common import DEFAULT_CITY, ROOT, city_arg, load_city, out_dir, write_json
+from showroom_cli.feeds_profile import add_profile
 
 
 def _cmd_feeds_check(args: argparse.Namespace) -> int:
@@ -54,7 +55,7 @@ def add(sub: argparse._SubParsersAction) -> None:
     from showroom_cli import feeds_evaluate
 
     p = sub.add_parser("feeds", help="live CCTV feeds: check that cameras stream; evaluate the smoke/fire detector")
-    fsub = p.add_subparsers(dest="feeds_command", required=True, metavar="{check,evaluate}")
+    fsub = p.add_subparsers(dest="feeds_command", required=True, metavar="{check,evaluate,profile}")
     feeds_evaluate.add(fsub)
     q = fsub.add_parser("check", help="open feeds for a while; live table of state, fps, frame age, reconnects")
     q.add_argument("urls", nargs="*", metavar="URL", help="stream URLs (rtsp://, http://, file, synthetic://)")
@@ -70,6 +71,7 @@ def add(sub: argparse._SubParsersAction) -> None:
     q.add_argument("--json", action="store_true", help="print the report as one JSON object")
     q.add_argument("--out", metavar="DIR", help="also write DIR/summary.json")
     q.set_defaults(func=_cmd_feeds_check)
+    add_profile(fsub)
 
 
 # ---- showroom view ----

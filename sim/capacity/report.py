@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from sim.capacity.config import CapacityConfig, check_server_room, hardware
+from sim.capacity.measured import apply_measured, is_measured_profile, load_measured
 from sim.capacity.model import BEYOND_FAILOVER, CAUSES
 from sim.capacity.sizing import CapacityPlan, build_topology, plan_capacity, run_time_figures
 from sim.operators import Roster
@@ -63,9 +64,21 @@ def run_capacity(city: twin.Twin, out: Path, *, cameras: str | Path = "all", ser
         room = dataclasses.replace(room, retention_days=float(retention_days))
     if replications < 1:
         raise TwinError(f"--replications must be >= 1, got {replications}")
-    cfg = CapacityConfig(days=days, faults=faults, profile=load_profile(profile))
+    measured = load_measured(profile) if is_measured_profile(profile) else None
+    cfg = CapacityConfig(days=days, faults=faults, profile=load_profile(measured.base_profile if measured else profile))
     roster = Roster.from_twin(city.command_center.operators, first_shift_h=cfg.first_shift_h)
     scenarios = capacity_scenarios(city, cameras)
+    measured_doc = None
+    if measured is not None:  # measured bitrates where measured, the planning figures elsewhere
+        ids = {c.id for _, _, cams in scenarios for c in cams}
+        used = sorted(set(measured.main_kbps) & ids)
+        if not used:
+            raise TwinError(f"{measured.path}: none of its {len(measured.main_kbps)} measured cameras is among "
+                            f"the cameras planned for (ids such as {sorted(measured.main_kbps)[:3]})")
+        scenarios = [(k, lb, apply_measured(cams, measured)) for k, lb, cams in scenarios]
+        measured_doc = {"file": measured.path, "seconds": measured.seconds, "cameras_measured": len(used),
+                        "cameras_planning": len(ids) - len(used),
+                        "not_in_city": sorted(set(measured.main_kbps) - ids)}
     check_server_room(room)
     for _, _, cams in scenarios:  # every scenario is checked before anything is written
         main_kbps(cams)
@@ -95,6 +108,7 @@ def run_capacity(city: twin.Twin, out: Path, *, cameras: str | Path = "all", ser
             "replications": replications,
             "faults": faults,
             "stream_profile": cfg.profile.name,
+            "measured_profile": measured_doc,
             "server_room": dataclasses.asdict(room),
             "operators": dataclasses.asdict(roster),
             "service_levels": dataclasses.asdict(cfg.service_levels),

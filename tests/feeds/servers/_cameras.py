@@ -24,10 +24,12 @@ from gi.repository import Gst, GstRtspServer
 class CameraSpec:
     """How one camera encodes (``--camera NAME:key=value,...`` on the command line).
 
-    Keys: ``codec`` (h264, h265, mjpeg), ``size`` (WxH), ``fps``, ``gop_s`` (seconds between key
-    frames; 0: the encoder's default, x264's 250 frames), ``kbps`` (target bitrate), ``bframes``,
-    ``sdp_only`` (1: parameter sets only in the SDP, H.264), ``audio`` (1: a G.711 A-law track),
-    ``pattern`` (videotestsrc pattern; ``snow`` keeps a CBR encoder at its target bitrate).
+    Keys: ``codec`` (h264, h265, mjpeg, or file: ``path``, an H.264 MP4 played in a loop at its own
+    pace without re-encoding), ``size`` (WxH), ``fps``, ``gop_s`` (seconds between key frames; 0: the
+    encoder's default), ``kbps`` (target bitrate), ``bframes``, ``sdp_only`` (1: parameter sets only
+    in the SDP, H.264), ``audio`` (1: a G.711 A-law track), ``pattern`` (videotestsrc pattern;
+    ``snow`` keeps a CBR encoder at its target bitrate), ``shared`` (1: all clients share one
+    session pipeline, fanned out in C: for benches with hundreds of clients).
     """
 
     name: str
@@ -41,6 +43,8 @@ class CameraSpec:
     sdp_only: bool = False
     audio: bool = False
     pattern: str = "snow"
+    path: str = ""
+    shared: bool = False
 
     @classmethod
     def parse(cls, text: str) -> CameraSpec:
@@ -55,9 +59,9 @@ class CameraSpec:
                 setattr(spec, k, int(v))
             elif k == "gop_s":
                 spec.gop_s = float(v)
-            elif k in ("sdp_only", "audio"):
+            elif k in ("sdp_only", "audio", "shared"):
                 setattr(spec, k, v not in ("0", "false", ""))
-            elif k in ("codec", "pattern"):
+            elif k in ("codec", "pattern", "path"):
                 setattr(spec, k, v)
             else:
                 raise SystemExit(f"--camera {text!r}: unknown key {k!r}")
@@ -70,6 +74,12 @@ class CameraSpec:
 
     def encoder(self) -> str:
         """The encoder pipeline up to the appsink."""
+        if self.codec == "file":  # paced by the appsink's clock (sync=true), as a camera sends
+            return (
+                f"filesrc location={self.path} ! qtdemux ! h264parse config-interval=-1 "
+                "! video/x-h264,stream-format=byte-stream,alignment=au "
+                "! appsink name=sink emit-signals=true sync=true max-buffers=64 drop=true"
+            )
         src = (
             f"videotestsrc is-live=true pattern={self.pattern} "
             f"! video/x-raw,width={self.width},height={self.height},framerate={self.fps}/1 "
@@ -107,7 +117,7 @@ class CameraSpec:
 
     def session(self) -> str:
         """The launch line of one RTSP session of this camera (appsrc in, payloader(s) out)."""
-        if self.codec == "h264":
+        if self.codec in ("h264", "file"):
             # config-interval=-1: parameter sets before every key frame; 0: never in band (SDP only)
             pay = f"rtph264pay name=pay0 pt=96 config-interval={0 if self.sdp_only else -1}"
         elif self.codec == "h265":
@@ -143,7 +153,11 @@ class Camera:
         return all(k in self.caps for k in (("src", "asrc") if self.spec.audio else ("src",)))
 
     def start(self) -> None:
-        """Start encoding (from now on, whether or not anybody watches)."""
+        """Start encoding (from now on, whether or not anybody watches); a file loops at its end."""
+        bus = self.pipeline.get_bus()
+        bus.add_signal_watch()
+        bus.connect("message::eos", lambda *_a: self.pipeline.seek_simple(
+            Gst.Format.TIME, Gst.SeekFlags.FLUSH | Gst.SeekFlags.KEY_UNIT, 0))
         self.pipeline.set_state(Gst.State.PLAYING)
 
     def stop(self) -> None:
@@ -161,23 +175,23 @@ class Camera:
                 self.frames_out += 1
                 self.keys_out += not buf.has_flags(Gst.BufferFlags.DELTA_UNIT)
             sessions = [e for e in self._sessions.values() if e[3] == which]
+        # reordered frames (B-frames) keep their presentation offset from the decode time
+        reorder = buf.pts - buf.dts if Gst.CLOCK_TIME_NONE not in (buf.pts, buf.dts) else 0
         for entry in sessions:
-            src, pipe, offset, _ = entry
+            src, pipe, _, _ = entry
             if src.current_state < Gst.State.PAUSED:  # not yet prepared: nothing to feed
                 continue
+            if pipe is None:
+                pipe = entry[1] = _top(src)
+            clock = pipe.get_clock()
+            if clock is None:
+                continue
             out = buf.copy()
-            ts = buf.dts if buf.dts != Gst.CLOCK_TIME_NONE else buf.pts
-            if offset is None:  # map this camera's timeline onto the session's running time
-                if pipe is None:
-                    pipe = entry[1] = _top(src)
-                clock = pipe.get_clock()
-                if clock is None:
-                    continue
-                offset = entry[2] = clock.get_time() - pipe.get_base_time() - ts
-            if buf.pts != Gst.CLOCK_TIME_NONE:
-                out.pts = max(0, buf.pts + offset)
-            if buf.dts != Gst.CLOCK_TIME_NONE:
-                out.dts = max(0, buf.dts + offset)
+            # stamped with the session's running time now: sent as it comes, as a camera does
+            # (and a looping file, whose timestamps restart, stays monotonic)
+            now = clock.get_time() - pipe.get_base_time()
+            out.dts = now
+            out.pts = now + max(0, reorder)
             src.emit("push-buffer", out)
         return Gst.FlowReturn.OK
 
@@ -185,7 +199,7 @@ class Camera:
         """A media factory whose every session is fed by this camera (one pipeline per client)."""
         f = GstRtspServer.RTSPMediaFactory()
         f.set_launch(self.spec.session())
-        f.set_shared(False)
+        f.set_shared(self.spec.shared)
         f.connect("media-configure", self._on_media)
         return f
 

@@ -96,6 +96,8 @@ def main() -> int:
     ap.add_argument("--fps", type=int, default=15)
     ap.add_argument("--cams", type=int, default=0, help="independent /cam<N> mounts")
     ap.add_argument("--file", action="append", default=[], help="pre-encoded H.264 MP4 served as /file<N>")
+    ap.add_argument("--file-shared", action="store_true",
+                    help="every client of a /file<N> mount joins one running pipeline (a camera's stream)")
     ap.add_argument("--auth", action="store_true", help="every mount needs Basic authentication")
     ap.add_argument("--digest", action="store_true", help="with --auth: Digest instead of Basic (as most IP cameras)")
     ap.add_argument("--user", default="admin")
@@ -143,7 +145,7 @@ def main() -> int:
     for i in range(args.cams):
         add(f"/cam{i}", _pattern_launch(w, h, fps, "smpte", 600))
     for i, path in enumerate(args.file):
-        add(f"/file{i}", _file_launch(path), shared=False)
+        add(f"/file{i}", _file_launch(path), shared=args.file_shared)
 
     cameras = [Camera(CameraSpec.parse(text)) for text in args.camera]
     for cam in cameras:
