@@ -54,7 +54,8 @@ def main() -> None:
     ex = p.exact
     print(
         f"  MILP (HiGHS): {ex.elements:,} elements, {ex.seconds:.1f} s, optimal={ex.optimal}, value {ex.value:.1f}, "
-        f"bound {ex.bound:.1f}; greedy {sum(p.gains):.1f}: gap {100 * p.gap:.3f}%"
+        + (f"bound {ex.bound:.1f}; greedy {sum(p.gains):.1f}: gap {100 * p.gap:.3f}%" if ex.has_bound
+           else f"no dual bound returned; greedy {sum(p.gains):.1f}: gap unknown")
     )
     g = build_raster(city, resolution_m=1.0)
     sites = city.cameras_by_status("candidate")

@@ -234,7 +234,8 @@ def write_plan(plan: PlanResult, twin: Twin, out: Path) -> dict[str, Any]:
         if ex is None
         else {
             "value": round(ex.value, 2),
-            "bound": round(ex.bound, 2),
+            "bound": round(ex.bound, 2) if ex.has_bound else None,
+            "bound_note": None if ex.has_bound else "HiGHS returned no dual bound: the gap is unknown, not 0",
             "optimal": ex.optimal,
             "greedy_value": round(float(sum(plan.gains)), 2),
             "gap": gap,

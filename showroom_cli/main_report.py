@@ -237,6 +237,8 @@ def run_report(
     ps = write_plan(plan, city, dirs["plan"])
     lvl = plan.level
     gap = "" if ps["gap"] is None else f", {100 * ps['gap']:.2f}% from the MILP optimum"
+    if ps.get("exact") and ps["exact"].get("bound") is None:
+        gap = ", MILP gap unknown (HiGHS returned no dual bound)"
     done("plan", t0, f"plan: {ps['added']} cameras, public space at {lvl} "
                      f"{100 * ps['before']['public_share'][lvl]:.1f}% -> {100 * ps['after']['public_share'][lvl]:.1f}%"
                      + gap)
@@ -436,6 +438,8 @@ def render_html(s: dict[str, Any], out: Path) -> str:
     gap = "" if pl["gap"] is None else (
         f" The greedy plan is within {100 * pl['gap']:.2f}% of the optimum the MILP proves"
         f"{'' if pl['exact'] and pl['exact']['optimal'] else ' (bound; not solved to optimality)'}.")
+    if pl["exact"] and pl["exact"].get("bound") is None:
+        gap = " The MILP returned no dual bound, so the greedy plan's distance from the optimum is unknown."
     lead = (
         f"Today {cam['today']} cameras see {_pct(cov['today']['public_share'][lvl])} of the public space at {lvl} "
         f"or better ({_pct(cov['today']['public_share'][cov['levels'][0]])} at {cov['levels'][0]}). "

@@ -37,8 +37,12 @@ def _cmd_plan(args: argparse.Namespace) -> int:
     print(f"added {s['added']} cameras: public space seen at {plan.level} {100 * b:.1f}% -> {100 * a:.1f}%")
     if s["exact"] is not None:
         ex = s["exact"]
-        print(f"greedy {ex['greedy_value']:.0f} vs MILP {ex['value']:.0f} (bound {ex['bound']:.0f}, "
-              f"optimal={ex['optimal']}): gap {100 * (s['gap'] or 0):.2f}%")
+        if ex["bound"] is None:
+            print(f"greedy {ex['greedy_value']:.0f} vs MILP {ex['value']:.0f}: HiGHS returned no dual bound, "
+                  "so the gap is unknown")
+        else:
+            print(f"greedy {ex['greedy_value']:.0f} vs MILP {ex['value']:.0f} (bound {ex['bound']:.0f}, "
+                  f"optimal={ex['optimal']}): gap {100 * (s['gap'] or 0):.2f}%")
     print(f"wrote {args.out} in {time.perf_counter() - t0:.1f} s")
     return 0
 

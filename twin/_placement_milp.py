@@ -26,7 +26,12 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 
 @dataclass
 class MilpResult:
-    """What HiGHS proved: the best value found, its bound, the chosen poses and whether it is optimal."""
+    """What HiGHS proved: the best value found, its bound, the chosen poses and whether it is optimal.
+
+    ``bound`` is HiGHS's dual bound (no solution can beat it); NaN when HiGHS returned none (it can
+    stop on its time limit before proving one): the value found is then *not* a bound, and a gap to
+    it would claim a proof nobody has (:attr:`has_bound` says which).
+    """
 
     value: float
     bound: float
@@ -35,6 +40,41 @@ class MilpResult:
     status: str
     elements: int
     seconds: float
+
+    @property
+    def has_bound(self) -> bool:
+        """Whether HiGHS proved a dual bound (a finite one)."""
+        return bool(np.isfinite(self.bound))
+
+
+def result_from_highs(res: object, n_poses: int, n_elements: int, seconds: float) -> MilpResult:
+    """The :class:`MilpResult` of ``scipy.optimize.milp``'s answer (objective minimised, so signs flip).
+
+    A missing or infinite ``mip_dual_bound`` gives ``bound = NaN``, never the value found. An optimal
+    status proves the value within the relative gap asked for, so there the value is the bound.
+    """
+    x = getattr(res, "x", None)
+    message = str(getattr(res, "message", ""))
+    if x is None:
+        return MilpResult(float("nan"), float("nan"), [], False, message, n_elements, seconds)
+    value = -float(res.fun)  # type: ignore[attr-defined]
+    optimal = getattr(res, "status", None) == 0
+    raw = getattr(res, "mip_dual_bound", None)
+    if raw is not None and np.isfinite(raw):
+        bound = -float(raw)
+    elif optimal:
+        bound = value
+    else:
+        bound = float("nan")
+    return MilpResult(
+        value=value,
+        bound=bound,
+        poses=np.flatnonzero(np.asarray(x)[:n_poses] > 0.5).tolist(),
+        optimal=optimal,
+        status=message,
+        elements=n_elements,
+        seconds=seconds,
+    )
 
 
 def elements(
@@ -152,18 +192,4 @@ def solve(
         bounds=Bounds(np.zeros(nv), np.ones(nv)),
         options={"time_limit": float(time_limit_s), "mip_rel_gap": 1e-6, "disp": False},
     )
-    seconds = time.perf_counter() - t0
-    if res.x is None:
-        return MilpResult(float("nan"), float("nan"), [], False, str(res.message), n_e, seconds)
-    chosen = np.flatnonzero(res.x[:n_p] > 0.5).tolist()
-    bound = getattr(res, "mip_dual_bound", None)
-    value = -float(res.fun)
-    return MilpResult(
-        value=value,
-        bound=-float(bound) if bound is not None and np.isfinite(bound) else value,
-        poses=chosen,
-        optimal=res.status == 0,
-        status=str(res.message),
-        elements=n_e,
-        seconds=seconds,
-    )
+    return result_from_highs(res, n_p, n_e, time.perf_counter() - t0)
