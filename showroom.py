@@ -11,7 +11,21 @@ import argparse
 import sys
 from collections.abc import Callable
 
-from showroom_cli import capacity, city, coverage, doctor, drill, feeds, fire, plan, render, report, sweep, view
+from showroom_cli import (
+    capacity,
+    city,
+    coverage,
+    doctor,
+    drill,
+    feeds,
+    fire,
+    plan,
+    render,
+    report,
+    sweep,
+    validation,
+    view,
+)
 from showroom_cli.common import DEFAULT_CITY, DEFAULT_SEED, ROOT
 
 __all__ = ["COMMANDS", "DEFAULT_CITY", "DEFAULT_SEED", "ROOT", "build_parser", "main"]
@@ -23,7 +37,7 @@ __all__ = ["COMMANDS", "DEFAULT_CITY", "DEFAULT_SEED", "ROOT", "build_parser", "
 #: planners' commands, the trainers', the video and 3D ones.
 COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
     report.add, city.add, coverage.add, plan.add, capacity.add, fire.add, sweep.add, drill.add,
-    feeds.add, render.add, view.add, doctor.add,
+    feeds.add, render.add, view.add, doctor.add, validation.add,
 ]
 
 

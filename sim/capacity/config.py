@@ -117,8 +117,9 @@ class CapacityConfig:
         first_shift_h: local hour the first operator shift starts.
         latency_base_ms: camera-to-wall latency without server queueing (encode, network, decode).
         latency_jitter_ms: uniform spread added to the base.
-        server_service_ms: per-frame forwarding time of a recording server; at load ``rho`` its
-            delay is exponential with mean ``server_service_ms / (1 - rho)`` (M/M/1 sojourn).
+        i_frame_ratio: size of an I-frame over a P-frame (frame-size spread at the server queue; H.264
+            CCTV encoders send about 5-10; an assumption, see :mod:`sim._capacity_latency`).
+        gop_frames: frames per GOP (one I-frame each; 2 s at 25 fps).
         latency_timeout_ms: latency counted when a server is saturated (the tile stalls).
         sample_s: spacing of the utilisation and storage time series.
         storage_headroom: free space kept on top of the retention need when sizing storage.
@@ -146,7 +147,8 @@ class CapacityConfig:
     first_shift_h: float = 7.0
     latency_base_ms: float = 150.0
     latency_jitter_ms: float = 50.0
-    server_service_ms: float = 15.0
+    i_frame_ratio: float = 8.0
+    gop_frames: int = 50
     latency_timeout_ms: float = 5000.0
     sample_s: float = 900.0
     storage_headroom: float = 1.1
@@ -159,7 +161,7 @@ class CapacityConfig:
             raise TwinError(f"days must be > 0, got {self.days!r}")
         positive = (
             "connect_s", "rebuild_mb_s", "analytics_service_s", "clip_s", "playback_speed", "rotation_s",
-            "server_service_ms", "latency_timeout_ms", "sample_s",
+            "i_frame_ratio", "latency_timeout_ms", "sample_s",
         )
         for f in positive:
             v = getattr(self, f)
@@ -170,7 +172,7 @@ class CapacityConfig:
             v = getattr(self, f)
             if not (v >= 0 and math.isfinite(v)):
                 raise TwinError(f"capacity config: {f} must be >= 0, got {v!r}")
-        for f in ("connect_workers", "analytics_servers", "analytics_capacity"):
+        for f in ("connect_workers", "analytics_servers", "analytics_capacity", "gop_frames"):
             if getattr(self, f) < 1:
                 raise TwinError(f"capacity config: {f} must be >= 1, got {getattr(self, f)!r}")
         if not 0 < self.rebuild_write_factor <= 1:

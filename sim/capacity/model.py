@@ -26,6 +26,7 @@ import simpy
 from sim.capacity.analytics import AnalyticsQueue
 from sim.capacity.config import CapacityConfig, Fault, Hardware
 from sim.capacity.faults import FaultsMixin
+from sim.capacity.latency import draw_live_latency_ms, frame_size_scv
 from sim.operators import Roster
 from sim.streams import StreamProfile, day_night_changes, event_intervals
 
@@ -50,6 +51,7 @@ class Topology:
     n_primary: int
     n_spare: int
     n_switch: int
+    fps: np.ndarray | None = None  # main-stream frames a second of each camera (25 where not given)
 
 
 @dataclass
@@ -97,6 +99,8 @@ class _Model(FaultsMixin):
         self.ovh = p.container_overhead_kbps / 1000.0
         self.base = topo.main_kbps * topo.busy / 1000.0  # Mbit/s at factor 1
         self.sub = topo.sub_kbps / 1000.0
+        self.fps = topo.fps if topo.fps is not None else np.full(n, 25.0)
+        self.frame_scv = frame_size_scv(config.i_frame_ratio, config.gop_frames)
         self.dn = float(day_night_changes(p, self.horizon)[0][1])
         self.ev = np.zeros(n, dtype=bool)
         self.rate = self.base * self.dn + self.ovh
@@ -330,13 +334,13 @@ class _Model(FaultsMixin):
             self._advance_all(self.env.now)
             self.live = np.bincount(self.srv[ok], weights=self.sub[ok], minlength=self.S).astype(float)
             self._derive_all()
-            rho = np.minimum(self.rho[self.srv[ok]], 1.0)
-            with np.errstate(divide="ignore"):
-                mean = np.where(rho < 1.0, cfg.server_service_ms / (1.0 - rho), np.inf)
-            lat = cfg.latency_base_ms + cfg.latency_jitter_ms * self.rng.random(len(ok))
-            fin = np.isfinite(mean)
-            lat[fin] += self.rng.exponential(mean[fin])
-            lat[~fin] = cfg.latency_timeout_ms
+            # frames each server handles: every recorded main-stream frame and every live sub-stream frame
+            up = self.mask == 0
+            frames = np.bincount(self.srv[up], weights=self.fps[up], minlength=self.S).astype(float)
+            frames += np.bincount(self.srv[ok], minlength=self.S) * self.p.sub_fps
+            lat = draw_live_latency_ms(
+                self.rng, self.rho[self.srv[ok]], frames[self.srv[ok]], base_ms=cfg.latency_base_ms,
+                jitter_ms=cfg.latency_jitter_ms, scv=self.frame_scv, timeout_ms=cfg.latency_timeout_ms)
             b = np.minimum(lat.astype(np.int64), _LAT_BINS_MS)
             self.lat_hist += np.bincount(b, minlength=_LAT_BINS_MS + 1)
             nxt = self.env.now + cfg.rotation_s

@@ -102,7 +102,7 @@ def build_topology(cameras: list[Camera], room: ServerRoom, config: CapacityConf
     switch[spatial] = np.arange(n) // room.cameras_per_switch
     types = [c.type if c.type in ("fixed", "dome", "ptz") else "fixed" for c in cameras]
     return Topology(main, sub, busy, home, switch, types, room.servers, room.failover_servers,
-                    int(switch.max()) + 1)
+                    int(switch.max()) + 1, fps=np.array([float(c.fps) for c in cameras]))
 
 
 def simulate(cameras: list[Camera], room: ServerRoom, *, roster: Roster | None = None,
