@@ -4,7 +4,7 @@ The queue: one recording server moving the frames of ``n`` cameras (1080p main s
 5.5 Mbit/s, an I-frame of 8 P-frames every 50 frames, each camera at a random phase) first come, first
 served through a bottleneck sized so its utilisation is ``rho``. Each frame's sojourn follows Lindley's
 recursion, solved for all frames at once (``W_n = X_n - min_{k <= n} X_k`` over the partial sums of
-service minus inter-arrival times). The model's draw (:func:`sim._capacity_latency.draw_live_latency_ms`)
+service minus inter-arrival times). The model's draw (:func:`sim.capacity.latency.draw_live_latency_ms`)
 gets the same ``rho`` and frame rate; both add the same base and jitter.
 """
 
@@ -13,8 +13,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from sim._capacity_config import CapacityConfig
-from sim._capacity_latency import draw_live_latency_ms, frame_size_scv
+
+from sim.capacity.config import CapacityConfig
+from sim.capacity.latency import draw_live_latency_ms, frame_size_scv
 
 from ._check import Check, at_least, within_rel
 

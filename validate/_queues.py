@@ -5,7 +5,7 @@
 * hypercube: Larson's model against Larson & Odoni, *Urban Operations Research* (1981), ch. 5, in loss
   mode (the two-unit, zero-line-capacity rectangular city of sec. 5.3.3) and queue mode (the three-unit,
   ten-atom city of secs. 5.4.3-5.5.3: exact workloads, the correction factors and Larson's approximation);
-* coverage over time: the camera repair queue of ``sim.coverage_time`` against the machine-repair
+* coverage over time: the camera repair queue of ``sim.covtime`` against the machine-repair
   (M/M/c//N) closed form.
 """
 
@@ -24,7 +24,7 @@ _LO = "Larson & Odoni, Urban Operations Research (1981)"
 
 def capacity_vs_erlang(*, quick: bool, seed: int) -> list[Check]:
     """The capacity model's analytics queue, simulated, against Erlang C and Erlang B."""
-    from sim._capacity_analytics import run_mmc
+    from sim.capacity.analytics import run_mmc
 
     servers, service_s, load = 4, 120.0, 3.0
     lam, mu = load / service_s, 1.0 / service_s
@@ -98,9 +98,8 @@ def hypercube_vs_larson_odoni(*, quick: bool, seed: int) -> list[Check]:  # noqa
 
 
 def covtime_vs_machine_repair(*, quick: bool, seed: int) -> list[Check]:
-    """Camera availability and repair wait of ``sim.coverage_time`` against the M/M/c//N closed form."""
-    from sim.coverage_time import CoverageTimeConfig, prepare, simulate
-
+    """Camera availability and repair wait of ``sim.covtime`` against the M/M/c//N closed form."""
+    from sim.covtime import CoverageTimeConfig, prepare, simulate
     from sim.faults import FaultRate
     from twin import Camera, LocalFrame, Twin
     from twin.raster import build_raster

@@ -118,7 +118,7 @@ class CapacityConfig:
         latency_base_ms: camera-to-wall latency without server queueing (encode, network, decode).
         latency_jitter_ms: uniform spread added to the base.
         i_frame_ratio: size of an I-frame over a P-frame (frame-size spread at the server queue; H.264
-            CCTV encoders send about 5-10; an assumption, see :mod:`sim._capacity_latency`).
+            CCTV encoders send about 5-10; an assumption, see :mod:`sim.capacity.latency`).
         gop_frames: frames per GOP (one I-frame each; 2 s at 25 fps).
         latency_timeout_ms: latency counted when a server is saturated (the tile stalls).
         sample_s: spacing of the utilisation and storage time series.
