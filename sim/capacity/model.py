@@ -101,6 +101,8 @@ class _Model(FaultsMixin):
         self.sub = topo.sub_kbps / 1000.0
         self.fps = topo.fps if topo.fps is not None else np.full(n, 25.0)
         self.frame_scv = frame_size_scv(config.i_frame_ratio, config.gop_frames)
+        # the wall's latency draws come from their own stream: a change to them moves no other figure
+        self.lat_rng = np.random.default_rng(rng.bit_generator.seed_seq.spawn(1)[0])
         self.dn = float(day_night_changes(p, self.horizon)[0][1])
         self.ev = np.zeros(n, dtype=bool)
         self.rate = self.base * self.dn + self.ovh
@@ -339,7 +341,7 @@ class _Model(FaultsMixin):
             frames = np.bincount(self.srv[up], weights=self.fps[up], minlength=self.S).astype(float)
             frames += np.bincount(self.srv[ok], minlength=self.S) * self.p.sub_fps
             lat = draw_live_latency_ms(
-                self.rng, self.rho[self.srv[ok]], frames[self.srv[ok]], base_ms=cfg.latency_base_ms,
+                self.lat_rng, self.rho[self.srv[ok]], frames[self.srv[ok]], base_ms=cfg.latency_base_ms,
                 jitter_ms=cfg.latency_jitter_ms, scv=self.frame_scv, timeout_ms=cfg.latency_timeout_ms)
             b = np.minimum(lat.astype(np.int64), _LAT_BINS_MS)
             self.lat_hist += np.bincount(b, minlength=_LAT_BINS_MS + 1)
