@@ -28,6 +28,23 @@ def _line(r: Check) -> str:
             f"(agreement {_num(r.agreement)}, tolerance {r.tolerance})")
 
 
+def _evaluate_detector(out: Path, clips: Path | None, labels: Path | None) -> Path | None:
+    """Run ``showroom feeds evaluate`` into ``out`` when the clips and labels are there; its summary.json."""
+    from showroom_cli.common import ROOT
+
+    clips = clips or ROOT.parent / "shared" / "data" / "clips"
+    labels = labels or ROOT / "assets" / "clips" / "labels.yaml"
+    if not (clips.is_dir() and labels.is_file()):
+        print(f"detector: no clips at {clips} or no labels at {labels}: its rows are unavailable")
+        return None
+    import feeds
+    from feeds._evaluate_report import write_evaluation
+
+    print(f"detector: evaluating the labelled clips of {clips} (showroom feeds evaluate) ...", flush=True)
+    write_evaluation(feeds.evaluate_clips(clips, labels), out)
+    return out / "summary.json"
+
+
 def _cmd_validate(args: argparse.Namespace) -> int:
     import twin
     import validate
@@ -47,6 +64,10 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     if detector is not None and not detector.exists():
         raise twin.TwinError(f"--detector-summary {detector}: no such file (write one with showroom feeds evaluate)")
     city = load_city(args.city)
+    out = Path(args.out)
+    if detector is None and not args.quick and (only is None or "detector" in only):
+        detector = _evaluate_detector(out / "detector", Path(args.detector_clips) if args.detector_clips else None,
+                                      Path(args.detector_labels) if args.detector_labels else None)
     tty = sys.stdout.isatty()
 
     def progress(name: str, rows: list[validate.Check]) -> None:
@@ -55,7 +76,6 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
     result = validate.run_validation(city, quick=args.quick, seed=args.seed, only=only, gdal_python=args.gdal_python,
                                      detector_summary=detector, progress=progress)
-    out = Path(args.out)
     summary = validate.write_validation(result, out, require_all=args.require_all)
     c = summary["counts"]
     print(f"{c['pass']} within tolerance, {c['fail']} outside, {c['unavailable']} reference(s) unavailable "
@@ -77,7 +97,11 @@ def add(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--gdal-python", metavar="PATH",
                    help="interpreter with GDAL's Python bindings (default: this one, else /usr/bin/python3)")
     p.add_argument("--detector-summary", metavar="FILE",
-                   help="summary.json of showroom feeds evaluate (the detector row; unavailable without it)")
+                   help="summary.json of showroom feeds evaluate to read instead of evaluating the clips")
+    p.add_argument("--detector-clips", metavar="DIR",
+                   help="clips a full run evaluates the detector on (default ../shared/data/clips)")
+    p.add_argument("--detector-labels", metavar="FILE",
+                   help="labels of those clips (default assets/clips/labels.yaml)")
     p.add_argument("--require-all", action="store_true",
                    help="count a reference that cannot run here (GDAL missing, no detector summary) as a failure")
     p.set_defaults(func=_cmd_validate)
