@@ -39,6 +39,7 @@ _POLY = {int(shapely.GeometryType.POLYGON), int(shapely.GeometryType.MULTIPOLYGO
 _LINE = {int(shapely.GeometryType.LINESTRING), int(shapely.GeometryType.MULTILINESTRING)}
 _POINT = {int(shapely.GeometryType.POINT), int(shapely.GeometryType.MULTIPOINT)}
 _POINT_ID = int(shapely.GeometryType.POINT)
+_LINE_ID = int(shapely.GeometryType.LINESTRING)
 _GEOFABRIK_ONEWAY = {"F": "yes", "T": "-1", "B": "no"}
 _HSTORE_RE = re.compile(r'"((?:[^"\\]|\\.)*)"=>"((?:[^"\\]|\\.)*)"')
 #: Geofabrik POI classes that are ours.
@@ -236,7 +237,12 @@ def convert_layer(src: SourceLayer, index: int, maps: FieldMaps, raw: TrackedRaw
     pass_cols = {tag: [lay.low[a] for a in aliases if a in lay.low] for tag, aliases in PASS_THROUGH.items()}
     pass_cols = {tag: cols for tag, cols in pass_cols.items() if cols}
     seen_ids: Counter[str] = Counter()
+    # every field's values per row, resolved once (the loop below only indexes lists)
+    pass_vals = {tag: lay.first(cols) for tag, cols in pass_cols.items()}
+    b_vals = {f: lay.first(cols) for f, cols in b_fields.items()}
+    id_vals = {t: lay.first(lay.candidates(t, "id")) for t in ("buildings", "roads", "cameras", "fire_stations")}
     road_cols = {f: lay.candidates("roads", f) for f in ("maxspeed", "oneway", "name", "id")}
+    road_vals = {f: lay.first(cols) for f, cols in road_cols.items()}
     cls_names = [c for c, _s in cls_cols]
     for i in range(src.n):
         t = int(types[i])
@@ -253,8 +259,8 @@ def convert_layer(src: SourceLayer, index: int, maps: FieldMaps, raw: TrackedRaw
         tags: dict[str, str] = {}
         if lay.other is not None and lay.other[i]:
             tags.update({k: v for k, v in _HSTORE_RE.findall(str(lay.other[i]))})
-        for tag, cols in pass_cols.items():
-            v = lay.first(cols)[i]
+        for tag, vals in pass_vals.items():
+            v = vals[i]
             if v is not None:
                 tags[tag] = v
         fc = fclass[i] if fclass is not None else None
@@ -288,7 +294,7 @@ def convert_layer(src: SourceLayer, index: int, maps: FieldMaps, raw: TrackedRaw
             if target == "cameras":
                 extra["status"] = _camera_status(lay, maps, acc, i)
             raw_list = raw.cameras if target == "cameras" else raw.fire_stations
-            raw_list.append(RawFeature(_fid(lay, target, i, seen_ids), pt, ft, extra))
+            raw_list.append(RawFeature(_fid(src.name, id_vals[target][i], i, seen_ids), pt, ft, extra))
             used = True
         if t in _POLY:
             if not poly_is_buildings:
@@ -303,7 +309,7 @@ def convert_layer(src: SourceLayer, index: int, maps: FieldMaps, raw: TrackedRaw
                         acc.leave_out(i, "polygon has building=no" if bv else "polygon has no building value")
                     continue
             if b_fields["confidence"]:
-                cv = lay.first(b_fields["confidence"])[i]
+                cv = b_vals["confidence"][i]
                 try:
                     conf = float(cv) if cv is not None else None
                 except ValueError:
@@ -314,7 +320,7 @@ def convert_layer(src: SourceLayer, index: int, maps: FieldMaps, raw: TrackedRaw
                     acc.leave_out(i, f"confidence below --min-confidence {min_confidence:g}")
                     continue
             for ours in ("height", "levels", "use", "name"):
-                v = lay.first(b_fields[ours])[i]
+                v = b_vals[ours][i]
                 if v is None:
                     continue
                 if ours in ("height", "levels"):
@@ -336,7 +342,8 @@ def convert_layer(src: SourceLayer, index: int, maps: FieldMaps, raw: TrackedRaw
                     v = overture_name(v)
                 bt[_TAG[("buildings", ours)]] = v
             bt.setdefault("building", "yes")
-            raw.buildings.append(RawFeature(_fid(lay, "buildings", i, seen_ids), g, bt, {"src": (index, i)}))
+            fid = _fid(src.name, id_vals["buildings"][i], i, seen_ids)
+            raw.buildings.append(RawFeature(fid, g, bt, {"src": (index, i)}))
         elif t in _LINE:
             if not lines_are_roads:
                 if not used:
@@ -388,7 +395,7 @@ def convert_layer(src: SourceLayer, index: int, maps: FieldMaps, raw: TrackedRaw
             rt = dict(tags)
             rt["highway"] = cls
             for ours in ("maxspeed", "oneway", "name"):
-                v = lay.first(road_cols[ours])[i]
+                v = road_vals[ours][i]
                 if v is None:
                     continue
                 if ours == "oneway":
@@ -396,12 +403,13 @@ def convert_layer(src: SourceLayer, index: int, maps: FieldMaps, raw: TrackedRaw
                 if ours == "name":
                     v = overture_name(v)
                 rt[_TAG[("roads", ours)]] = v
-            parts = [p for p in shapely.get_parts(g) if len(p.coords) >= 2 and p.length > 0]
+            parts = [g] if t == _LINE_ID else list(shapely.get_parts(g))
+            parts = [p for p in parts if p.length > 0]
             if not parts:
                 if not used:
                     acc.leave_out(i, "line has fewer than 2 distinct points")
                 continue
-            fid = _fid(lay, "roads", i, seen_ids)
+            fid = _fid(src.name, id_vals["roads"][i], i, seen_ids)
             for k, p in enumerate(parts):
                 raw.roads.append(RawFeature(fid if len(parts) == 1 else f"{fid}.{k}", p, rt, {"src": (index, i)}))
         elif not used:
@@ -423,8 +431,8 @@ def _camera_status(lay: _Layer, maps: FieldMaps, acc: LayerAccount, i: int) -> s
     return "existing"
 
 
-def _fid(lay: _Layer, target: str, i: int, seen: Counter[str]) -> str:
-    v = lay.first(lay.candidates(target, "id"))[i]
-    base = f"{lay.src.name}-{v if v is not None else i}"
+def _fid(layer: str, v: str | None, i: int, seen: Counter[str]) -> str:
+    """The feature id: the layer's name and the row's id (else its row number), unique in the layer."""
+    base = f"{layer}-{v if v is not None else i}"
     seen[base] += 1
     return base if seen[base] == 1 else f"{base}~dup{seen[base]}"

@@ -21,6 +21,8 @@ from ..osm.raw import RawData
 
 #: How many distinct sample values the report keeps per field.
 SAMPLES_PER_FIELD = 3
+#: Samples are looked for in the first rows only (a field of one value would be read to its end).
+SAMPLE_ROWS = 5000
 #: Reason given to a row whose features vanished without one (never expected: a test checks it).
 NO_REASON = "not imported (no reason recorded)"
 
@@ -105,7 +107,7 @@ def samples(fields: dict[str, np.ndarray]) -> dict[str, list[Any]]:
     out: dict[str, list[Any]] = {}
     for name, col in fields.items():
         seen: list[Any] = []
-        for v in col:
+        for v in col[:SAMPLE_ROWS]:
             if isinstance(v, np.generic):
                 v = v.item()
             if v is None or (isinstance(v, float) and v != v) or (isinstance(v, str) and not v.strip()):
