@@ -17,7 +17,7 @@ def _two_unit(w: float) -> np.ndarray:
 
 def test_loss_mode_two_unit_city_sec_5_3_3():
     r = hypercube(_two_unit(0.5), np.array([[0, 1], [1, 0]]), 1.0, mode="loss", method="exact")
-    np.testing.assert_allclose(r.busy, [0.49010, 0.43773], atol=5e-6)
+    np.testing.assert_allclose(r.busy, [0.49010, 0.43773], atol=1e-5)  # one unit of the last digit printed
     # sec. 5.3.4: the optimal boundary w* = 53/126 cuts the imbalance to 0.04405
     r = hypercube(_two_unit(53 / 126), np.array([[0, 1], [1, 0]]), 1.0, mode="loss", method="exact")
     assert abs(r.busy[0] - r.busy[1]) == pytest.approx(0.04405, abs=5e-6)
