@@ -70,6 +70,7 @@ def test_exposure_roads_are_recognised_from_osm_type_and_type(exposure: tuple[Pa
     # 180 grid segments are roads; the 5 footpaths are counted as not drivable
     assert a["roads"]["imported"] == {"roads": 180}
     assert a["roads"]["left_out"] == {"not a drivable road class: footway": 5}
+    assert a["roads"]["left_out_rows"] == {"not a drivable road class: footway": [180, 181, 182, 183, 184]}
     classes = {d["highway"] for _u, _v, d in rep.twin.roads.edges(data=True)}
     assert classes == {"primary", "secondary", "residential", "living_street"}
     # the top row's OSM_TYPE is empty: its class comes from TYPE ("Secondary")

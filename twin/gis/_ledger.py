@@ -73,6 +73,18 @@ class LayerAccount:
         c.pop(None, None)
         return dict(c.most_common())
 
+    def left_out_rows(self, per_reason: int = 5) -> dict[str, list[int]]:
+        """Reason -> the first few rows (0-based, in the layer's order) left out for it, to find them in a GIS."""
+        out: dict[str, list[int]] = {}
+        imported = self.imported_as or [""] * self.features
+        for row, (o, a) in enumerate(zip(self.outcome, imported, strict=True)):
+            if o is None or a:
+                continue
+            rows = out.setdefault(o, [])
+            if len(rows) < per_reason:
+                rows.append(row)
+        return out
+
     def imported(self) -> dict[str, int]:
         """Our layer(s) -> rows imported as them."""
         return dict(Counter(a for a in self.imported_as if a).most_common())
@@ -94,6 +106,8 @@ class LayerAccount:
             "imported_total": int(sum(imp.values())),
             "left_out": out,
             "left_out_total": int(sum(out.values())),
+            # an OSM extract has elements, not rows: its ids are in the report's skipped_examples
+            "left_out_rows": {} if self.format in ("osm", "osm.pbf") else self.left_out_rows(),
             "fields": self.fields,
             "samples": self.samples,
             "mapping": self.mapping,
