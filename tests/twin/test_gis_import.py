@@ -216,6 +216,8 @@ def test_an_unknown_value_is_counted_by_value_with_a_suggestion(tmp_path: Path) 
         ("roads.class", "expected LAYER.FIELD=THEIRFIELD"),
         ("buildings.height:tall=20", "buildings.height takes numbers, not a vocabulary"),
         ("roads.class=", "nothing after '='"),
+        ("roads.class:Jalan Arteri=arterial", "'arterial' is not a roads.class value we know; use one of"),
+        ("cameras.status:rusak=broken", "'broken' is not a cameras.status value we know; use one of candidate"),
     ],
 )
 def test_malformed_maps_are_one_clear_error(rule: str, message: str) -> None:

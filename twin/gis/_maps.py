@@ -109,6 +109,12 @@ def parse_maps(texts: Iterable[str]) -> FieldMaps:
             if (layer, ours) not in VALUE_FIELDS:
                 ok = ", ".join(f"{a}.{b}" for a, b in sorted(VALUE_FIELDS))
                 raise TwinError(f"--map {t!r}: {layer}.{ours} takes numbers, not a vocabulary; value maps are for {ok}")
+            allowed = _allowed_values(layer, ours)
+            if allowed is not None and right not in allowed:
+                raise TwinError(
+                    f"--map {t!r}: {right!r} is not a {layer}.{ours} value we know; "
+                    f"use one of {', '.join(sorted(allowed))}"
+                )
             table = out.values.setdefault((layer, ours), {})
             theirs = theirs.strip()
             if theirs in table and table[theirs] != right:
@@ -130,6 +136,20 @@ def parse_maps(texts: Iterable[str]) -> FieldMaps:
         if t not in out.texts:
             out.texts.append(t)
     return out
+
+
+def _allowed_values(layer: str, ours: str) -> frozenset[str] | None:
+    """The values our field takes, where it has a vocabulary (a value map to anything else is a typo)."""
+    from ..model import CAMERA_STATUSES
+    from ..profiles import DRIVABLE_CLASSES
+    from ._schemas import NON_DRIVABLE_HIGHWAY
+
+    return {
+        ("roads", "class"): DRIVABLE_CLASSES | NON_DRIVABLE_HIGHWAY,
+        ("roads", "oneway"): frozenset({"yes", "no", "-1"}),
+        ("cameras", "status"): frozenset(CAMERA_STATUSES),
+        ("cameras", "type"): frozenset({"fixed", "ptz", "dome", "panning"}),
+    }.get((layer, ours))
 
 
 def _split_value_rule(t: str) -> tuple[str, str]:
