@@ -160,8 +160,9 @@ def test_unmapped_foreign_roads_fail_with_the_map_that_brings_them_in(tmp_path: 
     assert "--map 'roads.class:Jalan Arteri=primary'" in msg
 
 
-def test_foreign_roads_in_utm_import_by_field_and_value_maps(tmp_path: Path) -> None:
-    shp = tmp_path / "jalan.shp"
+@pytest.mark.parametrize("suffix", [".shp", ".gpkg"])
+def test_foreign_roads_in_utm_import_by_field_and_value_maps(tmp_path: Path, suffix: str) -> None:
+    shp = tmp_path / f"jalan{suffix}"
     n = _jalan_shp(shp)
     maps = [
         "roads.class=KLS_JALAN",
