@@ -733,3 +733,31 @@ def test_bad_spreadsheets_are_one_clear_error(tmp_path: Path, text: str, message
     p.write_text(text, encoding="utf-8")
     with pytest.raises(twin.TwinError, match=message):
         import_files([p])
+
+
+def test_osm_tags_as_one_json_object_per_feature(tmp_path: Path) -> None:
+    # HOT's raw-data API writes each feature's OSM tags as one object
+    p = tmp_path / "raw_data_api_export.geojson"
+    write_json(p, _geojson_fc([
+        (shapely.box(X0, Y0, X0 + 10, Y0 + 10),
+         {"osm_id": 71, "osm_type": "ways_poly", "tags": {"building": "yes", "building:levels": "3"}}),
+        (shapely.box(X0 + 20, Y0, X0 + 40, Y0 + 10),
+         {"osm_id": 72, "osm_type": "ways_poly", "tags": {"landuse": "grass"}}),
+        (shapely.LineString([(X0, Y0 - 10), (X0 + 60, Y0 - 10)]),
+         {"osm_id": 73, "osm_type": "ways_line", "tags": {"highway": "secondary", "name": "Jl. Sudirman"}}),
+        (shapely.LineString([(X0, Y0 - 20), (X0 + 60, Y0 - 20)]),
+         {"osm_id": 74, "osm_type": "ways_line", "tags": {"waterway": "canal"}}),
+        (shapely.Point(X0 + 30, Y0 - 12),
+         {"osm_id": 75, "osm_type": "nodes", "tags": {"man_made": "surveillance", "camera:direction": "270"}}),
+    ]))
+    rep = import_files([p])
+    a = _inputs(rep)["raw_data_api_export"]
+    assert a["schema"] == "hot"
+    assert a["imported"] == {"buildings": 1, "roads": 1, "cameras": 1}
+    assert a["left_out"] == {"polygon has no building value": 1, "line without a highway value (not a road)": 1}
+    [b] = rep.twin.buildings
+    assert b.height_m == 9.0
+    [c] = rep.twin.cameras
+    assert c.heading_deg == 270.0
+    assert {d["name"] for _u, _v, d in rep.twin.roads.edges(data=True)} == {"Jl. Sudirman"}
+    _assert_accounted(rep, {"raw_data_api_export": 5})

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 __all__ = ["convert_layer"]
 
+import json
 import re
 from collections import Counter
 from typing import Any
@@ -187,13 +188,19 @@ def convert_layer(src: SourceLayer, index: int, maps: FieldMaps, raw: TrackedRaw
     assigned = maps.layer_for(src.file, src.name)
     hint = layer_hint(src.name, src.file)
 
+    # OSM tags as one JSON object a row (HOT's raw-data API, some Overpass exports), parsed once
+    json_tags = [_json_tags(v) if v else {} for v in lay.text(lay.low["tags"])] if "tags" in lay.low else None
+    json_keys = set().union(*json_tags) if json_tags else set()
+
     # which of our layers each geometry kind of this layer feeds
     b_fields = {f: lay.candidates("buildings", f) for f in ("id", "name", "height", "levels", "use", "confidence")}
     has_building_field = "building" in names
+    building_in_tags = not has_building_field and "building" in json_keys
     poly_is_buildings = assigned == "buildings" or (
         assigned is None
         and (
             has_building_field
+            or building_in_tags
             or bool(b_fields["height"] or b_fields["levels"] or b_fields["confidence"])
             or lay.user_mapped("buildings")
             or hint == "buildings"
@@ -206,7 +213,8 @@ def convert_layer(src: SourceLayer, index: int, maps: FieldMaps, raw: TrackedRaw
     cls_cols = _class_columns(lay) if kinds.get("line") else []
     star = maps.value("roads", "class", None)
     lines_are_roads = assigned == "roads" or (
-        assigned is None and (bool(cls_cols) or lay.user_mapped("roads") or hint == "roads")
+        assigned is None
+        and (bool(cls_cols) or lay.user_mapped("roads") or hint == "roads" or "highway" in json_keys)
     )
     point_layer = assigned if assigned in ("cameras", "fire_stations") else (
         hint if assigned is None and hint in ("cameras", "fire_stations") else None
@@ -259,6 +267,8 @@ def convert_layer(src: SourceLayer, index: int, maps: FieldMaps, raw: TrackedRaw
         tags: dict[str, str] = {}
         if lay.other is not None and lay.other[i]:
             tags.update({k: v for k, v in _HSTORE_RE.findall(str(lay.other[i]))})
+        if json_tags is not None:
+            tags.update(json_tags[i])
         for tag, vals in pass_vals.items():
             v = vals[i]
             if v is not None:
@@ -302,8 +312,8 @@ def convert_layer(src: SourceLayer, index: int, maps: FieldMaps, raw: TrackedRaw
                     acc.leave_out(i, "polygons of a layer that maps to none of ours (no building fields)")
                 continue
             bt = dict(tags)
-            if has_building_field:
-                bv = lay.text(lay.low["building"])[i]
+            if has_building_field or building_in_tags:
+                bv = lay.text(lay.low["building"])[i] if has_building_field else tags.get("building")
                 if bv is None or bv.lower() == "no":
                     if not used:
                         acc.leave_out(i, "polygon has building=no" if bv else "polygon has no building value")
@@ -363,6 +373,9 @@ def convert_layer(src: SourceLayer, index: int, maps: FieldMaps, raw: TrackedRaw
                 if c is not None:
                     cls = c
                     break
+            if cls is None and not cls_names and tags.get("highway"):
+                theirs = tags["highway"]
+                cls, how = road_class(theirs)
             if cls is None and star is not None:
                 cls, how = star, "map *"
             if cls is None:
@@ -370,9 +383,9 @@ def convert_layer(src: SourceLayer, index: int, maps: FieldMaps, raw: TrackedRaw
                     continue
                 if theirs is not None:
                     acc.leave_out(i, f"road class not recognised: {theirs!r}")
-                elif cls_names and not lay.mapped("roads", "class"):
+                elif (cls_names and not lay.mapped("roads", "class")) or "highway" in json_keys:
                     # a layer that classes its lines leaves the class empty on lines that are not roads
-                    acc.leave_out(i, f"line without a {cls_names[0]} value (not a road)")
+                    acc.leave_out(i, f"line without a {cls_names[0] if cls_names else 'highway'} value (not a road)")
                 else:
                     acc.leave_out(i, "no road class (empty)")
                 continue
@@ -416,6 +429,17 @@ def convert_layer(src: SourceLayer, index: int, maps: FieldMaps, raw: TrackedRaw
             acc.leave_out(i, "point is neither a camera (man_made=surveillance) nor a fire station")
     acc.suggestions = suggest(acc, src)
     return acc
+
+
+def _json_tags(text: str) -> dict[str, str]:
+    """A JSON object of OSM tags as text values; anything else gives nothing."""
+    if not text.startswith("{"):
+        return {}
+    try:
+        doc = json.loads(text)
+    except ValueError:
+        return {}
+    return {str(k): str(v) for k, v in doc.items() if v is not None} if isinstance(doc, dict) else {}
 
 
 def _camera_status(lay: _Layer, maps: FieldMaps, acc: LayerAccount, i: int) -> str:
