@@ -13,9 +13,10 @@ def _cmd_fire(args: argparse.Namespace) -> int:
     from sim.fire.report import write_fire_outputs
 
     city = load_city(args.city)
+    params = FireParams(visibility=args.visibility, **detection_options(args))
     out = out_dir(args.out)
     study = run_fire(city, cameras=args.cameras, days=args.days, seed=args.seed, standard=args.standard,
-                     rate_scale=args.rate_scale, params=FireParams(visibility=args.visibility))
+                     rate_scale=args.rate_scale, params=params)
     write_fire_outputs(city, study, out)
     s = study.summary
     w = s["with_cameras"]
@@ -31,6 +32,16 @@ def _cmd_fire(args: argparse.Namespace) -> int:
         print(f"cameras ({s['camera_set']['cameras']}) save {sav['mean']:.2f} min a fire on average, "
               f"{sav['total_minutes']:.0f} min in all; {sav['incidents_helped']} fires helped, "
               f"{sav['flashovers_avoided']} flashovers avoided")
+    sens = s.get("operator_notice_sensitivity")
+    if sens:
+        print("operator notices a fire on a tile with p = " + ", ".join(
+            f"{sens[k]['operator_p_notice']:g} ({k}): {sens[k]['minutes_saved_mean']:.2f} min saved a fire"
+            for k in ("low", "central", "high")))
+    fa = s["false_alarms"]
+    print(f"analytics false alarms: {fa['count']:,} ({fa['per_camera_hour']:.2f} per camera-hour on "
+          f"{fa['analytics_cameras']} cameras), {fa['operator_minutes']:,.0f} operator min to verify "
+          f"({100 * (fa['operator_share_of_duty_time'] or 0):.1f}% of duty time)"
+          + (f", {fa['truck_minutes']:,.0f} truck min on false trips" if fa["policy"] == "dispatch" else ""))
     print(f"wrote {out} in {s['timing_s']['total']:.1f} s")
     return 0
 
@@ -51,5 +62,34 @@ def add(sub: argparse._SubParsersAction) -> None:
                    help="multiply every zone's fire rate (e.g. 100 for all fire-service calls; default 1)")
     p.add_argument("--visibility", default="coverage", choices=("coverage", "cone"),
                    help="what a camera sees: the coverage model (default) or the quick view cone")
+    detection_args(p)
     p.add_argument("--out", required=True, metavar="DIR")
     p.set_defaults(func=_cmd_fire)
+
+
+def detection_args(p: argparse.ArgumentParser) -> None:
+    """The options on how cameras detect fires (shared by ``fire`` and ``report``)."""
+    p.add_argument("--detection-profile", metavar="FILE",
+                   help="detection_profile.json from `showroom feeds evaluate` (default: the profile measured on "
+                        "the shared real clips, sim/fire/detection_profile.json)")
+    p.add_argument("--detection-mode", default="sample", choices=("sample", "central"),
+                   help="sample: the profile's numbers drawn from their evidence per run (seeded, default); "
+                        "central: their posterior means")
+    p.add_argument("--operator-notice", type=float, nargs=3, metavar=("LOW", "CENTRAL", "HIGH"),
+                   help="chance an operator notices a fire on a wall tile per showing: the central value and the "
+                        "sensitivity range (default 0.2 0.5 0.85, an assumption)")
+    p.add_argument("--false-alarm-policy", default="verify", choices=("verify", "dispatch"),
+                   help="an analytics alarm is verified first (default) or also sends a truck at once")
+
+
+def detection_options(args: argparse.Namespace) -> dict:
+    """FireParams fields from :func:`detection_args` options."""
+    from sim.fire import load_profile
+
+    opts: dict = {"detection_mode": args.detection_mode, "false_alarm_policy": args.false_alarm_policy}
+    if args.detection_profile:
+        opts["detection"] = load_profile(args.detection_profile)
+    if args.operator_notice:
+        lo, mid, hi = args.operator_notice
+        opts["operator_p_notice"], opts["operator_p_notice_range"] = mid, (lo, hi)
+    return opts

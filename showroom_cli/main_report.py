@@ -60,6 +60,9 @@ class ReportSettings:
     fire_days: float = 3650.0
     #: what a camera sees in the fire model: "coverage" (frustum + occlusion) or "cone"
     visibility: str = "coverage"
+    #: how cameras detect fires: FireParams fields (detection, detection_mode, operator_p_notice,
+    #: operator_p_notice_range, false_alarm_policy) as ``(name, value)`` pairs; empty: the defaults
+    fire_options: tuple[tuple[str, Any], ...] = ()
     quick: bool = False
 
     @classmethod
@@ -141,6 +144,13 @@ def _saved(s: dict[str, Any]) -> dict[str, Any]:
                                             "incidents_seen": s["camera_set"]["incidents_seen"]}
 
 
+def _sensitivity(s: dict[str, Any]) -> dict[str, Any]:
+    sens = s.get("operator_notice_sensitivity", {})
+    return {k: {"operator_p_notice": sens[k]["operator_p_notice"], "minutes_saved_mean": sens[k]["minutes_saved_mean"],
+                "minutes_saved_mean_ci95": sens[k]["minutes_saved_mean_ci95"]}
+            for k in ("low", "central", "high") if k in sens}
+
+
 def _fire_block(today: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
     none_t, none_a = _fire_times(today["without_cameras"]), _fire_times(after["without_cameras"])
     today_t, after_t = _fire_times(today["with_cameras"]), _fire_times(after["with_cameras"])
@@ -155,6 +165,10 @@ def _fire_block(today: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
         "today": today_t,
         "after": after_t,
         "minutes_saved": {"today": _saved(today), "after": _saved(after)},
+        # the operator assumption's weight, and what the analytics' false alarms cost (sim.fire.costs)
+        "operator_notice_sensitivity": {k: _sensitivity(v) for k, v in (("today", today), ("after", after))},
+        "false_alarms": {"today": today["false_alarms"], "after": after["false_alarms"]},
+        "detection_draw": today["detection"]["draw"],
         "p90_ignition_to_water_min": {
             "none": none_t["ignition_to_water"]["p90_min"],
             "today": today_t["ignition_to_water"]["p90_min"],
@@ -205,7 +219,7 @@ def run_report(
         raise twin.TwinError(f"{city.name}: the city has no existing cameras; the report compares today with a plan")
     if not city.fire_stations:
         raise twin.TwinError(f"{city.name}: the city has no fire stations; the fire step needs at least one")
-    params = FireParams(visibility=s.visibility)  # checked here, before any step writes
+    params = FireParams(visibility=s.visibility, **dict(s.fire_options))  # checked here, before any step writes
     out.mkdir(parents=True, exist_ok=True)
     dirs = {k: out / v for k, v in STEP_DIRS.items()}
     t_all = time.perf_counter()
@@ -434,6 +448,22 @@ def render_html(s: dict[str, Any], out: Path) -> str:
                      f"{fi['fires']} fires in {fi['days']:g} days"))
     rows.append(_row("fires the cameras found first", f"{ms_t['incidents_helped']}", f"{ms_a['incidents_helped']}",
                      "", f"flashovers avoided {ms_t['flashovers_avoided']} → {ms_a['flashovers_avoided']}"))
+    sens_t, sens_a = fi["operator_notice_sensitivity"]["today"], fi["operator_notice_sensitivity"]["after"]
+    for k in ("low", "central", "high"):
+        if k in sens_t and k in sens_a:
+            rows.append(_row(f"minutes saved a fire if operators notice a fire on a tile with p = "
+                             f"{sens_t[k]['operator_p_notice']:g} ({k})",
+                             _num(sens_t[k]["minutes_saved_mean"], "{:.2f} min"),
+                             _num(sens_a[k]["minutes_saved_mean"], "{:.2f} min"), "",
+                             "an assumption: no published figure" if k == "central" else "sensitivity"))
+    fa_t, fa_a = fi["false_alarms"]["today"], fi["false_alarms"]["after"]
+    rows.append(_row("analytics false alarms, operator minutes to verify them",
+                     _num(fa_t["operator_minutes"], "{:,.0f} min"), _num(fa_a["operator_minutes"], "{:,.0f} min"), "",
+                     f"{fa_a['count']:,} alarms at {fa_a['per_camera_hour']:.2f} a camera-hour; against "
+                     f"{_num(ms_a['total_minutes'], '{:,.0f}')} min saved"))
+    if fa_a["policy"] == "dispatch":
+        rows.append(_row("truck minutes on false alarms (alarms dispatch at once)",
+                         _num(fa_t["truck_minutes"], "{:,.0f} min"), _num(fa_a["truck_minutes"], "{:,.0f} min")))
     lvl = pl["level"]
     gap = "" if pl["gap"] is None else (
         f" The greedy plan is within {100 * pl['gap']:.2f}% of the optimum the MILP proves"

@@ -6,12 +6,15 @@ import argparse
 import sys
 
 from showroom_cli.common import DEFAULT_CITY, DEFAULT_SEED, city_arg, load_city, out_dir
+from showroom_cli.fire import detection_args
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
+    from showroom_cli.fire import detection_options
     from showroom_cli.main_report import ReportSettings, run_report
 
-    over = {"add": args.add, "seed": args.seed, "fire_days": args.days}
+    over = {"add": args.add, "seed": args.seed, "fire_days": args.days,
+            "fire_options": tuple(detection_options(args).items())}
     settings = ReportSettings.quick_settings(**over) if args.quick else ReportSettings(
         **{k: v for k, v in over.items() if v is not None})
     city = load_city(args.city)
@@ -40,5 +43,6 @@ def add(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int, default=DEFAULT_SEED)
     p.add_argument("--quick", action="store_true",
                    help="coarser settings (2 m raster, 4 headings, 2 days x 2 capacity replications, 3 years of fires)")
+    detection_args(p)
     p.add_argument("--out", required=True, metavar="DIR")
     p.set_defaults(func=_cmd_report)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .params import FireParams
+from .profile import DEFAULT_PROFILE, DetectionDraw, DetectionProfile, load_profile
 from .study import (
     FireRun,
     FireStudy,
@@ -10,6 +11,7 @@ from .study import (
     camera_outages,
     camera_pairs,
     demand_by_node,
+    detection_draw,
     fleet_hypercube,
     hash_uniform,
     minutes_saved,
@@ -20,6 +22,9 @@ from .study import (
 )
 
 __all__ = [
+    "DEFAULT_PROFILE",
+    "DetectionDraw",
+    "DetectionProfile",
     "FireParams",
     "FireRun",
     "FireStudy",
@@ -27,8 +32,10 @@ __all__ = [
     "camera_outages",
     "camera_pairs",
     "demand_by_node",
+    "detection_draw",
     "fleet_hypercube",
     "hash_uniform",
+    "load_profile",
     "minutes_saved",
     "prepare_cameras",
     "roster",

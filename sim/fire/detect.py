@@ -34,6 +34,7 @@ from twin import dori_profile
 
 if TYPE_CHECKING:
     from sim.fire.params import FireParams
+    from sim.fire.profile import DetectionDraw
     from twin import Camera, Twin
 
 #: height of a target that is not a building (a fire in the open): a person-sized flame
@@ -175,11 +176,15 @@ def camera_detection_s(
     cameras_on_wall: int,
     tiles: np.ndarray,
     params: FireParams,
+    pair_ppm: np.ndarray,
+    draw: DetectionDraw,
+    operator_p_notice: float | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Seconds after ignition at which a camera-based detection happens, per incident (inf: never).
 
-    The fire becomes visible at ``visible_kw``. Analytics on a camera that sees it fires with
-    probability ``analytics_p_detect`` after ``analytics_delay`` (to be verified by an operator).
+    The fire becomes visible at ``visible_kw``. Analytics on a camera that sees it fires with the
+    run's chance for the camera's pixel-density band at the fire (``draw.p_at(pair_ppm)``) after
+    the run's delay ``draw.delay`` (to be verified by an operator).
     An operator sees it when the camera's turn on a wall tile comes round (``cameras_on_wall``
     cameras in a tour over ``tiles`` tiles of ``tile_dwell_s`` each; always on a tile when tiles
     suffice), noticing it with probability ``operator_p_notice`` per showing, after ``operator_notice``.
@@ -197,6 +202,9 @@ def camera_detection_s(
         tiles: per pair, tiles watched when the fire
             becomes visible (operators on duty in that shift times tiles each).
         params: the delays and probabilities.
+        pair_ppm: pixel density (px/m) each pair's camera reaches on the fire.
+        draw: the run's detection numbers (:meth:`sim.fire.profile.DetectionProfile.draw`).
+        operator_p_notice: overrides ``params.operator_p_notice`` (the sensitivity runs).
 
     Returns:
         ``(analytics_s, operator_s)``: the earliest analytics alarm and the earliest operator notice.
@@ -210,13 +218,13 @@ def camera_detection_s(
     on = np.asarray(pair_online, bool)
     t_vis = time_to_kw(params.visible_kw, alpha[pair_incident])
     u = pair_u
-    hit = on & camera_has_analytics[pair_camera] & (u[:, 0] < params.analytics_p_detect)
-    t_va = np.where(hit, t_vis + params.analytics_delay.of(ndtri(u[:, 1])), np.inf)
+    hit = on & camera_has_analytics[pair_camera] & (u[:, 0] < draw.p_at(pair_ppm))
+    t_va = np.where(hit, t_vis + draw.delay.of(ndtri(u[:, 1])), np.inf)
     dwell = params.tile_dwell_s
     tiles = np.broadcast_to(np.asarray(tiles, dtype=float), (len(u),))
     # a tour of cameras_on_wall cameras over the tiles: each camera is on a tile one dwell in every cycle
     cycle = dwell * np.maximum(cameras_on_wall / np.maximum(tiles, 1.0), 1.0)
-    p = params.operator_p_notice
+    p = params.operator_p_notice if operator_p_notice is None else operator_p_notice
     if p > 0:
         k = np.ceil(np.log1p(-u[:, 3]) / math.log1p(-p)) if p < 1 else np.ones(len(u))
         k = np.maximum(k, 1.0)

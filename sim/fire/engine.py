@@ -281,7 +281,10 @@ class FireEngine:
         call = float(p.call_delay.of(inc.z["call"][i]))
         op = float(self.op[i])
         va = float(self.va[i])
-        if va < min(call, op):
+        if va < min(call, op) and p.false_alarm_policy == "dispatch":
+            yield env.timeout(va)  # the alarm sends a truck at once; an operator checks it on the way
+            src = 2
+        elif va < min(call, op):
             yield env.timeout(va)
             # the analytics alarm waits for an operator on duty to verify it; a call or an operator's
             # own notice may come first

@@ -1,8 +1,9 @@
 """Every parameter of the fire-response model, with its documented default (all changeable).
 
 Delays are lognormal, given as a median and a sigma of the underlying normal (response times in
-real data are roughly lognormal, REFERENCE.md). Where no published figure exists (CCTV detection),
-the default is a planning guess and says so.
+real data are roughly lognormal, REFERENCE.md). Where no published figure exists, the default is
+a planning guess and says so; how video analytics detect comes from a detection profile measured
+on labelled clips (:mod:`sim.fire.profile`), with its sample sizes.
 """
 
 from __future__ import annotations
@@ -10,12 +11,16 @@ from __future__ import annotations
 __all__ = ["FireParams", "Lognormal", "GROWTH_MIX", "HOUR_PROFILE", "LANDUSE_RATE_PER_KM2"]
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from sim.firegrowth import GROWTH_CLASSES
 from sim.travel import TravelParams
 from twin import TwinError
+
+if TYPE_CHECKING:
+    from .profile import DetectionProfile
 
 
 @dataclass(frozen=True)
@@ -84,18 +89,33 @@ class FireParams:
     call_delay: Lognormal = Lognormal(180.0, 0.7)
     #: a camera can see a fire once it releases this much heat (smoke and flame above the roofline)
     visible_kw: float = 50.0
-    #: video analytics (smoke/flame) on this share of cameras; detects with this probability per
-    #: camera that sees the spot at Detect level, after a delay. No published figure: a parameter.
+    #: video analytics (smoke/flame) on this share of cameras (a planning choice, not a measurement)
     analytics_share: float = 0.25
-    analytics_p_detect: float = 0.8
-    analytics_delay: Lognormal = Lognormal(60.0, 0.5)
+    #: how analytics detect (chance by pixel-density band, delay, false alarms per camera-hour):
+    #: a :class:`sim.fire.profile.DetectionProfile`; None: the profile measured on the shared real
+    #: clips (``sim/fire/detection_profile.json``, ``showroom feeds evaluate``)
+    detection: DetectionProfile | None = None
+    #: "sample": the profile's numbers drawn from their evidence once per run (seeded; thin evidence
+    #: makes runs differ); "central": the posterior means, the same every run
+    detection_mode: str = "sample"
     #: operators watching the video wall: each tile shows a tour of cameras, ``tile_dwell_s`` each;
-    #: an operator notices a fire on a tile with this probability per showing, after a delay
+    #: an operator notices a fire on a tile with ``operator_p_notice`` per showing, after a delay.
+    #: No published figure for noticing a fire on a wall tile was found: 0.5 is an assumption, and
+    #: ``operator_p_notice_range`` (low, high) is the sensitivity range every fire study also runs.
+    #: Studies of operators watching several monitors (Tickner & Poulton 1973, Ergonomics 16(4))
+    #: found detection falling as monitors are added, which is why the range is wide.
     tile_dwell_s: float = 20.0
     operator_p_notice: float = 0.5
+    operator_p_notice_range: tuple[float, float] = (0.2, 0.85)
     operator_notice: Lognormal = Lognormal(20.0, 0.5)
-    #: an analytics alarm is verified by an operator on duty (a SimPy resource) before it is passed on
+    #: an analytics alarm is verified by an operator on duty (a SimPy resource) before it is passed on;
+    #: a false alarm costs the same verification (its operator minutes are reported)
     verify: Lognormal = Lognormal(30.0, 0.4)
+    #: what an analytics alarm sets off: "verify" (an operator checks it first; a false one costs
+    #: operator time only) or "dispatch" (a truck leaves at once as well; a false one also costs
+    #: ``false_alarm_trip`` of a truck's time: turnout, drive, check, return; an assumption)
+    false_alarm_policy: str = "verify"
+    false_alarm_trip: Lognormal = Lognormal(1200.0, 0.3)
     #: call taking and dispatch at the fire control room
     call_processing: Lognormal = Lognormal(50.0, 0.35)
     #: sigma of turnout around the station's ``turnout_s`` (used as the median)
@@ -138,7 +158,7 @@ class FireParams:
             v = getattr(self, name)
             if not v >= 0:
                 raise TwinError(f"fire parameter {name} must be >= 0, got {v}")
-        for name in ("analytics_share", "analytics_p_detect", "operator_p_notice"):
+        for name in ("analytics_share", "operator_p_notice"):
             v = getattr(self, name)
             if not 0 <= v <= 1:
                 raise TwinError(f"fire parameter {name} must be a probability in [0, 1], got {v}")
@@ -150,6 +170,15 @@ class FireParams:
         for use, r in self.landuse_rate_per_km2.items():
             if not r >= 0:
                 raise TwinError(f"landuse_rate_per_km2[{use!r}] must be >= 0, got {r}")
+        lo, hi = self.operator_p_notice_range
+        if not 0 <= lo <= hi <= 1:
+            raise TwinError(f"fire parameter operator_p_notice_range must be (low, high) with 0 <= low <= high <= 1, "
+                            f"got {self.operator_p_notice_range}")
+        if self.detection_mode not in ("sample", "central"):
+            raise TwinError(f"fire parameter detection_mode must be 'sample' or 'central', got {self.detection_mode!r}")
+        if self.false_alarm_policy not in ("verify", "dispatch"):
+            raise TwinError(f"fire parameter false_alarm_policy must be 'verify' or 'dispatch', "
+                            f"got {self.false_alarm_policy!r}")
         if self.visibility not in ("coverage", "cone"):
             raise TwinError(f"fire parameter visibility must be 'coverage' or 'cone', got {self.visibility!r}")
         if self.busy_override is not None:

@@ -20,6 +20,7 @@ __all__ = [
     "camera_outages",
     "camera_pairs",
     "demand_by_node",
+    "detection_draw",
     "fleet_hypercube",
     "hash_uniform",
     "minutes_saved",
@@ -38,11 +39,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import shapely
 
-from sim.fire.detect import Sightings, camera_detection_s, coverage_sightings, sightings
+from sim.fire.costs import false_alarm_costs, sensitivity_row
+from sim.fire.detect import camera_detection_s, coverage_sightings, sightings
 from sim.fire.engine import FireEngine, Inject, Outcome, fleet
 from sim.fire.incidents import Incidents, generate_incidents, zone_rates_per_year
 from sim.fire.metrics import describe, summarise_outcome, wilson_ci
 from sim.fire.params import FireParams
+from sim.fire.profile import DEFAULT_PROFILE, DetectionDraw
 from sim.operators import Roster
 from sim.standards import standard as get_standard
 from sim.travel import TravelModel
@@ -113,8 +116,8 @@ def select_cameras(twin: Twin, which: str | list[Camera] | None) -> list[Camera]
 
 def camera_pairs(
     twin: Twin, cameras: list[Camera], inc: Incidents, params: FireParams
-) -> tuple[np.ndarray, np.ndarray, Sightings]:
-    """(incident, camera) pairs where the camera sees the fire at Detect level.
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(incident, camera) pairs where the camera sees the fire at Detect level, and its pixel density there.
 
     A building fire is seen on its footprint up to its roof line (the plume); a fire in the open
     (no building) at its point. Sight lines are computed once per burning building, not per fire.
@@ -139,13 +142,23 @@ def camera_pairs(
     counts = np.diff(sg.ptr)[tgt_of_inc]
     pair_inc = np.repeat(np.arange(n), counts)
     offs = np.arange(pair_inc.size) - np.repeat(np.cumsum(counts) - counts, counts)
-    pair_cam = sg.cam[np.repeat(sg.ptr[tgt_of_inc], counts) + offs]
-    return pair_inc, pair_cam, sg
+    at = np.repeat(sg.ptr[tgt_of_inc], counts) + offs
+    return pair_inc, sg.cam[at], sg.ppm[at]
 
 
 def camera_keys(cameras: list[Camera]) -> np.ndarray:
     """A stable integer per camera (CRC32 of its id) to key random draws."""
     return np.array([zlib.crc32(c.id.encode()) for c in cameras], dtype=np.uint64)
+
+
+def detection_draw(params: FireParams, seed: int) -> DetectionDraw:
+    """The run's analytics numbers from ``params.detection`` (default: the shipped profile).
+
+    ``detection_mode="sample"`` draws them from the profile's evidence with a generator keyed by
+    ``seed`` alone, so a run with and without some cameras, or a drill replayed, uses the same draw.
+    """
+    profile = params.detection or DEFAULT_PROFILE
+    return profile.draw(np.random.default_rng([seed, 0xDE7EC7]) if params.detection_mode == "sample" else None)
 
 
 def prepare_cameras(
@@ -156,15 +169,21 @@ def prepare_cameras(
     seed: int,
     *,
     offline: list[tuple[str, float, float]] = (),
+    draw: DetectionDraw | None = None,
+    operator_p_notice: float | None = None,
 ) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
     """Camera detection times per incident (analytics, operator) for a camera set.
 
-    ``offline`` lists (camera id, from_s, until_s) windows in which a camera sees nothing.
+    ``offline`` lists (camera id, from_s, until_s) windows in which a camera sees nothing; ``draw``
+    the run's analytics numbers (default :func:`detection_draw`); ``operator_p_notice`` overrides
+    the chance an operator notices a fire on a tile (the sensitivity runs).
     """
     n = len(inc)
     if not cameras or n == 0:
-        return np.full(n, np.inf), np.full(n, np.inf), {"cameras": 0, "incidents_seen": 0}
-    pair_inc, pair_cam, _ = camera_pairs(twin, cameras, inc, params)
+        return np.full(n, np.inf), np.full(n, np.inf), {"cameras": 0, "incidents_seen": 0,
+                                                        "cameras_with_analytics": 0}
+    draw = draw or detection_draw(params, seed)
+    pair_inc, pair_cam, pair_ppm = camera_pairs(twin, cameras, inc, params)
     keys = camera_keys(cameras)
     ck = keys[pair_cam]
     u = np.column_stack([hash_uniform(seed, pair_inc, ck, k) for k in range(5)])
@@ -176,7 +195,8 @@ def prepare_cameras(
     rost = roster(twin, params)
     tiles = np.asarray(rost.tiles(t_vis_abs), dtype=float)
     va, op = camera_detection_s(pair_inc, pair_cam, u, inc.alpha, n, has_va, online,
-                                cameras_on_wall=len(cameras), tiles=tiles, params=params)
+                                cameras_on_wall=len(cameras), tiles=tiles, params=params, pair_ppm=pair_ppm,
+                                draw=draw, operator_p_notice=operator_p_notice)
     seen = int(np.unique(pair_inc).size)
     return va, op, {
         "cameras": len(cameras),
@@ -259,6 +279,7 @@ def run_fire(
     compare: bool = True,
     travel: TravelModel | None = None,
     injects: list[Inject] | tuple[Inject, ...] = (),
+    sensitivity: bool = True,
 ) -> FireStudy:
     """Simulate ``days`` of fires with the chosen cameras (and, with ``compare``, without any).
 
@@ -274,6 +295,8 @@ def run_fire(
         compare: also run without cameras on the same draws and report the minutes saved.
         travel: a precomputed travel model (else built here, and counted in the timing).
         injects: road closures, breakdowns or weather for the whole run.
+        sensitivity: with ``compare``, also run the low and high operator-notice chances
+            (``params.operator_p_notice_range``) on the same fires: the minutes saved for each.
 
     Returns:
         A :class:`FireStudy`; ``summary`` is what ``showroom fire`` writes to summary.json.
@@ -287,7 +310,8 @@ def run_fire(
     inc = generate_incidents(twin, travel, days=days, params=params, rng=rng, rate_scale=rate_scale)
     cams = select_cameras(twin, cameras)
     outages = camera_outages(cams, days * 86400.0, seed) if params.camera_faults else []
-    va, op, cam_info = prepare_cameras(twin, cams, inc, params, seed, offline=outages)
+    draw = detection_draw(params, seed)
+    va, op, cam_info = prepare_cameras(twin, cams, inc, params, seed, offline=outages, draw=draw)
     cam_info["camera_outages"] = len(outages)
     horizon = days * 86400.0
     rost = roster(twin, params)
@@ -315,9 +339,34 @@ def run_fire(
         "camera_set": cam_info,
         "with_cameras": with_c.summary,
     }
+    profile = params.detection or DEFAULT_PROFILE
+    summary["detection"] = {"profile": profile.summary(), "draw": draw.summary()}
+    saved_total = None
     if without is not None:
         summary["without_cameras"] = without.summary
-        summary["camera_minutes_saved"] = minutes_saved(with_c.outcome, without.outcome)
+        saved = minutes_saved(with_c.outcome, without.outcome)
+        summary["camera_minutes_saved"] = saved
+        saved_total = saved["total_minutes"]
+        if sensitivity and cams:
+            rows = {}
+            for name, p_notice in zip(("low", "central", "high"), (params.operator_p_notice_range[0],
+                                      params.operator_p_notice, params.operator_p_notice_range[1]), strict=True):
+                if name == "central":
+                    run = with_c
+                else:
+                    va_k, op_k, _ = prepare_cameras(twin, cams, inc, params, seed, offline=outages, draw=draw,
+                                                    operator_p_notice=p_notice)
+                    run = one(va_k, op_k)
+                rows[name] = sensitivity_row(p_notice, minutes_saved(run.outcome, without.outcome),
+                                             int((run.outcome.source == 1).sum()))
+            summary["operator_notice_sensitivity"] = {
+                "source": "assumption: no published figure for an operator noticing a fire on a wall tile; "
+                          "the range is a stated sensitivity range (sim.fire.params.FireParams)",
+                **rows,
+            }
+    summary["false_alarms"] = false_alarm_costs(
+        draw, params, analytics_cameras=int(cam_info.get("cameras_with_analytics", 0)), days=days,
+        operators_per_shift=list(cam_info.get("operators_per_shift", [])), minutes_saved_total=saved_total, seed=seed)
     busy = [b - a for iv in with_c.outcome.busy for a, b in iv]
     if busy:
         # the analytic companion, fed the simulation's mean busy time: seconds instead of minutes

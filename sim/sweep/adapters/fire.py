@@ -60,6 +60,7 @@ def _run(shared: dict[str, Any], params: dict[str, Any], seed: int) -> dict[str,
         rate_scale=params["rate_scale"],
         compare=params["compare"],
         travel=shared["travel"],
+        sensitivity=False,  # a sweep varies operator_p_notice itself; the low/high runs would double its cost
     )
     s = study.summary
     w = s["with_cameras"]
