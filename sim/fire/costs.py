@@ -4,9 +4,14 @@
   detection profile); each costs an operator's verification (``params.verify``) and, under the
   ``dispatch`` policy, a truck trip (``params.false_alarm_trip``). The count over the run is a
   Poisson draw (seeded); the minutes are its expected cost (count x mean). Set against the minutes
-  the cameras save, it says what the saving costs. The false alarms are counted, not simulated one
-  by one: they do not queue in front of real alarms at the operator desk, nor take a truck from a
-  real fire (at tens of alarms an hour per camera that would be millions of SimPy events a year).
+  the cameras save, it says what the saving costs.
+- :func:`false_alarm_wait_s`: the wait a real analytics alarm has at the operator desk behind the
+  false ones, from the M/M/c queue they form (Poisson arrivals at the run's rate, service at the mean
+  verification time, the operators on duty as servers: Erlang C). Past the desk's capacity the wait
+  is infinite: the real alarm is never verified in time and a call or an operator finds the fire.
+  The false alarms are not simulated one by one (at tens an hour per camera that would be millions
+  of SimPy events a year), and under the ``dispatch`` policy their truck trips are counted, not
+  taken from the fleet: a real fire never waits for a truck on a false trip in this model.
 - :func:`sensitivity_row`: the minutes saved for one value of the operator-notice chance, on the
   same fires and the same run without cameras, for the low / central / high table.
 """
@@ -17,11 +22,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from sim.queueing import erlang_c
+
 if TYPE_CHECKING:
     from sim.fire.params import FireParams
     from sim.fire.profile import DetectionDraw
 
-__all__ = ["false_alarm_costs", "sensitivity_row"]
+__all__ = ["false_alarm_costs", "false_alarm_wait_s", "sensitivity_row"]
 
 
 def false_alarm_costs(
@@ -83,3 +90,34 @@ def sensitivity_row(p_notice: float, saved: dict[str, Any], incidents_operator: 
         "found_by_operator": incidents_operator,
     }
 
+
+
+def false_alarm_wait_s(
+    rate_per_s: float, verify_mean_s: float, on_duty: np.ndarray, u_wait: np.ndarray, u_len: np.ndarray
+) -> np.ndarray:
+    """Wait of real alarms behind false ones at the operator desk (M/M/c, Erlang C), per alarm.
+
+    Args:
+        rate_per_s: false alarms per second over all analytics cameras.
+        verify_mean_s: mean verification time (the service time).
+        on_duty: operators on duty when each real alarm comes.
+        u_wait: uniform draws deciding whether each alarm waits (it does with probability C(c, a)).
+        u_len: uniform draws for the length of the wait, exponential at rate ``c / m - lambda``.
+
+    Returns:
+        Seconds per alarm; inf where the false alarms alone fill the desk (offered load >= operators).
+    """
+    c = np.asarray(on_duty, dtype=np.int64)
+    out = np.zeros(c.shape)
+    a = rate_per_s * verify_mean_s
+    if a <= 0:
+        return out
+    for k in np.unique(c):
+        m = c == k
+        if k <= 0 or a >= k:
+            out[m] = np.inf
+            continue
+        p_wait = erlang_c(int(k), a)
+        drain = k / verify_mean_s - rate_per_s
+        out[m] = np.where(u_wait[m] < p_wait, -np.log(np.clip(u_len[m], 1e-300, 1.0)) / drain, 0.0)
+    return out

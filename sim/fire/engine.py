@@ -147,6 +147,7 @@ class FireEngine:
         injects: list[Inject] | tuple[Inject, ...] = (),
         log_routes: bool = False,
         travel_cache: dict[frozenset, TravelModel] | None = None,
+        verify_wait_s: np.ndarray | None = None,
     ):
         self.stations = stations
         self.base_travel = travel
@@ -155,6 +156,9 @@ class FireEngine:
         self.p = params
         self.va = np.asarray(camera_va_s, dtype=float)
         self.op = np.asarray(camera_op_s, dtype=float)
+        # per incident: the wait behind analytics false alarms before an operator can verify a real alarm
+        # (sim.fire.costs.false_alarm_wait_s; inf: the desk cannot keep up and the alarm is never verified)
+        self.verify_wait = None if verify_wait_s is None else np.asarray(verify_wait_s, dtype=float)
         self.dispatcher = dispatcher
         self._pref_of: dict[int, list[list[int]]] = {}
         self.injects = sorted(injects, key=lambda j: j.t_s)
@@ -452,6 +456,10 @@ class FireEngine:
         return self._desk
 
     def _verify(self, i: int, done: simpy.Event):
+        if self.verify_wait is not None:
+            if not np.isfinite(self.verify_wait[i]):
+                return
+            yield self.env.timeout(float(self.verify_wait[i]))
         with self.operators.request() as req:
             yield req
             yield self.env.timeout(float(self.p.verify.of(self.inc.z["verify"][i])))

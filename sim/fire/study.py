@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import shapely
 
-from sim.fire.costs import false_alarm_costs, sensitivity_row
+from sim.fire.costs import false_alarm_costs, false_alarm_wait_s, sensitivity_row
 from sim.fire.detect import camera_detection_s, coverage_sightings, sightings
 from sim.fire.engine import FireEngine, Inject, Outcome, fleet
 from sim.fire.incidents import Incidents, generate_incidents, zone_rates_per_year
@@ -316,9 +316,18 @@ def run_fire(
     horizon = days * 86400.0
     rost = roster(twin, params)
 
+    # real analytics alarms wait behind the false ones at the operator desk (Erlang C; sim.fire.costs)
+    n_va = int(cam_info.get("cameras_with_analytics", 0))
+    idx = np.arange(len(inc), dtype=np.uint64)
+    fa_wait = false_alarm_wait_s(
+        draw.false_alarms_per_camera_hour * n_va / 3600.0, params.verify.mean_s,
+        np.asarray(rost.on_duty(inc.t_s + np.where(np.isfinite(va), va, 0.0))),
+        hash_uniform(seed, idx, np.full(len(inc), 0xFA, np.uint64), 1),
+        hash_uniform(seed, idx, np.full(len(inc), 0xFA, np.uint64), 2))
+
     def one(va_s: np.ndarray, op_s: np.ndarray) -> FireRun:
         eng = FireEngine(twin.fire_stations, travel, inc, params, camera_va_s=va_s, camera_op_s=op_s,
-                         roster=rost, horizon_s=horizon, injects=injects)
+                         roster=rost, horizon_s=horizon, injects=injects, verify_wait_s=fa_wait)
         out = eng.run()
         summ = summarise_outcome(out, travel.station_ids, eng.truck_names, std)
         return FireRun(out, summ, eng)
@@ -364,9 +373,15 @@ def run_fire(
                           "the range is a stated sensitivity range (sim.fire.params.FireParams)",
                 **rows,
             }
-    summary["false_alarms"] = false_alarm_costs(
-        draw, params, analytics_cameras=int(cam_info.get("cameras_with_analytics", 0)), days=days,
-        operators_per_shift=list(cam_info.get("operators_per_shift", [])), minutes_saved_total=saved_total, seed=seed)
+    fa = false_alarm_costs(draw, params, analytics_cameras=n_va, days=days,
+                           operators_per_shift=list(cam_info.get("operators_per_shift", [])),
+                           minutes_saved_total=saved_total, seed=seed)
+    alarms = np.isfinite(va)
+    fa["real_alarms"] = int(alarms.sum())
+    fa["real_alarms_never_verified"] = int((alarms & ~np.isfinite(fa_wait)).sum())
+    fa["real_alarm_wait_s_mean"] = (float(np.mean(fa_wait[alarms & np.isfinite(fa_wait)]))
+                                    if (alarms & np.isfinite(fa_wait)).any() else None)
+    summary["false_alarms"] = fa
     busy = [b - a for iv in with_c.outcome.busy for a, b in iv]
     if busy:
         # the analytic companion, fed the simulation's mean busy time: seconds instead of minutes

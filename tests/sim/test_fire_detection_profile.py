@@ -160,3 +160,35 @@ def test_sensitivity_and_false_alarms_in_the_summary(town) -> None:
     # dispatching on the alarm never makes detection to dispatch later than verifying first
     wv, wd = study.with_cameras.outcome, disp.with_cameras.outcome
     assert (wd.t_dispatch <= wv.t_dispatch + 1e-6).all()
+
+
+def test_the_wait_behind_false_alarms_is_erlang_c() -> None:
+    from sim.fire.costs import false_alarm_wait_s
+
+    rng = np.random.default_rng(2)
+    n = 200_000
+    # 3 operators, 30 s each, false alarms at 0.06 a second: a = 1.8 Erlangs; by hand C(3, 1.8) = 0.3469
+    # (B(3, 1.8) = 0.1488 by the recursion, C = B / (1 - 0.6 (1 - B)))
+    b = 1.0
+    for k in range(1, 4):
+        b = 1.8 * b / (k + 1.8 * b)
+    c_wait = b / (1 - 0.6 * (1 - b))
+    w = false_alarm_wait_s(0.06, 30.0, np.full(n, 3), rng.random(n), rng.random(n))
+    assert (w > 0).mean() == pytest.approx(c_wait, abs=0.005)
+    assert w.mean() == pytest.approx(c_wait / (3 / 30.0 - 0.06), rel=0.02)  # Wq = C / (c mu - lambda)
+    # the false alarms alone fill two operators: every real alarm waits for ever
+    assert np.isinf(false_alarm_wait_s(0.06, 40.0, np.full(5, 2), rng.random(5), rng.random(5))).all()
+    assert (false_alarm_wait_s(0.0, 30.0, np.full(5, 1), rng.random(5), rng.random(5)) == 0).all()
+
+
+def test_a_desk_flooded_with_false_alarms_verifies_no_real_one(town, tmp_path) -> None:
+    ok = load_profile(_profile(tmp_path, p=1.0, delay_s=0.0, name="quiet.json"))
+    flood = load_profile(_profile(tmp_path, p=1.0, delay_s=0.0, fa_per_hour=1000.0, name="flood.json"))
+    base = {"analytics_share": 1.0, "camera_faults": False, "visibility": "cone"}
+    quiet = run_fire(town, days=120, seed=5, sensitivity=False, params=FireParams(detection=ok, **base))
+    loud = run_fire(town, days=120, seed=5, sensitivity=False, params=FireParams(detection=flood, **base))
+    assert quiet.summary["with_cameras"]["detected_by"]["analytics"] > 0
+    assert loud.summary["with_cameras"]["detected_by"]["analytics"] == 0
+    fa = loud.summary["false_alarms"]
+    assert fa["real_alarms_never_verified"] == fa["real_alarms"] > 0
+    assert fa["operator_share_of_duty_time"] > 1.0
