@@ -242,8 +242,11 @@ def gedung_cityjson(path: Path) -> int:
 def write_examples(out: Path) -> dict[str, int]:
     """Write the example files of README's ``showroom city import`` commands; returns features per layer."""
     out.mkdir(parents=True, exist_ok=True)
-    for old in out.glob("*"):
-        old.unlink()
+    # only the files this writes (a GeoPackage is appended to, so the old one must go first)
+    for name in ("exposure.gpkg", "titik_cctv.csv", "gedung.city.json"):
+        (out / name).unlink(missing_ok=True)
+    for part in out.glob("jalan.*"):
+        part.unlink()
     n = exposure_gpkg(out / "exposure.gpkg")
     n["jalan"] = jalan_east(out / "jalan.shp")
     n["titik_cctv"] = titik_cctv(out / "titik_cctv.csv")
