@@ -79,10 +79,11 @@ def test_reimport_keeps_the_settings_a_user_edited(
     doc["name"] = "Mariso"
     doc["command_center"]["server_room"]["servers"] = 7
     (city / "city.yaml").write_text(yaml.safe_dump(doc, sort_keys=False))
-    assert _run(["city", "import", "--out", str(city), "--map", "buildings=admin_boundary"], capsys)[0] == 0
+    assert _run(["city", "import", "--out", str(city), "--map", "zones=admin_boundary"], capsys)[0] == 0
     c = twin.load(city)
     assert c.name == "Mariso" and c.command_center.server_room.servers == 7
-    assert len(c.buildings) == 41  # the admin boundary too, as the rule asked
+    [z] = c.zones  # the admin boundary, as the rule asked
+    assert (z.name, z.landuse, z.priority) == ("Mariso", "residential", 1.0)
 
 
 def test_reimport_without_a_record_is_one_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -89,7 +89,7 @@ def test_a_layer_that_maps_to_nothing_is_a_warning_with_its_map(exposure: tuple[
     rep = import_files([path])
     [w] = rep.warnings()
     assert "admin_boundary: 1 polygons map to none of our layers (fields: KEL_NAME, KEC_NAME, POP_2020)" in w
-    assert "--map buildings=admin_boundary" in w
+    assert "--map zones=admin_boundary" in w
     line = rep.left_out_line()
     assert line.startswith("left out 6 of 226 features (")
     assert "skipped: nothing" not in rep.summary()
@@ -97,7 +97,7 @@ def test_a_layer_that_maps_to_nothing_is_a_warning_with_its_map(exposure: tuple[
     b = _inputs(rep)["admin_boundary"]
     assert b["fields"] == ["KEL_NAME", "KEC_NAME", "POP_2020"]
     assert b["samples"] == {"KEL_NAME": ["Mariso"], "KEC_NAME": ["Mariso"], "POP_2020": [56000]}
-    assert doc["suggestions"] == ["--map buildings=admin_boundary"]
+    assert doc["suggestions"] == ["--map zones=admin_boundary"]
 
 
 def test_exposure_city_saves_and_plans_20_cameras(exposure: tuple[Path, dict[str, int]], tmp_path: Path) -> None:
@@ -761,3 +761,35 @@ def test_osm_tags_as_one_json_object_per_feature(tmp_path: Path) -> None:
     assert c.heading_deg == 270.0
     assert {d["name"] for _u, _v, d in rep.twin.roads.edges(data=True)} == {"Jl. Sudirman"}
     _assert_accounted(rep, {"raw_data_api_export": 5})
+
+
+def test_zones_with_land_use_priority_and_fire_rate(tmp_path: Path) -> None:
+    roads = tmp_path / "jalan.shp"
+    _jalan_shp(roads)
+    z = tmp_path / "zona_prioritas.gpkg"
+    x1, y1 = node(N - 1, N - 1)
+    write_layer(
+        z,
+        "zona_prioritas",
+        [shapely.box(X0, Y0, X0 + 270, y1), shapely.box(X0 + 270, Y0, x1, y1), shapely.box(X0, Y0, x1, Y0 + 60)],
+        {"NAMA": ["Pasar", "Permukiman", "Pelabuhan"], "GUNA_LAHAN": ["Komersial", "Perumahan", "Industri"],
+         "PRIORITAS": ["3", "1,5", "tinggi"], "FIRE_RATE": [4.0, 1.5, 2.0]},
+        UTM,
+        "Polygon",
+    )
+    rep = import_files(
+        [roads, z],
+        maps=["roads.class:*=residential", "roads=jalan", "zones.landuse:Komersial=commercial",
+              "zones.landuse:Perumahan=residential"],
+    )
+    zs = {x.name: x for x in rep.twin.zones}
+    assert set(zs) == {"Pasar", "Permukiman"}
+    assert (zs["Pasar"].landuse, zs["Pasar"].priority, zs["Pasar"].fire_rate_per_year) == ("commercial", 3.0, 4.0)
+    assert (zs["Permukiman"].landuse, zs["Permukiman"].priority) == ("residential", 1.5)
+    a = _inputs(rep)["zona_prioritas"]
+    assert a["read_as"] == ["zones"]
+    assert a["left_out"] == {"zones: priority or fire_rate_per_year is not a number": 1}
+    assert zs["Pasar"].polygon.area == pytest.approx(270 * 540 / UTM_SCALE**2, rel=5e-4)
+    twin.save(rep.twin, tmp_path / "city")
+    assert len(twin.load(tmp_path / "city").zones) == 2
+    _assert_accounted(rep, {"jalan": 181, "zona_prioritas": 3})

@@ -219,6 +219,17 @@ def convert_layer(src: SourceLayer, index: int, maps: FieldMaps, raw: TrackedRaw
     point_layer = assigned if assigned in ("cameras", "fire_stations") else (
         hint if assigned is None and hint in ("cameras", "fire_stations") else None
     )
+    zone_layer = assigned == "zones" or (assigned is None and hint == "zones")
+    if zone_layer:
+        poly_is_buildings = False
+    z_vals = {f: lay.first(lay.candidates("zones", f)) for f in ("id", "name", "landuse", "priority",
+                                                                  "fire_rate_per_year")} if zone_layer else {}
+    if zone_layer and kinds.get("polygon"):
+        acc.read_as.append("zones")
+        for f in ("name", "landuse", "priority", "fire_rate_per_year", "id"):
+            c = lay.candidates("zones", f)
+            if c:
+                acc.mapping[f"zones.{f}"] = c[0]
     if poly_is_buildings and kinds.get("polygon"):
         acc.read_as.append("buildings")
         for f in ("height", "levels", "use", "name", "id", "confidence"):
@@ -306,7 +317,16 @@ def convert_layer(src: SourceLayer, index: int, maps: FieldMaps, raw: TrackedRaw
             raw_list = raw.cameras if target == "cameras" else raw.fire_stations
             raw_list.append(RawFeature(_fid(src.name, id_vals[target][i], i, seen_ids), pt, ft, extra))
             used = True
-        if t in _POLY:
+        if t in _POLY and zone_layer:
+            zt = {}
+            for ours in ("name", "landuse", "priority", "fire_rate_per_year"):
+                v = z_vals[ours][i]
+                if v is not None and ours == "landuse":
+                    v = maps.value("zones", "landuse", v) or v.lower()
+                if v is not None:
+                    zt[ours] = overture_name(v) if ours == "name" else v
+            raw.zones.append(RawFeature(_fid(src.name, z_vals["id"][i], i, seen_ids), g, zt, {"src": (index, i)}))
+        elif t in _POLY:
             if not poly_is_buildings:
                 if not used:
                     acc.leave_out(i, "polygons of a layer that maps to none of ours (no building fields)")

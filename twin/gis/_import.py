@@ -11,6 +11,7 @@ from __future__ import annotations
 
 __all__ = ["import_files"]
 
+import math
 import os
 import time
 from collections import Counter
@@ -23,8 +24,8 @@ import shapely
 
 from .._errors import TwinError
 from ..cityio import CAMERA_MARGIN_M
-from ..geo import LocalFrame
-from ..model import CommandCenter, Twin, data_bounds
+from ..geo import LocalFrame, repair_polygon
+from ..model import CommandCenter, Twin, Zone, data_bounds
 from ..osm.build import build_buildings, build_cameras, build_fire_stations, build_roads
 from ..osm.pbf import OSM_SUFFIXES, read_osm
 from ..osm.raw import RawData, RawFeature
@@ -40,7 +41,7 @@ from ._source import SPREADSHEET_SUFFIXES, read_gdal, read_table
 GIS_SUFFIXES = (
     ".gpkg", ".shp", ".zip", ".fgb", ".gml", ".kml", ".sqlite", ".geojson", ".json", ".geojsonl", ".gpx",
 )
-_LAYERS = ("buildings", "roads", "cameras", "fire_stations")
+_LAYERS = ("buildings", "roads", "cameras", "fire_stations", "zones")
 
 
 def _check_clip(clip: Any) -> tuple[float, float, float, float] | None:
@@ -138,6 +139,7 @@ def _clip(raw: RawData, box: tuple[float, float, float, float]) -> None:
         return [f for f, k in zip(feats, keep, strict=True) if k]
 
     raw.buildings = inside(raw.buildings, "buildings", area=True)
+    raw.zones = inside(raw.zones, "zones", area=True)
     raw.cameras = inside(raw.cameras, "cameras", area=False)
     raw.fire_stations = inside(raw.fire_stations, "fire_stations", area=False)
     if raw.roads:
@@ -250,7 +252,7 @@ def import_files(
     t = time.perf_counter()
     if box is not None:
         _clip(raw, box)
-    everything = [f.geometry for f in (*raw.buildings, *raw.roads, *raw.cameras, *raw.fire_stations)]
+    everything = [f.geometry for f in (*raw.buildings, *raw.roads, *raw.cameras, *raw.fire_stations, *raw.zones)]
     label = ", ".join(p.name for p in plist)
     if not everything:
         where = " inside the clip box" if box is not None else ""
@@ -283,6 +285,7 @@ def import_files(
 
     t = time.perf_counter()
     stations, sstats = build_fire_stations(raw.fire_stations, raw)
+    zones = _build_zones(raw.zones, raw)
     first = plist[0]
     twin = Twin(
         frame=frame,
@@ -290,6 +293,7 @@ def import_files(
         buildings=buildings,
         roads=graph,
         fire_stations=stations,
+        zones=zones,
         extent=None if box is None else _clip_extent(box, frame),
         source=", ".join(str(p) for p in plist),
     )
@@ -305,6 +309,7 @@ def import_files(
         "roads": {d["feature"] for _u, _v, d in graph.edges(data=True)},
         "cameras": {c.id for c in twin.cameras},
         "fire_stations": {s.id for s in twin.fire_stations},
+        "zones": {z.id for z in twin.zones},
     }
     final = {k: handed[k] + getattr(raw, k) for k in _LAYERS}
     settle(accounts, final, kept, raw.reason_by_id)
@@ -335,6 +340,7 @@ def import_files(
             "road_nodes": graph.number_of_nodes(),
             "cameras": len(twin.cameras),
             "fire_stations": len(twin.fire_stations),
+            "zones": len(twin.zones),
         },
         details=details,
         skipped={k: dict(sorted(v.items(), key=lambda kv: -kv[1])) for k, v in raw.skipped.items()},
@@ -344,6 +350,28 @@ def import_files(
         inputs=accounts,
         maps=list(fmaps.texts),
     )
+
+
+def _build_zones(feats: list[RawFeature], raw: RawData) -> list[Zone]:
+    """Zones with their land use, priority and fire rate (the city format's defaults where absent)."""
+    out = []
+    for f in feats:
+        t = f.tags
+        try:
+            prio = float(str(t.get("priority", 1.0)).replace(",", "."))
+            rate = float(str(t.get("fire_rate_per_year", 0.0)).replace(",", "."))
+        except ValueError:
+            raw.skip("zones", "priority or fire_rate_per_year is not a number", f.id)
+            continue
+        if not (math.isfinite(prio) and prio >= 0.0 and math.isfinite(rate) and rate >= 0.0):
+            raw.skip("zones", "priority and fire_rate_per_year must be numbers >= 0", f.id)
+            continue
+        g = f.geometry if f.geometry.is_valid else repair_polygon(f.geometry)
+        if g is None:
+            raw.skip("zones", "zone polygon is invalid and cannot be repaired", f.id)
+            continue
+        out.append(Zone(f.id, g, str(t.get("landuse", "residential")), prio, rate, str(t.get("name", ""))))
+    return out
 
 
 def _fmt(p: Path) -> str:

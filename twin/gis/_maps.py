@@ -26,12 +26,13 @@ OUR_FIELDS: dict[str, tuple[str, ...]] = {
     "roads": ("id", "name", "class", "maxspeed", "oneway"),
     "cameras": ("id", "name", "heading", "height", "type", "status", "lon", "lat"),
     "fire_stations": ("id", "name", "lon", "lat"),
+    "zones": ("id", "name", "landuse", "priority", "fire_rate_per_year"),
 }
 
 #: Value maps make sense only for fields whose values come from a vocabulary.
 VALUE_FIELDS = {
     ("roads", "class"), ("roads", "oneway"), ("buildings", "use"), ("cameras", "type"), ("cameras", "status"),
-    ("cameras", "heading"),
+    ("cameras", "heading"), ("zones", "landuse"),
 }
 
 

@@ -169,6 +169,8 @@ class ImportReport:
             + (", ".join(f"{k} {v}" for k, v in c["heading_from"].items()) or "-")
         )
         lines.append(f"  fire stations  {i['fire_stations']:6d}")
+        if i.get("zones"):
+            lines.append(f"  zones          {i['zones']:6d}")
         left = [(a.label, r, n) for a in self.inputs for r, n in list(a.left_out().items())[:REASONS_LISTED]]
         if left:
             lines.append("left out:")

@@ -73,6 +73,11 @@ ALIASES: dict[tuple[str, str], tuple[str, ...]] = {
     ("cameras", "status"): ("status", "camera_status", "kondisi", "keterangan", "state"),
     ("fire_stations", "id"): ("id", "kode", "osm_id", "fid", "code"),
     ("fire_stations", "name"): ("name", "nama", "names", "nama_pos"),
+    ("zones", "id"): ("id", "kode", "objectid", "fid", "osm_id"),
+    ("zones", "name"): ("name", "nama", "names", "namobj", "kel_name", "kelurahan", "desa", "wadmkd"),
+    ("zones", "landuse"): ("landuse", "land_use", "guna_lahan", "penggunaan", "class", "type", "fclass"),
+    ("zones", "priority"): ("priority", "prioritas", "bobot", "weight"),
+    ("zones", "fire_rate_per_year"): ("fire_rate_per_year", "fire_rate", "kebakaran_per_tahun"),
 }
 
 #: Compass words of spreadsheets (Indonesian and English) -> degrees clockwise from north.
@@ -228,6 +233,7 @@ def detect_schema(names: set[str], values: dict[str, list[str]]) -> str:
 
 #: Words in a layer's or file's name that say what its features are.
 _HINTS: dict[str, tuple[str, ...]] = {
+    "zones": ("zone", "zona"),
     "cameras": ("cctv", "camera", "kamera", "surveil"),
     "fire_stations": ("fire", "pemadam", "damkar", "firestation"),
     "buildings": ("build", "bangunan", "gedung", "footprint", "bldg", "rumah"),

@@ -7,6 +7,9 @@ __all__ = ["guess_class", "suggest"]
 import shlex
 from collections import Counter
 
+import numpy as np
+import shapely
+
 from ._ledger import LayerAccount
 from ._schemas import road_class
 from ._source import SourceLayer, value_text
@@ -62,6 +65,20 @@ def _is_number(s: str) -> bool:
     return True
 
 
+#: Polygons larger than this (median) are suggested as zones, not buildings: a hectare is a city block.
+ZONE_AREA_M2 = 10_000.0
+
+
+def _median_area_m2(src: SourceLayer) -> float:
+    """The median area of a layer's polygons in square metres (lon/lat degrees scaled at their latitude)."""
+    g = np.array([x for x in src.geoms if x is not None and x.geom_type in ("Polygon", "MultiPolygon")], dtype=object)
+    if not len(g):
+        return 0.0
+    lat = shapely.get_y(shapely.centroid(g))
+    m2 = shapely.area(g) * 111_320.0**2 * np.cos(np.radians(lat))
+    return float(np.median(m2))
+
+
 def _rule(text: str) -> str:
     return f"--map {shlex.quote(text)}"
 
@@ -72,7 +89,8 @@ def suggest(acc: LayerAccount, src: SourceLayer) -> list[str]:
     name = src.name
     out: list[str] = []
     if any(r.startswith("polygons of a layer that maps to none") for r in reasons):
-        out.append(_rule(f"buildings={name}"))
+        big = _median_area_m2(src) > ZONE_AREA_M2
+        out.append(_rule(f"zones={name}" if big else f"buildings={name}"))
     no_class = "no road class (empty)" in reasons and "roads.class" not in acc.mapping
     if no_class or any(r.startswith("lines of a layer that maps to none") for r in reasons):
         field = _class_like_field(src)

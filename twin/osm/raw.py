@@ -31,6 +31,8 @@ class RawData:
     roads: list[RawFeature] = field(default_factory=list)
     cameras: list[RawFeature] = field(default_factory=list)
     fire_stations: list[RawFeature] = field(default_factory=list)
+    #: land-use zones (GIS imports only: OpenStreetMap's landuse is not read as zones)
+    zones: list[RawFeature] = field(default_factory=list)
     #: layer -> reason -> count
     skipped: dict[str, Counter[str]] = field(default_factory=dict)
     #: layer -> reason -> a few ids
