@@ -36,7 +36,8 @@ def _subset_optimum(sets: np.ndarray, site: np.ndarray, w: np.ndarray, k: int) -
 
 def planner_vs_brute_force(*, quick: bool, seed: int) -> list[Check]:
     """MILP optimum = brute-force optimum; greedy >= (1 - 1/e) of it (Nemhauser, Wolsey & Fisher 1978)."""
-    city = block_city(size_m=240, n_candidates=7 if quick else 9, seed=9 + seed)
+    # a small district where the poses overlap: at seed 0 the greedy misses the optimum (509 vs 511 m2, K=3)
+    city = block_city(size_m=160, n_candidates=7 if quick else 9, seed=11 + seed)
     k, headings = (2, 4) if quick else (3, 4)
     plan = plan_cameras(city, k, headings=headings, exact=True, resolution_m=1.0, time_limit_s=60.0)
     g = plan.raster if plan.raster is not None else build_raster(city, resolution_m=1.0)
