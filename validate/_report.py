@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import html
 import math
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -75,6 +76,12 @@ def _html(result: ValidationResult, plots: list[str]) -> str:
     )
 
 
+def _hc_label(figure: str) -> str:
+    m = re.search(r"unit (\d)", figure)
+    kind = "loss" if figure.startswith("loss") else ("queue, approx." if "approximation" in figure else "queue, exact")
+    return f"{kind}\nunit {m.group(1) if m else '?'}"
+
+
 def _plots(result: ValidationResult, out: Path) -> list[str]:
     import matplotlib
 
@@ -88,8 +95,7 @@ def _plots(result: ValidationResult, out: Path) -> list[str]:
         x = range(len(hc))
         ax.bar([i - 0.2 for i in x], [c.value or 0 for c in hc], 0.4, label="sim.hypercube")
         ax.bar([i + 0.2 for i in x], [c.expected or 0 for c in hc], 0.4, label="Larson & Odoni (1981)")
-        ax.set_xticks(list(x), [c.figure.split(":")[0] + "\n" + c.figure.split("unit ")[-1][:1] for c in hc],
-                        fontsize=7)
+        ax.set_xticks(list(x), [_hc_label(c.figure) for c in hc], fontsize=8)
         ax.set_ylabel("workload (share of time busy)")
         ax.set_title("Hypercube workloads per unit against the book's worked examples")
         ax.legend()
