@@ -81,6 +81,10 @@ class UploadStats:
     visible: int = 0
     #: the cameras in view, nearest first (feeds can pause the others or drop them to a thumbnail stream)
     visible_ids: list[str] = field(default_factory=list)
+    #: per camera in view, how high its footprint (as a box up to the tallest roof) stands on screen,
+    #: as a fraction of the screen height (1: the whole height or more, or the viewer inside it); a
+    #: feed consumer turns it into a decode level (a far, small picture needs key frames only)
+    screen_frac: dict[str, float] = field(default_factory=dict)
     uploaded: list[str] = field(default_factory=list)
     deferred: int = 0
     depth_renders: int = 0
@@ -409,6 +413,13 @@ class ProjectorSet:
         near_first = np.argsort(dist, kind="stable")
         seen = near_first[vis[near_first]]
         st.visible_ids = [self._order[j].id for j in seen]
+        if len(seen):
+            clip = self._footprint_boxes()[1][seen] @ world_to_clip  # (k, 8, 4)
+            w = clip[..., 3]
+            behind = np.any(w <= 1e-6, axis=1)  # a corner behind the eye: the viewer is at or in the footprint
+            y = np.clip(clip[..., 1] / np.where(w > 1e-6, w, 1.0), -1.0, 1.0)
+            frac = np.where(behind, 1.0, (y.max(axis=1) - y.min(axis=1)) / 2.0)
+            st.screen_frac = {self._order[j].id: float(f) for j, f in zip(seen, frac, strict=True)}
         pending = np.array([p.pending is not None for p in self._order])
         idx = seen[pending[seen]]
         t0 = time.perf_counter()

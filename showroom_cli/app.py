@@ -79,7 +79,9 @@ class FeedPump:
     """Keeps the ``budget`` cameras in view (nearest first) watched and hands their new frames to the scene.
 
     Far cameras are released through a :class:`feeds.Watch` (their workers stop after the hub's
-    grace period), so decoding follows what is seen, not what is configured.
+    grace period), so decoding follows what is seen, not what is configured. Each watched camera's
+    decode level follows its size on screen (:func:`feeds.decode_for_size`): a footprint a few dozen
+    pixels high gets key frames only, one smaller still stays connected without decoding.
     """
 
     def __init__(self, hub: Any, positions: dict[str, np.ndarray], budget: int) -> None:
@@ -95,8 +97,15 @@ class FeedPump:
         """The cameras watched now (id -> stream name)."""
         return self.watch.watched
 
-    def choose(self, eye: np.ndarray, now: float, visible: list[str] | None = None) -> None:
-        """Re-pick twice a second: the cameras in view nearest first (from the scene), else the nearest."""
+    def choose(
+        self, eye: np.ndarray, now: float, visible: list[str] | None = None, screen_px: dict[str, float] | None = None
+    ) -> None:
+        """Re-pick twice a second: the cameras in view nearest first (from the scene), else the nearest.
+
+        ``screen_px``: each camera's height on screen in pixels (from the scene); it sets the decode level.
+        """
+        from feeds import decode_for_size
+
         if now < self._next_choice or not self.positions:
             return
         self._next_choice = now + 0.5
@@ -106,7 +115,9 @@ class FeedPump:
             ids = list(self.positions)
             xyz = np.array([self.positions[i] for i in ids])
             want = [ids[k] for k in np.argsort(np.linalg.norm(xyz - eye, axis=1))[: self.budget]]
-        self.watch.set({cid: "thumb" for cid in want if cid in self.hub.configs})
+        # the projector textures are thumbnails: the tier stays thumb, the size on screen sets the decode level
+        levels = {cid: decode_for_size(screen_px[cid])[1] if screen_px and cid in screen_px else "full" for cid in want}
+        self.watch.set({cid: ("thumb", levels[cid]) for cid in want if cid in self.hub.configs})
 
     def pump(self, scene: Any) -> int:
         """Submit each watched camera's newest frame if it is new; returns how many."""
@@ -471,12 +482,14 @@ def _make_app(city: Any, live: Any, opts: ViewOptions, provider: Any) -> Any:  #
             self.scene.set_sim_time(self.clock.target - self.clock.snapshot_step_s)
             t_feeds0 = time.perf_counter()
             eye = self._place_eye(dt, t)
-            self.pump.choose(eye, now, self._visible)
+            self.pump.choose(eye, now, self._visible, self._screen_px)
             self.pump.pump(self.scene)
             self._update_panel()
             t_scene0 = time.perf_counter()
             stats = self.scene.update(self.cam, self.cam.node().get_lens())
             self._visible = list(stats.uploads.visible_ids)
+            win_h = self.win.get_y_size() if self.win is not None else 720
+            self._screen_px = {cid: f * win_h for cid, f in stats.uploads.screen_frac.items()}
             t_end = time.perf_counter()
             parts = {
                 "sim": (t_feeds0 - t_sim0) * 1000.0,
@@ -513,6 +526,7 @@ def _make_app(city: Any, live: Any, opts: ViewOptions, provider: Any) -> Any:  #
         _pushed: tuple[float, Any] | None = None
         frames_seen = 0
         _visible: list[str] | None = None
+        _screen_px: dict[str, float] | None = None
 
         def _place_eye(self, dt: float, t: float) -> np.ndarray:
             if self.tour_on:

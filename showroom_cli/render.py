@@ -39,7 +39,8 @@ class _LiveFeeds:
     def view(self, visible_ids: list[str]) -> None:
         # the nearest few at 360p (the projector textures are 320 px wide), the rest as thumbnails
         near = [c for c in visible_ids if c in self.hub.configs][: self.most]
-        self.watch.set({c: "low" if k < 8 else "thumb" for k, c in enumerate(near)})
+        # (and the nearest decoded in full, the rest key frames only: one fresh picture a GOP at thumbnail size)
+        self.watch.set({c: ("low", "full") if k < 8 else ("thumb", "key") for k, c in enumerate(near)})
 
     def frame(self, camera_id: str, t: float) -> Any:
         f = self.watch.latest(camera_id)

@@ -182,3 +182,31 @@ def test_frames_are_read_only_and_carry_time_and_sequence(no_leaked_threads) -> 
     with pytest.raises(ValueError):
         a.image[0, 0, 0] = 1
     assert isinstance(a.image, np.ndarray) and a.image.dtype == np.uint8
+
+
+def test_decode_level_follows_the_size_on_screen() -> None:
+    from feeds import DECODE_BY_SIZE, decode_for_size
+
+    assert DECODE_BY_SIZE == {"full_px": 120.0, "key_px": 24.0}
+    assert decode_for_size(400.0) == ("high", "full")  # 400 px: the 720 p tier, every frame
+    assert decode_for_size(120.0) == ("thumb", "full")
+    assert decode_for_size(119.9) == ("thumb", "key")  # a small tile: one picture a GOP
+    assert decode_for_size(24.0) == ("thumb", "key")
+    assert decode_for_size(23.9) == ("thumb", "none")  # a speck: connected, not decoded
+    assert decode_for_size(None) == ("thumb", "none")  # off screen
+    assert decode_for_size(50.0, thresholds={"full_px": 40.0, "key_px": 10.0}) == ("thumb", "full")
+
+
+def test_showroom_feed_pump_sets_each_cameras_decode_level_from_its_size_on_screen() -> None:
+    from feeds import FeedConfig, FeedHub, stream_from_url
+    from showroom_cli.app import FeedPump
+
+    cfgs = [FeedConfig(c, {"sub": stream_from_url(f"synthetic://{c}?w=160&h=90&fps=5")}) for c in "ABCD"]
+    with FeedHub(cfgs, grace_s=0.0) as hub:
+        pump = FeedPump(hub, {c: np.zeros(3) for c in "ABCD"}, budget=3)
+        pump.choose(np.zeros(3), 0.0, ["A", "B", "C", "D"], {"A": 300.0, "B": 50.0, "C": 5.0, "D": 400.0})
+        assert pump.watch.levels == {"A": "full", "B": "key", "C": "none"}  # D is past the budget of 3
+        assert [h.decode for h in hub.health() if h.state != "idle"] == ["full", "key", "none"]
+        pump.choose(np.zeros(3), 1.0, ["A", "B"], {"A": 30.0, "B": 500.0})  # zoomed: the levels follow
+        assert pump.watch.levels == {"A": "key", "B": "full"}
+        pump.close()

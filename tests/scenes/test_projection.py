@@ -272,3 +272,15 @@ def test_dome_image_right_is_the_heading_turned_clockwise(rig, heading, red_at, 
     img = r.render(2)
     assert is_red(r.color_at(img, (*red_at, 0)))
     assert is_blue(r.color_at(img, (*blue_at, 0)))
+
+
+def test_screen_size_of_each_footprint_shrinks_with_distance(rig):
+    r = rig(make_twin(cameras=_three_cameras(), extent=(-60, -60, 140, 80)))
+    r.look((-30, -40, 50), (40, 20, 0))  # N0 nearest, then N1, N2: the same footprints, further away
+    r.render(1)
+    frac = r.stats.uploads.screen_frac
+    assert set(frac) == {"N0", "N1", "N2"}
+    assert 1.0 >= frac["N0"] > frac["N1"] > frac["N2"] > 0.0, frac
+    r.look((0, 20, 3), (0, 60, 3))  # standing inside N0's footprint box: it fills the screen
+    r.render(1)
+    assert r.stats.uploads.screen_frac.get("N0") == 1.0
