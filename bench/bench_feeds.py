@@ -28,12 +28,13 @@ import threading
 import time
 from pathlib import Path
 
+os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # before cv2 loads FFmpeg: no decoder chatter
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import cv2  # noqa: E402
 
-from feeds import FeedConfig, FeedHub, FeedState, stream_from_url  # noqa: E402
+from feeds import FeedConfig, FeedHub, FeedState, Timeouts, stream_from_url  # noqa: E402
 
 FPS = 15
 
@@ -202,16 +203,17 @@ def detector_section(args: argparse.Namespace) -> None:
         print(f"     {kind:8s}: clips raising fire {counts['fire']}, smoke {counts['smoke']}, nothing {counts['none']}")
 
 
-def _hub(url: str, n: int, capture: str) -> FeedHub:
+def _hub(url: str, n: int, capture: str, timeouts: Timeouts | None) -> FeedHub:
     cfgs = [FeedConfig(f"C{i:03d}", {"main": stream_from_url(url, width_px=640, height_px=360, capture=capture)})
             for i in range(n)]
-    return FeedHub(cfgs, grace_s=0.0)
+    return FeedHub(cfgs, grace_s=0.0, timeouts=timeouts)
 
 
-def run_step(url: str, server_pid: int, hold_s: float, capture: str, levels: list[str]) -> dict[str, float]:
+def run_step(url: str, server_pid: int, hold_s: float, capture: str, levels: list[str],
+             timeouts: Timeouts | None = None) -> dict[str, float]:
     """Open ``len(levels)`` cameras (one decode level each) in a fresh hub, wait for them, measure for ``hold_s``."""
     n = len(levels)
-    with _hub(url, n, capture) as hub:
+    with _hub(url, n, capture, timeouts) as hub:
         subs = [hub.subscribe(f"C{i:03d}", "max", decode=lv) for i, lv in enumerate(levels)]
         r = hold(subs, hold_s, server_pid, n, levels)
         for s in subs:
@@ -237,12 +239,21 @@ def row(r: dict[str, float], ok: bool) -> str:
 
 def ramp(args: argparse.Namespace, url: str, server_pid: int, capture: str, label: str) -> int:
     """The largest count of full-decode streams held online, stepping up until one step is not held."""
+    timeouts = None
+    if capture == "opencv":
+        # OpenCV's read timeout is on decoded frames: with the default (1.25 s a read) a stream joined
+        # mid-GOP breaks before its first key frame; measure that once, then give it room for the GOP
+        r = run_step(url, server_pid, 3.0, capture, ["full"] * 4)
+        print(f"   default timeouts, 4 streams of a {args.gop / FPS:g} s GOP: {r['online']}/4 online"
+              f"{' (' + r['errors'][0][:70] + ')' if r['errors'] else ''}")
+        timeouts = Timeouts(read_s=max(2.5, 4 * args.gop / FPS + 1.0))
+        print(f"   then with read_s = {timeouts.read_s:g} s (two GOPs a read):")
     print(f"\n1{label}) full decode, {capture} capture: the largest count held online", flush=True)
     print(HEAD)
     steps = [4, 8] if args.quick else [8, 16, 24, 32, 40, 48, 64, 80, 96, 128, 160, 216]
     best = 0
     for n in [s for s in steps if s <= args.max_streams]:
-        r = run_step(url, server_pid, args.hold_s, capture, ["full"] * n)
+        r = run_step(url, server_pid, args.hold_s, capture, ["full"] * n, timeouts)
         ok = held(r, n)
         print(row(r, ok), flush=True)
         if not ok:

@@ -108,7 +108,7 @@ def run_capacity(city: twin.Twin, out: Path, *, cameras: str | Path = "all", ser
             "replications": replications,
             "faults": faults,
             "stream_profile": cfg.profile.name,
-            "measured_profile": measured_doc,
+            **({"measured_profile": measured_doc} if measured_doc else {}),
             "server_room": dataclasses.asdict(room),
             "operators": dataclasses.asdict(roster),
             "service_levels": dataclasses.asdict(cfg.service_levels),
