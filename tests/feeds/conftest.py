@@ -100,6 +100,8 @@ class ServerProc:
             parts = line.split()
             if parts and parts[0] == "CAMERA":
                 out[parts[1]] = (int(parts[2]), int(parts[3]), int(parts[4]))
+            elif parts and parts[0] == "KEEPALIVES":
+                self.keepalives = int(parts[1])
         return out
 
     def url(self, path: str, scheme: str = "rtsp", userinfo: str = "") -> str:
@@ -186,10 +188,12 @@ def mjpeg_server() -> Iterator[ServerProc]:
 
 class _SocketPeer:
     """A TCP peer on 127.0.0.1 run by a thread: ``garbage`` answers every connection with random
-    bytes; ``silent`` accepts connections and never says a word (a hung camera)."""
+    bytes; ``silent`` accepts connections and never says a word (a hung camera); ``redirect``
+    answers every RTSP request with ``302 Moved Temporarily`` to ``location`` (a camera behind a
+    recorder or load balancer that hands clients on)."""
 
-    def __init__(self, mode: str):
-        self.mode = mode
+    def __init__(self, mode: str, location: str = ""):
+        self.mode, self.location = mode, location
         self.sock = socket.socket()
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.sock.bind(("127.0.0.1", 0))
@@ -211,6 +215,8 @@ class _SocketPeer:
             except OSError:
                 return
             self.conns.append(c)
+            if self.mode == "redirect":
+                threading.Thread(target=self._redirect, args=(c,), daemon=True).start()
             if self.mode == "garbage":
                 c.settimeout(0.5)
                 try:
@@ -218,6 +224,24 @@ class _SocketPeer:
                         c.sendall(rnd)
                 except OSError:
                     pass
+
+    def _redirect(self, c: socket.socket) -> None:
+        c.settimeout(5.0)
+        buf = b""
+        try:
+            while not self.stop.is_set():
+                chunk = c.recv(4096)
+                if not chunk:
+                    return
+                buf += chunk
+                while b"\r\n\r\n" in buf:
+                    head, buf = buf.split(b"\r\n\r\n", 1)
+                    cseq = next((ln.split(b":", 1)[1].strip() for ln in head.split(b"\r\n")
+                                 if ln.lower().startswith(b"cseq:")), b"1")
+                    c.sendall(b"RTSP/1.0 302 Moved Temporarily\r\nCSeq: " + cseq + b"\r\nLocation: "
+                              + self.location.encode() + b"\r\nContent-Length: 0\r\n\r\n")
+        except OSError:
+            return
 
     def close(self) -> None:
         self.stop.set()
@@ -232,6 +256,11 @@ def garbage_peer() -> Iterator[_SocketPeer]:
     p = _SocketPeer("garbage")
     yield p
     p.close()
+
+
+def redirector(location: str) -> _SocketPeer:
+    """An RTSP peer that sends every client on to ``location`` (close it when done)."""
+    return _SocketPeer("redirect", location)
 
 
 @pytest.fixture

@@ -104,6 +104,8 @@ def main() -> int:
     ap.add_argument("--password", default="s3cret")
     ap.add_argument("--camera", action="append", default=[], help="NAME:codec=h264,gop_s=10,... (see _cameras.py)")
     ap.add_argument("--describe-delay-s", type=float, default=0.0, help="answer DESCRIBE this much later")
+    ap.add_argument("--session-timeout-s", type=int, default=0,
+                    help="announce this session timeout (a client must send keep-alives within it)")
     ap.add_argument("--print-elements", action="store_true",
                     help="print every GStreamer element any mount's pipeline can use, and exit")
     args = ap.parse_args()
@@ -158,15 +160,28 @@ def main() -> int:
             return 1
         time.sleep(0.02)
 
-    if args.describe_delay_s > 0:
-        def slow(_server: GstRtspServer.RTSPServer, client: GstRtspServer.RTSPClient) -> None:
+    keepalives = [0]
+
+    def on_client(_server: GstRtspServer.RTSPServer, client: GstRtspServer.RTSPClient) -> None:
+        if args.describe_delay_s > 0:
             def late(_client: GstRtspServer.RTSPClient, _ctx: object) -> GstRtsp.RTSPStatusCode:
                 time.sleep(args.describe_delay_s)  # blocks this server's loop: a slow camera, one at a time
                 return GstRtsp.RTSPStatusCode.OK
 
             client.connect("pre-describe-request", late)
 
-        server.connect("client-connected", slow)
+        def alive(_client: GstRtspServer.RTSPClient, ctx: GstRtspServer.RTSPContext) -> GstRtsp.RTSPStatusCode:
+            if ctx.session is not None:  # a request inside a session: a keep-alive
+                keepalives[0] += 1
+            return GstRtsp.RTSPStatusCode.OK
+
+        # the pre- signals: an empty GET_PARAMETER (a keep-alive) is answered without the plain one
+        client.connect("pre-get-parameter-request", alive)
+        client.connect("pre-options-request", alive)
+        if args.session_timeout_s > 0:
+            client.connect("new-session", lambda _c, session: session.set_timeout(args.session_timeout_s))
+
+    server.connect("client-connected", on_client)
 
     if server.attach(None) == 0:
         print(f"cannot listen on {args.host}:{args.port}", file=sys.stderr)
@@ -180,6 +195,7 @@ def main() -> int:
             for line in sys.stdin:
                 if line.strip() == "STATS":
                     out = [f"CAMERA {c.spec.name} {c.bytes_out} {c.frames_out} {c.keys_out}" for c in cameras]
+                    out.append(f"KEEPALIVES {keepalives[0]}")
                     print("\n".join(out) + "\nEND", flush=True)
 
         threading.Thread(target=stats, daemon=True).start()
