@@ -37,6 +37,7 @@ import cv2  # noqa: E402
 from feeds import FeedConfig, FeedHub, FeedState, Timeouts, stream_from_url  # noqa: E402
 
 FPS = 15
+BATCH = 24
 
 
 def make_clip(path: Path, seconds: int, gop: int) -> None:
@@ -214,7 +215,17 @@ def run_step(url: str, server_pid: int, hold_s: float, capture: str, levels: lis
     """Open ``len(levels)`` cameras (one decode level each) in a fresh hub, wait for them, measure for ``hold_s``."""
     n = len(levels)
     with _hub(url, n, capture, timeouts) as hub:
-        subs = [hub.subscribe(f"C{i:03d}", "max", decode=lv) for i, lv in enumerate(levels)]
+        # cameras are opened in batches, as a VMS brings a site up: one test server process answering
+        # 216 session set-ups in the same second is not what 216 cameras (216 servers) would see
+        subs: list = []
+        for i, lv in enumerate(levels):
+            subs.append(hub.subscribe(f"C{i:03d}", "max", decode=lv))
+            if len(subs) % BATCH == 0 or len(subs) == n:
+                t_end = time.monotonic() + 15.0
+                while time.monotonic() < t_end and not all(
+                    s.health().state in (FeedState.ONLINE, FeedState.WAITING_KEYFRAME) for s in subs[-BATCH:]
+                ):
+                    time.sleep(0.1)
         r = hold(subs, hold_s, server_pid, n, levels)
         for s in subs:
             s.close()

@@ -104,6 +104,12 @@ class ServerProc:
                 self.keepalives = int(parts[1])
         return out
 
+    def mute(self, camera: str, on: bool = True) -> None:
+        """Stop (or resume) a free-running camera's video to its sessions; the sessions stay up."""
+        assert self.proc and self.proc.stdin
+        self.proc.stdin.write(f"{'MUTE' if on else 'UNMUTE'} {camera}\n".encode())
+        self.proc.stdin.flush()
+
     def url(self, path: str, scheme: str = "rtsp", userinfo: str = "") -> str:
         return f"{scheme}://{userinfo + '@' if userinfo else ''}127.0.0.1:{self.port}{path}"
 

@@ -71,3 +71,26 @@ def test_udp_transport_reports_bitrate_and_gop(no_leaked_threads) -> None:
             assert 250 <= h.bitrate_kbps <= 350 and 13.5 <= h.packet_fps <= 16.5, h
     finally:
         srv.kill()
+
+
+def test_session_that_sends_only_rtcp_is_stalled_then_offline_not_online(no_leaked_threads) -> None:
+    """The camera's encoder hangs but its RTSP server lives on: RTCP keeps coming, no video packet does."""
+    srv = rtsp_proc("--camera", "c:gop_s=1")
+    t = Timeouts(read_s=4.0, stall_s=1.0)
+    try:
+        with _one(srv.url("/c"), timeouts=t) as hub, hub.subscribe("C", "max") as sub:
+            wait_for(lambda: sub.health().state == FeedState.ONLINE, 8.0)
+            assert sub.health().state == FeedState.ONLINE
+            srv.mute("c")
+            t0 = time.monotonic()
+            _, waited = wait_for(lambda: sub.health().state == FeedState.STALLED, 4.0, 0.02)
+            assert sub.health().state == FeedState.STALLED and waited <= t.stall_s + 0.5, sub.health()
+            wait_for(lambda: sub.health().state == FeedState.OFFLINE, t.read_s + 2.0, 0.05)
+            h = sub.health()
+            assert h.state == FeedState.OFFLINE and time.monotonic() - t0 <= t.read_s + 1.5, h
+            assert h.last_error.startswith("timeout: no packet"), h
+            srv.mute("c", False)
+            wait_for(lambda: sub.health().state == FeedState.ONLINE, 10.0)
+            assert sub.health().state == FeedState.ONLINE and sub.health().reconnects == 1
+    finally:
+        srv.kill()

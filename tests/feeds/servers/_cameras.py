@@ -146,6 +146,7 @@ class Camera:
         self.bytes_out = 0
         self.frames_out = 0
         self.keys_out = 0
+        self.muted = False
 
     @property
     def ready(self) -> bool:
@@ -174,7 +175,7 @@ class Camera:
                 self.bytes_out += buf.get_size()
                 self.frames_out += 1
                 self.keys_out += not buf.has_flags(Gst.BufferFlags.DELTA_UNIT)
-            sessions = [e for e in self._sessions.values() if e[3] == which]
+            sessions = [] if self.muted else [e for e in self._sessions.values() if e[3] == which]
         # reordered frames (B-frames) keep their presentation offset from the decode time
         reorder = buf.pts - buf.dts if Gst.CLOCK_TIME_NONE not in (buf.pts, buf.dts) else 0
         for entry in sessions:

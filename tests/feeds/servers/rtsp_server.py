@@ -20,7 +20,9 @@ late decodes within a second, as IP cameras configured for VMS use do):
 ``--describe-delay-s`` makes the server answer every DESCRIBE that much later (a slow camera).
 Once it listens the server prints ``READY <port>``; with cameras it then prints one line per camera,
 ``CAMERA <name> <bytes> <frames> <key frames>``, each time it reads a line ``STATS`` on stdin, so a
-test compares what a client measured with what the encoder really produced.
+test compares what a client measured with what the encoder really produced; ``MUTE <name>`` on
+stdin stops a camera's video reaching its sessions while they stay up and send RTCP (an encoder that
+hung inside a camera whose RTSP server lives on), ``UNMUTE <name>`` resumes it.
 
 With ``--auth`` every mount needs Basic (``--digest``: Digest) authentication (``--user`` / ``--password``); a client
 without credentials gets 401 and one with wrong ones 401 again. (gst-rtsp-server answers 404, not
@@ -192,7 +194,13 @@ def main() -> int:
     print(f"READY {server.get_bound_port()}", flush=True)
     if cameras:
         def stats() -> None:
+            by_name = {c.spec.name: c for c in cameras}
             for line in sys.stdin:
+                words = line.split()
+                if len(words) == 2 and words[0] in ("MUTE", "UNMUTE") and words[1] in by_name:
+                    # the encoder's output stops reaching the sessions; the sessions (and RTCP) go on
+                    by_name[words[1]].muted = words[0] == "MUTE"
+                    continue
                 if line.strip() == "STATS":
                     out = [f"CAMERA {c.spec.name} {c.bytes_out} {c.frames_out} {c.keys_out}" for c in cameras]
                     out.append(f"KEEPALIVES {keepalives[0]}")
