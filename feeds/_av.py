@@ -102,6 +102,7 @@ class AvRtspReader:
         self._need_key = True
         self.decode_errors = 0
         self._last_pts: int | None = None
+        self.pts_s: float | None = None
         self._au: list[Any] = []  # the packets of the frame being gathered
         self.bitrate_kbps: float | None = None  # measured from packets by the worker
         rate = self._v.average_rate or self._v.guessed_rate
@@ -152,6 +153,8 @@ class AvRtspReader:
         size, key = pkt.size, bool(pkt.is_keyframe)
         new = pkt.pts is None or pkt.pts != self._last_pts
         self._last_pts = pkt.pts
+        #: the packet's time on the stream's clock (s); GOPs are measured on it, not on arrival times
+        self.pts_s = float(pkt.pts * pkt.time_base) if pkt.pts is not None and pkt.time_base else None
         mark = key and new
         image = None
         if new and self._au:

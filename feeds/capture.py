@@ -150,7 +150,8 @@ class CaptureWorker:
         self._pkt_rates = RateWindow(window_s=10.0, maxlen=4096)
         self._packets = self._bytes = self._keys = self._decode_errors = 0
         self._last_pkt_t: float | None = None
-        self._key_marks: deque[tuple[float, int]] = deque(maxlen=9)  # (time, packet index) of key frames
+        # per key frame: (stream time or arrival time, packet index, arrival time)
+        self._key_marks: deque[tuple[float, int, float]] = deque(maxlen=9)
         self._info: dict[str, Any] = {}
         self._packet_level = False
         self._thread = threading.Thread(target=self._run, name=f"feed-{camera_id}-{stream}", daemon=True)
@@ -218,6 +219,8 @@ class CaptureWorker:
         if len(marks) < 2:
             return None, None
         dts = [b[0] - a[0] for a, b in zip(marks, marks[1:], strict=False)]
+        if min(dts) <= 0:  # a timestamp jump on the stream's clock: fall back to the arrival times
+            dts = [b[2] - a[2] for a, b in zip(marks, marks[1:], strict=False)]
         dns = [b[1] - a[1] for a, b in zip(marks, marks[1:], strict=False)]
         return statistics.median(dts), statistics.median(dns)
 
@@ -269,7 +272,7 @@ class CaptureWorker:
                 packet_fps=pkt_fps if self._packet_level else fps,
                 gop_s=gop_s,
                 gop_frames=gop_frames,
-                since_key_s=now - self._key_marks[-1][0] if self._key_marks else None,
+                since_key_s=now - self._key_marks[-1][2] if self._key_marks else None,
                 codec=info.get("codec"),
                 profile=info.get("profile"),
                 stream_fps=info.get("stream_fps"),
@@ -303,7 +306,7 @@ class CaptureWorker:
         reason = getattr(e, "reason", e.__class__.__name__)
         return redact_text(f"{reason}: {e}", *self._secrets)
 
-    def _packet(self, nbytes: int, key: bool, new: bool) -> None:
+    def _packet(self, nbytes: int, key: bool, new: bool, pts_s: float | None = None) -> None:
         """Count one packet off the wire (packet-level readers); ``new``: it starts a frame."""
         t = time.monotonic()
         if new:
@@ -316,7 +319,8 @@ class CaptureWorker:
             self._last_pkt_t = t
             if key:
                 self._keys += 1
-                self._key_marks.append((t, self._packets))
+                # on the stream's clock where it has one: arrival times jitter with the load
+                self._key_marks.append((pts_s if pts_s is not None else t, self._packets, t))
             if self._state == FeedState.CONNECTING or (self._state == FeedState.OFFLINE and self._packets):
                 self._state, self._state_t = FeedState.WAITING_KEYFRAME, t
             if self.decode == "none" and self._key_marks and self._state != FeedState.ONLINE:
@@ -340,7 +344,7 @@ class CaptureWorker:
         while not self._stop.is_set():
             reader.decode = self.decode
             image, nbytes, key, new = reader.read_packet()
-            self._packet(nbytes, key, new)
+            self._packet(nbytes, key, new, reader.pts_s)
             self._decode_errors = reader.decode_errors
             if image is not None:
                 self._publish(image, nbytes)

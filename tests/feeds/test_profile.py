@@ -18,7 +18,7 @@ from .conftest import ServerProc, rtsp_proc
 
 @pytest.fixture(scope="module")
 def two_cameras() -> Iterator[ServerProc]:
-    s = rtsp_proc("--camera", "a:gop_s=2,kbps=300", "--camera", "b:gop_s=1,kbps=600,size=640x360")
+    s = rtsp_proc("--camera", "a:gop_s=2,kbps=300", "--camera", "b:gop_s=1,kbps=600,size=320x240")
     yield s
     s.kill()
 
@@ -47,7 +47,7 @@ def test_profile_measures_each_camera_and_capacity_sizes_on_it(two_cameras, tmp_
     assert a["bitrate_kbps"] == pytest.approx(300, rel=0.1) and b["bitrate_kbps"] == pytest.approx(600, rel=0.1)
     assert (a["gop_s"], a["gop_frames"]) == (pytest.approx(2.0, rel=0.05), 30)
     assert (b["gop_s"], b["gop_frames"]) == (pytest.approx(1.0, rel=0.05), 15)
-    assert (a["width_px"], a["height_px"], b["width_px"], b["height_px"]) == (320, 180, 640, 360)
+    assert (a["width_px"], a["height_px"], b["width_px"], b["height_px"]) == (320, 180, 320, 240)
     assert a["fps"] == pytest.approx(15, rel=0.1) and a["codec"] == "h264"
     assert "E0" in out and "kbit/s" in out
 
