@@ -233,9 +233,11 @@ def write_plan(plan: PlanResult, twin: Twin, out: Path) -> dict[str, Any]:
         "exact": None
         if ex is None
         else {
-            "value": round(ex.value, 2),
+            "value": round(ex.value, 2) if math.isfinite(ex.value) else None,
             "bound": round(ex.bound, 2) if ex.has_bound else None,
-            "bound_note": None if ex.has_bound else "HiGHS returned no dual bound: the gap is unknown, not 0",
+            "bound_note": None if ex.has_bound else (
+                "HiGHS returned no dual bound: the gap is unknown, not 0" if math.isfinite(ex.value)
+                else "HiGHS found no solution and no bound within its time limit: the gap is unknown"),
             "optimal": ex.optimal,
             "greedy_value": round(float(sum(plan.gains)), 2),
             "gap": gap,

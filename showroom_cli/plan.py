@@ -38,8 +38,7 @@ def _cmd_plan(args: argparse.Namespace) -> int:
     if s["exact"] is not None:
         ex = s["exact"]
         if ex["bound"] is None:
-            print(f"greedy {ex['greedy_value']:.0f} vs MILP {ex['value']:.0f}: HiGHS returned no dual bound, "
-                  "so the gap is unknown")
+            print(f"greedy {ex['greedy_value']:.0f}; MILP: {ex['bound_note']}")
         else:
             print(f"greedy {ex['greedy_value']:.0f} vs MILP {ex['value']:.0f} (bound {ex['bound']:.0f}, "
                   f"optimal={ex['optimal']}): gap {100 * (s['gap'] or 0):.2f}%")

@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from twin.cityio import write_json
+from twin.cityio import json_safe, write_json
 
 if TYPE_CHECKING:
     from . import ValidationResult
@@ -146,5 +146,5 @@ def write_validation(result: ValidationResult, out: Path, *, require_all: bool =
         "run_time_s": round(result.run_time_s, 2),
         "files": ["summary.json", "validation.csv", "validation.md", "validation.html", *plots],
     }
-    write_json(out / "summary.json", summary)
+    write_json(out / "summary.json", json_safe(summary))
     return summary

@@ -59,3 +59,24 @@ def test_plan_without_a_bound_reports_an_unknown_gap(tmp_path):
     # with the bound HiGHS proved, the gap is a number and the note is absent
     s = write_plan(plan, t, tmp_path / "proved")
     assert s["exact"]["bound"] == pytest.approx(plan.exact.bound, abs=0.01) and s["exact"]["bound_note"] is None
+
+
+def test_highs_stopped_by_its_time_limit_reports_no_value_no_bound_no_gap(tmp_path, capsys):
+    # a real HiGHS run given no time at all: it stops before any solution or bound
+    import twin
+    from showroom import main
+
+    t = block_city(size_m=320, n_candidates=20, seed=6)
+    for c in t.cameras[:3]:
+        c.status = "existing"
+    twin.save(t, tmp_path / "city")
+    out = tmp_path / "plan"
+    argv = ["plan", "--city", str(tmp_path / "city"), "--add", "4", "--exact", "--time-limit", "0", "--out", str(out)]
+    assert main(argv) == 0
+    printed = capsys.readouterr().out
+    s = json.loads((out / "summary.json").read_text(), parse_constant=lambda c: pytest.fail(f"{c} in summary.json"))
+    ex = s["exact"]
+    assert ex["optimal"] is False and "Time limit" in ex["status"]
+    assert ex["value"] is None and ex["bound"] is None and s["gap"] is None and ex["gap"] is None
+    assert "no solution and no bound" in ex["bound_note"] and "gap is unknown" in printed
+    assert s["added"] == 4  # the greedy plan stands on its own
