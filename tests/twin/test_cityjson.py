@@ -288,3 +288,22 @@ def test_cityjson_10_with_real_coordinates_and_lod0_footprints(tmp_path: Path) -
     [a] = rep.as_dict()["inputs"]
     assert a["format"] == "cityjson 1.0"
     assert a["value_notes"]["flat geometry (LoD0) without measuredHeight: levels or the default height"] == 2
+
+
+def test_3dbag_layout_lod0_outline_on_the_building_solids_on_its_part(tmp_path: Path) -> None:
+    # 3DBAG: the Building holds the LoD0 outline, its BuildingPart the LoD 1.2 and 2.2 solids
+    s = Solids()
+    outline = {"type": "MultiSurface", "lod": "0", "boundaries": [[s.ring(
+        [(X0, Y0, Z0), (X0 + 10, Y0, Z0), (X0 + 10, Y0 + 8, Z0), (X0, Y0 + 8, Z0)])]]}
+    objects = {
+        "NL.IMBAG.Pand.9": {"type": "Building", "children": ["NL.IMBAG.Pand.9-0"], "geometry": [outline]},
+        "NL.IMBAG.Pand.9-0": {"type": "BuildingPart", "parents": ["NL.IMBAG.Pand.9"], "geometry": [
+            solid(s, box_faces(X0, Y0, X0 + 10, Y0 + 8, Z0, Z0 + 10.0), "1.2"),
+            solid(s, gable_faces(X0, Y0, X0 + 10, Y0 + 8, Z0, Z0 + 6.0, Z0 + 10.0), "2.2"),
+        ]},
+    }
+    rep = import_files([write(tmp_path / "3dbag.city.json", doc("2.0", objects, s))])
+    [b] = rep.twin.buildings
+    assert b.id == "NL.IMBAG.Pand.9"
+    assert b.height_m == pytest.approx(8.0, abs=1e-6)  # the gable's equal-volume prism, not the 10 m ridge
+    assert b.footprint.area == pytest.approx(80.0 / rd_area_scale(), rel=2e-4)

@@ -245,15 +245,18 @@ def read_cityjson(path: Path, index: int, raw: TrackedRaw, *, crs: str | None = 
             acc.leave_out(row, f"CityObject type {otype} is not imported")
             continue
         parts = [obj] + [cos[c] for c in _descendants(obj, cos) if cos[c].get("type") in _PARTS]
-        pieces, volume, zmin, zmax, closed = [], 0.0, math.inf, -math.inf, True
+        pieces, volume, zmin, zmax, closed = [], 0.0, math.inf, -math.inf, False
         for part in parts:
             s = _shape(part, verts, name, oid, acc)
             if s is None:
                 continue
             pieces += s[0]
-            volume += s[1]
             zmin, zmax = min(zmin, s[2]), max(zmax, s[3])
-            closed &= s[4]
+            if s[4]:
+                # only solids hold a volume; a part's flat LoD0 outline (3DBAG puts one on the parent)
+                # adds to the footprint, not to the volume
+                volume += s[1]
+                closed = True
         if not pieces:
             acc.leave_out(row, "building without a geometry that has a footprint")
             continue
