@@ -793,3 +793,30 @@ def test_zones_with_land_use_priority_and_fire_rate(tmp_path: Path) -> None:
     twin.save(rep.twin, tmp_path / "city")
     assert len(twin.load(tmp_path / "city").zones) == 2
     _assert_accounted(rep, {"jalan": 181, "zona_prioritas": 3})
+
+
+def test_microsoft_global_footprints_csv_gz_of_geojson_lines(tmp_path: Path) -> None:
+    import gzip
+
+    # Microsoft's global footprints: one .csv.gz a quadkey, each line a GeoJSON feature (not CSV at all)
+    p = tmp_path / "120200023.csv.gz"
+    lines = []
+    for k, h in enumerate((-1.0, 8.5, 4.25)):
+        g = to_wgs84(shapely.box(X0 + 20 * k, Y0, X0 + 20 * k + 10, Y0 + 10))
+        lines.append(json.dumps({"type": "Feature", "geometry": json.loads(shapely.to_geojson(g)),
+                                 "properties": {"height": h, "confidence": -1.0}}))
+    lines.append('{"type": "Feature", "geometry": null, "properties": {"height": 3.0, "confidence": -1.0}}')
+    with gzip.open(p, "wt", encoding="utf-8") as fh:
+        fh.write("\n".join(lines) + "\n")
+    rep = import_files([p])
+    a = _inputs(rep)["120200023"]
+    assert (a["schema"], a["format"], a["features"]) == ("microsoft", "geojsonl", 4)
+    assert sorted(b.height_m for b in rep.twin.buildings) == [4.25, 6.0, 8.5]
+    assert a["left_out"] == {"no geometry": 1}
+    # and a gzipped spreadsheet is a spreadsheet
+    csv = tmp_path / "cctv.csv.gz"
+    lon, lat = to_wgs84(shapely.Point(X0 + 5, Y0 - 3)).coords[0]
+    with gzip.open(csv, "wt", encoding="utf-8") as fh:
+        fh.write(f"id,lon,lat\nG1,{lon},{lat}\n")
+    rep = import_files([p, csv])
+    assert [c.id for c in rep.twin.cameras] == ["cctv-G1"]

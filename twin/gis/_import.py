@@ -35,7 +35,7 @@ from ._convert import convert_layer, norm
 from ._ledger import LayerAccount, TrackedRaw, settle
 from ._maps import FieldMaps, parse_maps
 from ._report import ImportReport, left_out_line
-from ._source import SPREADSHEET_SUFFIXES, read_gdal, read_table
+from ._source import SPREADSHEET_SUFFIXES, read_gdal, read_gzip, read_table
 
 #: Vector formats handed to GDAL (any other suffix GDAL reads works too, by its content).
 GIS_SUFFIXES = (
@@ -107,7 +107,9 @@ def _read_file(path: Path, index0: int, maps: FieldMaps, raw: TrackedRaw, *, crs
         x, y = maps.field_for(layer, "lon"), maps.field_for(layer, "lat")
         if x is not None or y is not None:
             xy = (x or "lon", y or "lat")
-    if path.suffix.lower() in SPREADSHEET_SUFFIXES:
+    if path.suffix.lower() == ".gz":
+        layers = read_gzip(path, crs=crs, xy=xy)
+    elif path.suffix.lower() in SPREADSHEET_SUFFIXES:
         layers = read_table(path, crs=crs, xy=xy)
     elif path.suffix.lower() in GIS_SUFFIXES:
         layers = read_gdal(path, crs=crs, xy=xy)
@@ -115,7 +117,7 @@ def _read_file(path: Path, index0: int, maps: FieldMaps, raw: TrackedRaw, *, crs
         raise TwinError(
             f"{path.name}: unknown file type {''.join(path.suffixes) or '(no extension)'!r}: use an OpenStreetMap "
             f"extract ({', '.join(OSM_SUFFIXES)}), a GIS file ({', '.join(GIS_SUFFIXES)}), CityJSON "
-            f"(.city.json) or a spreadsheet ({', '.join(SPREADSHEET_SUFFIXES)})"
+            f"(.city.json), a spreadsheet ({', '.join(SPREADSHEET_SUFFIXES)}) or GeoJSON lines (.gz)"
         )
     return [
         convert_layer(src, index0 + k, maps, raw, min_confidence=min_confidence) for k, src in enumerate(layers)

@@ -10,7 +10,7 @@ column (Google's Open Buildings CSVs).
 
 from __future__ import annotations
 
-__all__ = ["SPREADSHEET_SUFFIXES", "SourceLayer", "read_gdal", "read_table", "value_text"]
+__all__ = ["SPREADSHEET_SUFFIXES", "SourceLayer", "read_gdal", "read_gzip", "read_table", "value_text"]
 
 import csv
 import io
@@ -115,6 +115,59 @@ def read_gdal(path: Path, *, crs: str | None = None, xy: tuple[str, str] | None 
     return out
 
 
+def read_gzip(path: Path, *, crs: str | None = None, xy: tuple[str, str] | None = None) -> list[SourceLayer]:
+    """A gzipped file: GeoJSON features one a line, or a gzipped spreadsheet.
+
+    Microsoft's global building footprints ship as ``.csv.gz`` files that hold GeoJSON lines.
+    """
+    import gzip
+
+    try:
+        with gzip.open(path, "rb") as fh:
+            data = fh.read()
+    except (OSError, EOFError) as e:
+        raise TwinError(f"{path.name}: cannot be read as gzip: {e}") from None
+    text = _decode(data)
+    if text.lstrip().startswith("{"):
+        return [_geojson_lines(path, text)]
+    inner = Path(path.name[: -len(".gz")])
+    if inner.suffix.lower() not in (".csv", ".tsv", ".txt"):
+        raise TwinError(f"{path.name}: a gzipped file must hold GeoJSON features one a line, or a .csv/.tsv/.txt")
+    return [_table_from_text(path.name, inner.stem, text, inner.suffix.lower().lstrip("."), crs, xy)]
+
+
+def _geojson_lines(path: Path, text: str) -> SourceLayer:
+    """GeoJSON features (or geometries) one a line, in WGS84 as GeoJSON is."""
+    import json
+
+    geoms, props = [], []
+    malformed = []
+    for k, line in enumerate(ln for ln in text.splitlines() if ln.strip()):
+        try:
+            doc = json.loads(line.strip().lstrip("\x1e"))
+        except ValueError as e:
+            raise TwinError(f"{path.name} line {k + 1}: is not a GeoJSON feature: {e}") from None
+        geom = doc.get("geometry") if doc.get("type") == "Feature" else doc
+        try:
+            g = None if geom is None else shapely.from_geojson(json.dumps(geom))
+            malformed.append(False)
+        except shapely.errors.GEOSException:
+            g = None
+            malformed.append(True)
+        geoms.append(g)
+        props.append(doc.get("properties") or {} if doc.get("type") == "Feature" else {})
+    names = list(dict.fromkeys(k for p in props for k in p))
+    fields = {
+        n: np.array([json.dumps(p[n]) if isinstance(p.get(n), dict | list) else p.get(n) for p in props], dtype=object)
+        for n in names
+    }
+    stem = path.name.split(".")[0]
+    arr = np.empty(len(geoms), dtype=object)
+    arr[:] = geoms
+    bad = np.array(malformed, dtype=bool)
+    return SourceLayer(path.name, stem, path.name, "geojsonl", "EPSG:4326", arr, bad, fields)
+
+
 def _decode(raw: bytes) -> str:
     for enc in ("utf-8-sig", "cp1252"):
         try:
@@ -132,24 +185,30 @@ def read_table(path: Path, *, crs: str | None = None, xy: tuple[str, str] | None
     """
     if path.suffix.lower() in (".xlsx", ".ods"):
         return read_gdal(path, crs=crs, xy=xy)
-    text = _decode(path.read_bytes())
+    fmt = path.suffix.lower().lstrip(".")
+    return [_table_from_text(path.name, path.stem, _decode(path.read_bytes()), fmt, crs, xy)]
+
+
+def _table_from_text(
+    name: str, stem: str, text: str, fmt: str, crs: str | None, xy: tuple[str, str] | None
+) -> SourceLayer:
+    """A delimited text table (delimiter sniffed from the header) as one layer."""
     first = text.splitlines()[0] if text.strip() else ""
     delim = max((",", ";", "\t", "|"), key=first.count)
     rows = list(csv.reader(io.StringIO(text), delimiter=delim))
     rows = [r for r in rows if any(c.strip() for c in r)]
     if not rows:
-        raise TwinError(f"{path.name}: is empty (no header row)")
+        raise TwinError(f"{name}: is empty (no header row)")
     header = [h.strip() for h in rows[0]]
     body = rows[1:]
     for i, r in enumerate(body):
         if len(r) != len(header):
             raise TwinError(
-                f"{path.name} row {i + 2}: has {len(r)} cells but the header has {len(header)} "
+                f"{name} row {i + 2}: has {len(r)} cells but the header has {len(header)} "
                 f"(delimiter {delim!r}); quote cells that hold the delimiter"
             )
     fields = {h: np.array([r[j].strip() or None for r in body], dtype=object) for j, h in enumerate(header)}
-    fmt = path.suffix.lower().lstrip(".")
-    return [_table_layer(path.name, path.stem, path.name, fmt, fields, len(body), crs, xy)]
+    return _table_layer(name, stem, name, fmt, fields, len(body), crs, xy)
 
 
 def _column(fields: dict[str, np.ndarray], names: tuple[str, ...]) -> str | None:
