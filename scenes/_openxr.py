@@ -78,6 +78,32 @@ def _quiet_stderr() -> Iterator[None]:
             os.close(fd)
 
 
+@contextlib.contextmanager
+def _keep_stdin() -> Iterator[None]:
+    """Give fd 0 back if the runtime closes it.
+
+    Monado (25.1) closes file descriptor 0 at session and instance teardown, an fd field left at 0:
+    the process's stdin goes, and the next file opened takes fd 0 and is closed under its owner at
+    the next teardown (a second showroom in the same process could not open its window). Whatever
+    fd 0 was is restored after each call into the runtime that can do that.
+    """
+    try:
+        saved = os.dup(0)
+    except OSError:
+        yield
+        return
+    try:
+        yield
+    finally:
+        try:
+            same = os.path.samestat(os.fstat(0), os.fstat(saved))
+        except OSError:
+            same = False
+        if not same:
+            os.dup2(saved, 0)
+        os.close(saved)
+
+
 class OpenXRProvider:
     """A real headset through pyopenxr (OpenXR 1.0, OpenGL on Xlib/GLX, stereo view configuration).
 
@@ -116,7 +142,7 @@ class OpenXRProvider:
         self.refresh_hz: float | None = None
         self._binding: Any = None
         self._fmt = 0
-        with _quiet_stderr():
+        with _quiet_stderr(), _keep_stdin():
             self._open_instance(app_name)
 
     # ---- start-up ------------------------------------------------------------------------------
@@ -223,7 +249,7 @@ class OpenXRProvider:
             glx_context=glx_context,
         )
         try:
-            with _quiet_stderr():
+            with _quiet_stderr(), _keep_stdin():
                 self.session = xr.create_session(
                     self.instance, xr.SessionCreateInfo(next=self._binding, system_id=self.system)
                 )
@@ -491,7 +517,7 @@ class OpenXRProvider:
                 with contextlib.suppress(xr.XrException):
                     self.poll()
                 time.sleep(0.005)
-        with _quiet_stderr():
+        with _quiet_stderr(), _keep_stdin():
             if self._hands is not None:
                 self._profiles = list(self._hands.profiles)
                 self._hands.destroy()

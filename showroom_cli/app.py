@@ -522,6 +522,7 @@ def _make_app(city: Any, live: Any, opts: ViewOptions, provider: Any) -> Any:  #
                 )
             return task.cont
 
+        _closed = False
         _prev_parts_ms = 0.0
         _pushed: tuple[float, Any] | None = None
         frames_seen = 0
@@ -569,7 +570,13 @@ def _make_app(city: Any, live: Any, opts: ViewOptions, provider: Any) -> Any:  #
             }
 
         def close_all(self) -> int:
-            """Close feeds, the headset and the scene; returns the exit code."""
+            """Close feeds, the headset and the scene; returns the exit code (a second call does nothing more)."""
+            if self._closed:
+                return self.exit_code
+            self._closed = True
+            # the task manager outlives this app: its frame tasks must not run on a destroyed scene next time
+            for name in ("showroom-frame", "xr-begin", "xr-submit"):
+                self.task_mgr.remove(name)
             if self.provider is not None:
                 self.provider.close()  # first: the session's last states (STOPPING, EXITING) go into the trace
             if opts.trace:

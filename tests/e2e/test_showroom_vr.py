@@ -4,7 +4,8 @@ The whole command, as a visitor's machine runs it: the default city, the session
 GL context, the mirror window on Xvfb, scripted input, and every way out: Escape, the window
 closed, a crash in a frame, and the start-up failures (no runtime, a manifest pointing at a library
 that is not there, a runtime that refuses the session). Each ends with one clear line and an exit
-code, within the subprocess timeout, and the session goes through the OpenXR states to EXITING.
+code, within the subprocess timeout, and the session goes through the OpenXR states to EXITING;
+five sessions in one process leave no thread or file descriptor behind.
 """
 
 from __future__ import annotations
@@ -148,3 +149,29 @@ def test_no_runtime_at_all_is_one_line_and_exit_3(display: str, tmp_path: Path) 
     assert r.returncode == 3
     assert r.stderr.strip().splitlines()[-1].startswith("error: no OpenXR runtime is installed")
     assert "Traceback" not in r.stderr
+
+
+def test_five_vr_sessions_in_one_process_leak_no_threads_or_files(display: str, tmp_path: Path) -> None:
+    out = tmp_path / "cycles.json"
+    r = subprocess.run(
+        [sys.executable, str(Path(__file__).with_name("vr_cycles.py")), str(out), "5", "2"],
+        env=monado_env(display),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT_S,
+    )
+    assert r.returncode == 0, r.stderr[-3000:]
+    before, *runs = json.loads(out.read_text())
+    assert len(runs) == 5
+    for run in runs:
+        assert run["rc"] == 0
+        _assert_frames_consistent(run["frames"])
+        assert run["frames"]["submitted"] >= 1
+    # the first run loads what stays loaded (Panda3D's pipe and X connection, the city's databases);
+    # after it nothing grows, and stdin is the same file it was (Monado closes fd 0 at teardown: given back)
+    first = runs[0]["held"]
+    for run in runs[1:]:
+        for key in ("native_threads", "python_threads", "fds"):
+            assert run["held"][key] == first[key], (key, run["held"][key], first[key])
+    assert all(run["held"]["fd0"] == before["held"]["fd0"] for run in runs)
