@@ -1,8 +1,9 @@
 """A headset without hardware: a scripted head path with the fields of view of common headsets.
 
 It is what the stereo-geometry tests use (they need an exact head path) and what ``--xr
-simulated`` shows on a machine with no OpenXR runtime. Its frame clock is its refresh rate, not
-the wall clock, so it never waits and its counters say so (every frame waited is rendered).
+simulated`` shows on a machine with no OpenXR runtime. Its head path runs on its refresh rate's
+clock; it never waits (every frame waited is rendered) and, having no runtime clock, leaves
+``timing`` empty so the app times its frames on the wall clock.
 """
 
 from __future__ import annotations
@@ -89,6 +90,7 @@ class SimulatedHeadset:
         self.frame = 0
         self.counters = FrameCounters(states=["FOCUSED"])
         self.exiting = False
+        # no runtime clock: the app times its frames on the wall clock (a made-up 90 Hz would flatter it)
         self.timing: FrameTiming | None = None
         self.last_images: list[np.ndarray] | None = None
         self._begun = False
@@ -100,8 +102,7 @@ class SimulatedHeadset:
         self.counters.begun += 1
         self.counters.rendered += 1
         self._begun = True
-        period_ms = 1000.0 / self.headset.refresh_hz
-        self.timing = FrameTiming(period_ms=period_ms, wait_ms=0.0, frame_ms=period_ms, paced_ms=period_ms)
+
         return t, eyes_from_head(self.path(t), self.headset)
 
     def end_frame(self, eyes: Sequence[EyeTarget] | Sequence[np.ndarray] | None) -> None:

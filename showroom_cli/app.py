@@ -467,6 +467,7 @@ def _make_app(city: Any, live: Any, opts: ViewOptions, provider: Any) -> Any:  #
             now = time.perf_counter()
             frame_ms = (now - self._last) * 1000.0
             dt = min(now - self._last, 0.25)  # a stall (window drag) must not fling the camera
+            self.frame_dt = dt
             self._last = now
             t = now - self._t0
             self._run_script(t)
@@ -523,6 +524,7 @@ def _make_app(city: Any, live: Any, opts: ViewOptions, provider: Any) -> Any:  #
             return task.cont
 
         _closed = False
+        frame_dt = 0.0
         _prev_parts_ms = 0.0
         _pushed: tuple[float, Any] | None = None
         frames_seen = 0

@@ -30,6 +30,7 @@ class HeadsetFrames:
     _lasers: Any = None
     teleports = 0
     xr_fallback: str | None = None
+    frame_dt = 0.0
 
     def request_quit(self) -> None:
         """Escape: a headset session is ended the OpenXR way first (the runtime walks it to EXITING)."""
@@ -104,7 +105,7 @@ class HeadsetFrames:
             d = np.array(self.render.get_relative_vector(self.vr_origin, Vec3(*c.direction)))
             right = np.array(self.render.get_relative_vector(self.vr_origin, Vec3(1.0, 0.0, 0.0)))
             timing = self.provider.timing
-            dt = (timing.frame_ms or timing.period_ms) / 1000.0 if timing is not None else 0.0
+            dt = timing.frame_ms / 1000.0 if timing is not None and timing.frame_ms else self.frame_dt
             self.flight.position = self.flight.position + (fy * d + fx * right) * self.flight.speed_mps * dt
 
     def _handle_controllers(self, hands: list[Any]) -> None:

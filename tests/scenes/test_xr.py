@@ -60,7 +60,7 @@ def test_simulated_headset_counts_its_frames_like_a_runtime() -> None:
         hs.end_frame(None if k == 1 else [np.zeros((4, 4, 3), np.uint8)] * 2)
     c = hs.counters
     assert (c.waited, c.begun, c.ended, c.rendered, c.submitted) == (3, 3, 3, 3, 2)
-    assert hs.timing.period_ms == pytest.approx(1000.0 / 90.0)
+    assert hs.timing is None  # no runtime clock: the app's HUD times it on the wall clock
     assert hs.describe()["system"] == "Valve Index"
 
 
