@@ -85,10 +85,11 @@ def main() -> None:
         loop = _probe(env, tmp, frames=int(a.seconds * 20))
         vr = _showroom(env, tmp, "vr", a.seconds, "--xr", "on", "--size", "640x240")
         desk = _showroom(dict(os.environ, DISPLAY=display), tmp, "desk", a.seconds, "--xr", "off", "--size", "640x240")
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     lc, vc = loop["counters"], vr["xr_frames"]
     rt = vr["xr_runtime"]
     print(f"runtime: {rt['runtime']} {rt['runtime_version']}, {rt['system']}, {rt['eye_size'][0]}x{rt['eye_size'][1]} "
-          f"per eye, swapchain {rt['swapchain_format']}; llvmpipe, Xvfb; machine shared with other work")
+          f"per eye, swapchain {rt['swapchain_format']}; llvmpipe, Xvfb; load average {load} on {os.cpu_count()} CPUs")
     print(f"{'':34s}{'waited':>7s}{'rendered':>9s}{'skipped':>8s}{'late':>6s}{'late %':>8s}")
     for label, c in (("OpenXR loop alone (marker)", lc), ("showroom in VR (default city)", vc)):
         print(f"{label:34s}{c['waited']:7d}{c['rendered']:9d}{c['skipped']:8d}{c['late']:6d}"

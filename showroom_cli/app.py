@@ -168,9 +168,8 @@ def _make_app(city: Any, live: Any, opts: ViewOptions, provider: Any) -> Any:  #
     from scenes.controls import FlightControls
     from scenes.hud import FrameBudget
     from scenes.picking import pick_camera
-    from scenes.stereo import StereoRig
     from scenes.visit import GuidedTour
-    from showroom_cli.vr import HeadsetFrames
+    from showroom_cli.vr import HeadsetFrames, has_display
     from sim.clock import SimClock
 
     class ShowroomApp(HeadsetFrames, ShowBase):
@@ -178,7 +177,7 @@ def _make_app(city: Any, live: Any, opts: ViewOptions, provider: Any) -> Any:  #
 
         def __init__(self) -> None:
             # a headset mirrors its eyes in a desktop window when there is a display (OpenXR's GLX needs one)
-            super().__init__(windowType="onscreen" if provider is None or _has_display() else "offscreen")
+            super().__init__(windowType="onscreen" if provider is None or has_display() else "offscreen")
             self.disable_mouse()
             self.exit_code = 0
             self.opts = opts
@@ -259,14 +258,8 @@ def _make_app(city: Any, live: Any, opts: ViewOptions, provider: Any) -> Any:  #
                 )
             self.provider = provider
             self.vr_origin = self.render.attach_new_node("vr-play-space")
-            self.rig: StereoRig | None = None
             if provider is not None:
-                # the eye cameras live under the play-space origin (they render the whole scene graph above it);
-                # the window shows the eyes (a mirror), so its own 3D camera draws nothing
-                self.rig = StereoRig(provider, graphics, self.vr_origin, mirror=self.render2d)
-                self.camNode.set_active(False)
-                self.task_mgr.add(self._xr_begin, "xr-begin", sort=40)
-                self.task_mgr.add(self._xr_submit, "xr-submit", sort=55)  # after igLoop (50) has drawn
+                self.start_headset(graphics)
             self._bind_keys()
             self._script = list(opts.script)
             self._t0 = time.perf_counter()
@@ -487,7 +480,9 @@ def _make_app(city: Any, live: Any, opts: ViewOptions, provider: Any) -> Any:  #
             self.pump.pump(self.scene)
             self._update_panel()
             t_scene0 = time.perf_counter()
-            stats = self.scene.update(self.cam, self.cam.node().get_lens())
+            # in VR the visitor's left eye (last frame's pose) decides which cameras' video is seen
+            viewer = self.rig.views[0].camera if self.rig is not None and self.rig.eyes else self.cam
+            stats = self.scene.update(viewer, viewer.node().get_lens())
             self._visible = list(stats.uploads.visible_ids)
             win_h = self.win.get_y_size() if self.win is not None else 720
             self._screen_px = {cid: f * win_h for cid, f in stats.uploads.screen_frac.items()}
@@ -500,14 +495,7 @@ def _make_app(city: Any, live: Any, opts: ViewOptions, provider: Any) -> Any:  #
             # the window's draw runs between this task and the next frame's: the rest of the interval
             prev = self._prev_parts_ms
             parts["render"] = max(frame_ms - prev, 0.0)
-            timing = getattr(self.provider, "timing", None)
-            if self.rig is not None and timing is not None:
-                # a headset: the runtime's clock sets the frame (how far its predicted display time moved on),
-                # and the interval's rest is split into the wait for the runtime, the draw and the submit
-                parts["xr_wait"] = timing.wait_ms
-                parts["xr_submit"] = self.rig.submit_ms
-                parts["render"] = max(parts["render"] - timing.wait_ms - self.rig.submit_ms, 0.0)
-                frame_ms = timing.frame_ms if timing.frame_ms is not None else timing.period_ms
+            frame_ms = self.xr_budget(frame_ms, parts)
             self._prev_parts_ms = (t_end - now) * 1000.0
             if self.frames_seen > 0:
                 self.budget.add(frame_ms, **parts)
@@ -594,13 +582,6 @@ def _make_app(city: Any, live: Any, opts: ViewOptions, provider: Any) -> Any:  #
             return self.exit_code
 
     return ShowroomApp()
-
-
-def _has_display() -> bool:
-    import os
-    import sys
-
-    return sys.platform in ("win32", "darwin") or bool(os.environ.get("DISPLAY"))
 
 
 def render_tour(

@@ -11,6 +11,7 @@ says EXITING (bounded by three seconds), so every path closes the session the Op
 from __future__ import annotations
 
 import dataclasses
+import os
 import sys
 import time
 from typing import Any
@@ -19,6 +20,11 @@ import numpy as np
 from panda3d.core import CardMaker, LineSegs, Point3, Vec3
 
 from scenes.picking import pick_camera
+
+
+def has_display() -> bool:
+    """Whether a desktop window can open (the VR mirror; OpenXR's Xlib binding needs an X display)."""
+    return sys.platform in ("win32", "darwin") or bool(os.environ.get("DISPLAY"))
 
 
 class HeadsetFrames:
@@ -31,6 +37,19 @@ class HeadsetFrames:
     teleports = 0
     xr_fallback: str | None = None
     frame_dt = 0.0
+
+    def start_headset(self, graphics: Any) -> None:
+        """The stereo rig under the play-space origin, the window as its mirror, and the two frame tasks.
+
+        The eye cameras render the whole scene graph above the origin; the window shows the eyes, so
+        its own 3D camera draws nothing.
+        """
+        from scenes.stereo import StereoRig
+
+        self.rig = StereoRig(self.provider, graphics, self.vr_origin, mirror=self.render2d)
+        self.camNode.set_active(False)
+        self.task_mgr.add(self._xr_begin, "xr-begin", sort=40)
+        self.task_mgr.add(self._xr_submit, "xr-submit", sort=55)  # after igLoop (50) has drawn
 
     def request_quit(self) -> None:
         """Escape: a headset session is ended the OpenXR way first (the runtime walks it to EXITING)."""
@@ -162,6 +181,21 @@ class HeadsetFrames:
         o_local = self.vr_origin.get_relative_point(self.render, head)
         d_local = self.vr_origin.get_relative_vector(self.render, d)
         return (o_local[0], o_local[1], o_local[2]), (d_local[0], d_local[1], d_local[2])
+
+    def xr_budget(self, frame_ms: float, parts: dict[str, float]) -> float:
+        """With a headset on a runtime, the frame is the runtime's and its wait and submit are parts of it.
+
+        The frame is how far the runtime's predicted display time moved on; the rest of the
+        interval (``parts["render"]``, filled by the app) is split into the wait in ``xrWaitFrame``,
+        the draw and the submit. Returns the frame time to record (``frame_ms`` without a runtime).
+        """
+        timing = getattr(self.provider, "timing", None)
+        if self.rig is None or timing is None:
+            return frame_ms
+        parts["xr_wait"] = timing.wait_ms
+        parts["xr_submit"] = self.rig.submit_ms
+        parts["render"] = max(parts["render"] - timing.wait_ms - self.rig.submit_ms, 0.0)
+        return timing.frame_ms if timing.frame_ms is not None else timing.period_ms
 
     def xr_trace(self) -> dict[str, Any]:
         """The headset's part of the run's trace: runtime, counters, the last frame's timing, any fallback."""
