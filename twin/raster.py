@@ -12,7 +12,7 @@ of the zone it lies in, and samples of the street centrelines for "length of str
 
 from __future__ import annotations
 
-__all__ = ["PUBLIC_LANDUSE", "STREET_WIDTH_M", "HeightRaster", "build_raster"]
+__all__ = ["PUBLIC_LANDUSE", "STREET_WIDTH_M", "GridSpec", "HeightRaster", "build_raster", "city_grid"]
 
 import math
 from dataclasses import dataclass
@@ -134,47 +134,38 @@ def _check_resolution(resolution_m: float) -> float:
 
 def _burn(geoms: list, values: np.ndarray, grid: HeightRaster, out: np.ndarray, *, how: str) -> None:
     """Burn polygons into ``out``: cells whose centre lies inside take the value (max or set)."""
-    rows, cols = grid.shape
-    res = grid.res_m
-    bounds = shapely.bounds(np.asarray(geoms, dtype=object)) if geoms else np.empty((0, 4))
-    for g, v, (bx0, by0, bx1, by1) in zip(geoms, values, bounds, strict=True):
-        # the window of cells whose centres may fall inside the polygon's bounding box
-        j0 = max(int(math.floor((bx0 - grid.xmin) / res - 0.5)), 0)
-        j1 = min(int(math.ceil((bx1 - grid.xmin) / res - 0.5)), cols - 1)
-        i0 = max(int(math.floor((grid.ymax - by1) / res - 0.5)), 0)
-        i1 = min(int(math.ceil((grid.ymax - by0) / res - 0.5)), rows - 1)
-        if j1 < j0 or i1 < i0:
-            continue
-        xs = grid.xmin + (np.arange(j0, j1 + 1) + 0.5) * res
-        ys = grid.ymax - (np.arange(i0, i1 + 1) + 0.5) * res
-        xx, yy = np.meshgrid(xs, ys)
-        m = shapely.contains_xy(g, xx, yy)
-        win = out[i0 : i1 + 1, j0 : j1 + 1]
-        if how == "max":
-            np.maximum(win, np.where(m, v, win), out=win)
-        else:
-            win[m] = v
+    from ._rasterize import burn  # numba compiles on first use, not on ``import twin``
+
+    burn(geoms, values, out, grid.xmin, grid.ymax, grid.res_m, how=how)
 
 
-def build_raster(
+@dataclass(frozen=True)
+class GridSpec:
+    """A north-up grid without its arrays: north-west corner, cell size and shape (see :class:`HeightRaster`)."""
+
+    xmin: float
+    ymax: float
+    res_m: float
+    rows: int
+    cols: int
+
+    def window(self, r0: int, r1: int, c0: int, c1: int) -> GridSpec:
+        """The sub-grid of rows ``r0:r1`` and columns ``c0:c1`` (cells line up with this grid's)."""
+        return GridSpec(self.xmin + c0 * self.res_m, self.ymax - r0 * self.res_m, self.res_m, r1 - r0, c1 - c0)
+
+
+def city_grid(
     twin: Twin,
     *,
     resolution_m: float = 1.0,
     margin_m: float = 20.0,
-    street_width_m: dict[str, float] | None = None,
     extent: tuple[float, float, float, float] | None = None,
-) -> HeightRaster:
-    """Rasterise a city: building heights, building and public-space masks, zone priorities, streets.
-
-    Args:
-        twin: the city.
-        resolution_m: cell size in metres (> 0).
-        margin_m: ground added around the city's extent (buildings, roads, zones and cameras).
-        street_width_m: right-of-way widths by highway class (default :data:`STREET_WIDTH_M`).
-        extent: (xmin, ymin, xmax, ymax) to use instead of the city's own.
+    check_size: bool = True,
+) -> GridSpec:
+    """The grid :func:`build_raster` lays over a city (its extent plus ``margin_m``), without allocating it.
 
     Raises:
-        TwinError: a resolution that is not a positive number, or a grid past :data:`MAX_CELLS`.
+        TwinError: a resolution that is not a positive number, or (``check_size``) a grid past :data:`MAX_CELLS`.
     """
     res = _check_resolution(resolution_m)
     if extent is None:
@@ -193,14 +184,42 @@ def build_raster(
         xmin, ymin, xmax, ymax = (float(v) for v in extent)
     cols = max(int(math.ceil((xmax - xmin) / res)), 1)
     rows = max(int(math.ceil((ymax - ymin) / res)), 1)
-    if rows * cols > MAX_CELLS:
+    if check_size and rows * cols > MAX_CELLS:
         raise TwinError(
             f"a {res:g} m raster of this {xmax - xmin:.0f} x {ymax - ymin:.0f} m city has {rows * cols:,} cells, "
-            f"more than {MAX_CELLS:,}: use a coarser resolution"
+            f"more than {MAX_CELLS:,}: use a coarser resolution, or tiles (--tiles)"
         )
+    return GridSpec(float(xmin), float(ymin + rows * res), res, rows, cols)
+
+
+def build_raster(
+    twin: Twin,
+    *,
+    resolution_m: float = 1.0,
+    margin_m: float = 20.0,
+    street_width_m: dict[str, float] | None = None,
+    extent: tuple[float, float, float, float] | None = None,
+    window: GridSpec | None = None,
+) -> HeightRaster:
+    """Rasterise a city: building heights, building and public-space masks, zone priorities, streets.
+
+    Args:
+        twin: the city.
+        resolution_m: cell size in metres (> 0).
+        margin_m: ground added around the city's extent (buildings, roads, zones and cameras).
+        street_width_m: right-of-way widths by highway class (default :data:`STREET_WIDTH_M`).
+        extent: (xmin, ymin, xmax, ymax) to use instead of the city's own.
+        window: the exact grid to fill (a tile of a larger city's grid, see :func:`city_grid`); overrides
+            ``resolution_m``, ``margin_m`` and ``extent``.
+
+    Raises:
+        TwinError: a resolution that is not a positive number, or a grid past :data:`MAX_CELLS`.
+    """
+    g = window if window is not None else city_grid(twin, resolution_m=resolution_m, margin_m=margin_m, extent=extent)
+    rows, cols, res = g.rows, g.cols, g.res_m
     grid = HeightRaster(
-        xmin=float(xmin),
-        ymax=float(ymin + rows * res),
+        xmin=g.xmin,
+        ymax=g.ymax,
         res_m=res,
         dsm=np.zeros((rows, cols), dtype=np.float32),
         building=np.zeros((rows, cols), dtype=bool),
@@ -231,10 +250,13 @@ def build_raster(
         edges = twin.road_edges()
         lines = [d["geometry"] for d in edges]
         classes = [hw[0] if isinstance(hw, list) else str(hw) for hw in (d.get("highway", "") for d in edges)]
-        ribbons = [
-            shapely.buffer(ln, widths.get(c, DEFAULT_STREET_WIDTH_M) / 2.0, cap_style="flat")
-            for ln, c in zip(lines, classes, strict=True)
-        ]
+        ribbons = list(
+            shapely.buffer(
+                np.array(lines, dtype=object),
+                np.array([widths.get(c, DEFAULT_STREET_WIDTH_M) / 2.0 for c in classes]),
+                cap_style="flat",
+            )
+        )
         sm = np.zeros((rows, cols), dtype=np.float32)
         _burn(ribbons, np.ones(len(ribbons)), grid, sm, how="max")
         grid.public |= sm > 0
