@@ -124,3 +124,36 @@ def write_tiled_coverage(
               f"{twin.name}: {len(cameras)} cameras, {profile.name} at {grid.res_m:g} m, {len(tiles)} tiles; "
               f"public space seen: {tag}")
     _write_json(out / "summary.json", summary)
+
+
+def write_tiled_plan(out: Path, twin: Twin, planned: list[Camera], gains: list[float], summary: dict[str, Any]) -> None:
+    """summary.json, plan.geojson (the chosen cameras with rank and gain) and marginal.png of a tiled plan."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import shapely
+
+    from .cityio import camera_properties
+
+    out.mkdir(parents=True, exist_ok=True)
+    feats = []
+    for rank, (c, g) in enumerate(zip(planned, gains, strict=True), start=1):
+        p = camera_properties(c)
+        p["gain_m2"] = round(float(g), 2)
+        p["rank"] = rank
+        feats.append((shapely.Point(c.x, c.y), p))
+    _dump(out / "plan.geojson", _fc(feats, twin.frame))
+    fig, ax = plt.subplots(figsize=(8, 5))
+    cum = summary["objective_before"] + np.concatenate([[0.0], np.cumsum(gains)])
+    ax.plot(np.arange(len(cum)), cum, color="#1f77b4", label="objective (existing + added)")
+    ax2 = ax.twinx()
+    ax2.bar(np.arange(1, len(gains) + 1), gains, width=1.0, color="#ff7f0e", alpha=0.35, label="gain of each camera")
+    ax2.set_ylim(bottom=0)
+    ax.set_xlabel("cameras added (greedy order)")
+    ax.set_ylabel(f"weighted m² seen at {summary['level']}")
+    ax2.set_ylabel("gain of each added camera (weighted m²)")
+    ax.set_title(f"{twin.name}: marginal coverage of each added camera ({summary['tiles']['tiles']} tiles)")
+    fig.savefig(out / "marginal.png", dpi=120, bbox_inches="tight")
+    plt.close(fig)
+    _write_json(out / "summary.json", {k: v for k, v in summary.items() if k != "cameras"})
