@@ -39,15 +39,22 @@ def _cmd_city_info(args: argparse.Namespace) -> int:
 
 def _cmd_city_generate(args: argparse.Namespace) -> int:
     import twin
-    from twin.generate import generate_city
+    from twin.generate import generate_city, generate_metropolis
 
-    t = generate_city(seed=args.seed)
+    t0 = time.perf_counter()
+    if args.size_km is not None:
+        w, h = args.size_km
+        t = generate_metropolis(width_km=w, height_km=h, seed=args.seed, cameras_per_km2=args.cameras_per_km2)
+    elif args.cameras_per_km2 is not None:
+        raise twin.TwinError("--cameras-per-km2 sets the density of a metropolis: give --size-km W H too")
+    else:
+        t = generate_city(seed=args.seed)
     twin.save(t, args.out)
     info = twin.city_info(t)
     print(
-        f"wrote {args.out}: {info['counts']['buildings']} buildings, {info['cameras_by_status']['existing']} "
-        f"existing cameras, {info['cameras_by_status']['candidate']} candidate sites, "
-        f"{info['counts']['fire_stations']} fire stations"
+        f"wrote {args.out}: {info['counts']['buildings']} buildings, {info['counts']['road_edges']} road edges, "
+        f"{info['cameras_by_status']['existing']} existing cameras, {info['cameras_by_status']['candidate']} "
+        f"candidate sites, {info['counts']['fire_stations']} fire stations in {time.perf_counter() - t0:.1f} s"
     )
     return 0
 
@@ -121,7 +128,12 @@ def add(sub: argparse._SubParsersAction) -> None:
     q.add_argument("--min-confidence", type=float, metavar="X",
                    help="leave out building footprints (Microsoft, Google) whose confidence is below X")
     q.set_defaults(func=_cmd_city_import)
-    q = csub.add_parser("generate", help="write a seeded synthetic coastal district (the default city's generator)")
+    q = csub.add_parser("generate", help="write a seeded synthetic city: the coastal district (the default city) "
+                        "or, with --size-km, a metropolis of that size with the district's density and road hierarchy")
     q.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    q.add_argument("--size-km", nargs=2, type=float, default=None, metavar=("W", "H"),
+                   help="a W x H km metropolis (inland; all street poles are the planner's candidates)")
+    q.add_argument("--cameras-per-km2", type=float, default=None, metavar="N",
+                   help="existing cameras per km2 of a metropolis (default 16: 10,000 on 25 x 25 km)")
     q.add_argument("--out", required=True, metavar="DIR")
     q.set_defaults(func=_cmd_city_generate)

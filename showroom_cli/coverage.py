@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from showroom_cli.common import DEFAULT_SEED, city_arg, load_city, out_dir
+from showroom_cli.tiled import add_tile_args
 
 
 def _coverage_cameras(city: Any, spec: str) -> list[Any]:
@@ -33,6 +34,10 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     city = load_city(args.city)
     cams = _coverage_cameras(city, args.cameras)
+    if args.tiles:
+        from showroom_cli.tiled import tiled_coverage_command
+
+        return tiled_coverage_command(args, city, cams)
     res = compute_coverage(
         city, cams, resolution_m=args.resolution, profile=args.profile, target_height_m=args.target_height,
         night=args.night,
@@ -56,6 +61,7 @@ def add(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--target-height", type=float, default=1.6, metavar="M", help="target height (default 1.6 m)")
     p.add_argument("--night", action="store_true", help="cut each camera at its IR range")
     p.add_argument("--out", required=True, metavar="DIR")
+    add_tile_args(p)
     _coverage_over_time_args(p)
     p.set_defaults(func=_cmd_coverage)
 

@@ -18,6 +18,7 @@ import shapely
 from twin.cityio import camera_properties, feature_collection, write_geojson
 from twin.cityio import write_json as _write_json
 from twin.optics import MAX_PINHOLE_HFOV_DEG, camera_poses
+from twin.raster import level_polygons
 
 if TYPE_CHECKING:
     from twin.coverage import CoverageResult
@@ -27,22 +28,6 @@ if TYPE_CHECKING:
 #: Colours of the DORI levels, weakest first (a sequential scale a person reads as "more is better").
 LEVEL_COLOURS = ("#fde725", "#a0da39", "#4ac16d", "#1fa187", "#277f8e", "#365c8d", "#46327e", "#440154")
 STATUS_COLOURS = {"existing": "#d62728", "planned": "#1f77b4", "candidate": "#7f7f7f"}
-
-
-def level_polygons(mask: np.ndarray, xmin: float, ymax: float, res: float) -> shapely.MultiPolygon:
-    """The cells of a boolean raster as one (multi)polygon in local metres (row runs, then a union)."""
-    m = np.zeros((mask.shape[0], mask.shape[1] + 2), dtype=np.int8)
-    m[:, 1:-1] = mask
-    d = np.diff(m, axis=1)
-    ri, start = np.nonzero(d == 1)
-    _, end = np.nonzero(d == -1)
-    if len(ri) == 0:
-        return shapely.MultiPolygon()
-    boxes = shapely.box(xmin + start * res, ymax - (ri + 1) * res, xmin + end * res, ymax - ri * res)
-    u = shapely.union_all(boxes)
-    if u.geom_type == "Polygon":
-        u = shapely.MultiPolygon([u])
-    return u
 
 
 def _background(res: CoverageResult, best: np.ndarray, step: int) -> np.ndarray:

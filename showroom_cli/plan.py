@@ -6,6 +6,7 @@ import argparse
 import time
 
 from showroom_cli.common import city_arg, load_city, out_dir
+from showroom_cli.tiled import add_tile_args
 
 
 def _cmd_plan(args: argparse.Namespace) -> int:
@@ -15,6 +16,18 @@ def _cmd_plan(args: argparse.Namespace) -> int:
 
     t0 = time.perf_counter()
     city = load_city(args.city)
+    if args.tiles:
+        from showroom_cli.tiled import tiled_plan_command
+
+        return tiled_plan_command(
+            args, city, level=args.level, headings=args.headings,
+            lenses=load_lenses(args.lenses) if args.lenses else None, budget=args.budget,
+            min_spacing_m=args.min_spacing, exclude=[s for s in (args.exclude or "").split(",") if s],
+            backup_weight=args.backup_weight, exact=args.exact, time_limit_s=args.time_limit,
+            resolution_m=args.resolution, profile=args.profile,
+            candidates=load_cameras(args.candidates, city.frame) if args.candidates else None,
+            pole_spacing_m=args.pole_spacing,
+        )
     plan = plan_cameras(
         city,
         args.add,
@@ -67,4 +80,5 @@ def add(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--resolution", type=float, default=1.0, metavar="M", help="raster cell size in metres (default 1)")
     p.add_argument("--profile", default=None, metavar="NAME", help="DORI profile (default the city's)")
     p.add_argument("--out", required=True, metavar="DIR")
+    add_tile_args(p)
     p.set_defaults(func=_cmd_plan)

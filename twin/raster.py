@@ -12,7 +12,15 @@ of the zone it lies in, and samples of the street centrelines for "length of str
 
 from __future__ import annotations
 
-__all__ = ["PUBLIC_LANDUSE", "STREET_WIDTH_M", "GridSpec", "HeightRaster", "build_raster", "city_grid"]
+__all__ = [
+    "PUBLIC_LANDUSE",
+    "STREET_WIDTH_M",
+    "GridSpec",
+    "HeightRaster",
+    "build_raster",
+    "city_grid",
+    "level_polygons",
+]
 
 import math
 from dataclasses import dataclass
@@ -281,3 +289,19 @@ def _street_samples(lines: list, grid: HeightRaster) -> tuple[np.ndarray, np.nda
     if not cells:
         return np.empty(0, dtype=np.int64), np.empty(0)
     return np.concatenate(cells), np.concatenate(lens)
+
+
+def level_polygons(mask: np.ndarray, xmin: float, ymax: float, res: float) -> shapely.MultiPolygon:
+    """The cells of a boolean raster as one (multi)polygon in local metres (row runs, then a union)."""
+    m = np.zeros((mask.shape[0], mask.shape[1] + 2), dtype=np.int8)
+    m[:, 1:-1] = mask
+    d = np.diff(m, axis=1)
+    ri, start = np.nonzero(d == 1)
+    _, end = np.nonzero(d == -1)
+    if len(ri) == 0:
+        return shapely.MultiPolygon()
+    boxes = shapely.box(xmin + start * res, ymax - (ri + 1) * res, xmin + end * res, ymax - ri * res)
+    u = shapely.union_all(boxes)
+    if u.geom_type == "Polygon":
+        u = shapely.MultiPolygon([u])
+    return u

@@ -181,8 +181,6 @@ def tile_coverage(
 
     from scipy import ndimage
 
-    from ._coverage_report import level_polygons
-
     t0 = time.perf_counter()
     wg = tile.window_grid(grid)
     raster = build_raster(part, window=wg)
@@ -229,7 +227,7 @@ def tile_coverage(
         "cam_excl": cam_excl,
     }
     cg = tile.core_grid(grid)
-    polys = [level_polygons(best == q, cg.xmin, cg.ymax, cg.res_m) for q in range(1, n_lev + 1)]
+    polys = _level_polygons(best, n_lev, cg.xmin, cg.ymax, cg.res_m)
     st = max(int(thumb_step), 1)
     thumb = np.where(building[::st, ::st], -1, np.where(public[::st, ::st], 0, -2)).astype(np.int8)
     b_st = best[::st, ::st]
@@ -264,6 +262,33 @@ def tile_coverage(
         blind=bl,
         seconds=time.perf_counter() - t0,
     )
+
+
+def _level_polygons(best: np.ndarray, n_lev: int, xmin: float, ymax: float, res: float) -> list:
+    """:func:`twin.raster.level_polygons` of ``best == q`` for every level q, from one pass of row runs.
+
+    The boxes of each level come in the same (row-major) order, so each union is the same geometry.
+    """
+    rows, cols = best.shape
+    change = np.ones((rows, cols + 1), dtype=bool)
+    change[:, 1:cols] = best[:, 1:] != best[:, :-1]
+    ri, start = np.nonzero(change[:, :cols])
+    flat_start = ri * (cols + 1) + start
+    nxt = np.flatnonzero(change.ravel())
+    # each run ends where the next change in its row is (the sentinel column closes the last one)
+    end_flat = nxt[np.searchsorted(nxt, flat_start, side="right")]
+    end = end_flat - ri * (cols + 1)
+    vals = best[ri, start]
+    out = []
+    for q in range(1, n_lev + 1):
+        m = vals == q
+        if not m.any():
+            out.append(shapely.MultiPolygon())
+            continue
+        boxes = shapely.box(xmin + start[m] * res, ymax - (ri[m] + 1) * res, xmin + end[m] * res, ymax - ri[m] * res)
+        u = shapely.union_all(boxes)
+        out.append(shapely.MultiPolygon([u]) if u.geom_type == "Polygon" else u)
+    return out
 
 
 def merge_blind_spots(tiles: list[TileCoverage], grid: GridSpec, n: int = 10) -> list[dict[str, Any]]:

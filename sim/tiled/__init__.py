@@ -7,7 +7,7 @@ over all tiles with exact gains across tile edges, then the exact MILP per distr
 """
 
 from ._cluster import ClusterError, dask_client
-from ._coverage import DEFAULT_TILE_M, tiled_coverage
+from ._coverage import DEFAULT_TILE_M, TiledCoverage, tiled_coverage
 from ._plan import tiled_plan
 
-__all__ = ["DEFAULT_TILE_M", "ClusterError", "dask_client", "tiled_coverage", "tiled_plan"]
+__all__ = ["DEFAULT_TILE_M", "ClusterError", "TiledCoverage", "dask_client", "tiled_coverage", "tiled_plan"]

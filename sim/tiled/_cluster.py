@@ -14,8 +14,10 @@ import sys
 from collections.abc import Iterator
 from typing import Any
 
+from twin._errors import TwinError
 
-class ClusterError(RuntimeError):
+
+class ClusterError(TwinError):
     """The Dask scheduler cannot be reached, or the cluster options contradict each other."""
 
 

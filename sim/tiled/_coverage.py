@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +20,7 @@ from twin.coverage import DEFAULT_TARGET_HEIGHT_M, camera_poses
 from twin.profiles import DoriProfile, dori_profile
 from twin.raster import city_grid
 from twin.tiles import (
+    TileCoverage,
     TileSpec,
     cameras_reaching,
     cut_city,
@@ -34,9 +36,28 @@ from ._cluster import dask_client, peak_rss_mb, worker_name
 
 if TYPE_CHECKING:
     from twin.model import Camera, Twin
+    from twin.raster import GridSpec
 
 #: Side of a tile's core when none is given, metres.
 DEFAULT_TILE_M = 2500.0
+
+
+@dataclass
+class TiledCoverage:
+    """A tiled coverage run merged: the untiled run's summary and per-camera rows, and the tiles' pieces.
+
+    ``tiles`` keep their sums, level polygons, map thumbnails and blind-spot pieces; their cell
+    triples are in ``cells_dir`` (one .npz per tile, see :func:`twin.tiles.load_tiled_cells`).
+    """
+
+    summary: dict[str, Any]
+    per_camera: list[dict[str, Any]]
+    tiles: list[TileCoverage]
+    grid: GridSpec
+    step: int
+    profile: DoriProfile
+    cameras: list[Camera]
+    cells_dir: Path
 
 
 def camera_reach_m(cameras: list[Camera], ppm: float, *, night: bool = False) -> np.ndarray:
@@ -83,7 +104,7 @@ def tiled_coverage(
     twin: Twin,
     cameras: list[Camera] | None = None,
     *,
-    out: str | Path,
+    cells_dir: str | Path,
     resolution_m: float = 1.0,
     profile: str | DoriProfile | None = None,
     target_height_m: float = DEFAULT_TARGET_HEIGHT_M,
@@ -93,29 +114,26 @@ def tiled_coverage(
     workers: int | None = None,
     memory_limit: str | int | None = None,
     client: Any = None,
-) -> dict[str, Any]:
-    """Coverage of ``cameras`` over ``twin`` in tiles on Dask; writes the outputs into ``out``.
+) -> TiledCoverage:
+    """Coverage of ``cameras`` over ``twin`` in tiles on Dask, merged as an untiled run's.
 
-    Writes what :func:`twin._coverage_report.write_coverage` writes (summary.json, per_camera.csv,
-    coverage.geojson with one feature per level and tile, coverage.png) with the cell lookup as
-    ``cells/`` (one .npz per tile and index.json). The summary gains a ``tiles`` block: tile size,
-    halo, number of tiles, the peak memory of each worker and the time of each stage.
+    Each tile's cell triples are written into ``cells_dir`` as they arrive (one .npz per tile and an
+    index.json); the rest comes back merged. The summary has an untiled run's keys and a ``tiles``
+    block: tile size, halo, number of tiles, the peak memory of each worker and each stage's time.
 
     Raises:
         twin.TwinError: bad resolution, profile or tile size.
         sim.tiled.ClusterError: an unreachable ``scheduler``.
     """
-    from twin._tiles_report import thumb_step, write_tiled_coverage
-
     t0 = time.perf_counter()
-    out = Path(out)
+    cells_dir = Path(cells_dir)
     prof = profile if isinstance(profile, DoriProfile) else dori_profile(profile or twin.standards.dori)
     cams = list(cameras) if cameras is not None else twin.cameras_by_status("existing", "planned")
     grid = city_grid(twin, resolution_m=resolution_m, check_size=False)
     thr0 = float(prof.levels[0][1])
     reach = camera_reach_m(cams, thr0, night=night)
     halo = float(reach.max()) if len(reach) else 0.0
-    step = thumb_step(grid)
+    step = max(1, int(np.ceil(max(grid.rows, grid.cols) / 2500)))  # the map's cells per pixel, as untiled
     specs = tile_specs(grid, tile_m=tile_m, halo_m=halo, step=step)
     xy = np.array([(c.x, c.y) for c in cams]).reshape(-1, 2)
     trees: dict = {}
@@ -135,7 +153,7 @@ def tiled_coverage(
         t1 = time.perf_counter()
         for t in run_tiles(cl, _coverage_task, items(), desc="coverage tiles", total=len(specs),
                            window=max(2 * info["slots"], 2)):
-            index.append(write_tile_cells(out / "cells", t, grid))
+            index.append(write_tile_cells(cells_dir, t, grid))
             w = t.sums.pop("worker")
             workers_peak[w] = max(workers_peak.get(w, 0.0), t.peak_rss_mb)
             t.cells = t.camera = t.level = np.empty(0)  # written: the driver keeps only the sums
@@ -144,15 +162,14 @@ def tiled_coverage(
     t2 = time.perf_counter()
     done.sort(key=lambda t: (t.tile.row, t.tile.col))
     index.sort(key=lambda d: d["id"])
-    write_cells_index(out / "cells", grid, index, [c.id for c in cams], prof.names)
+    write_cells_index(cells_dir, grid, index, [c.id for c in cams], prof.names)
     summary = merge_summary(done, grid, prof, cams, target_height_m=float(target_height_m))
     rows = merge_per_camera(done, grid, prof, cams)
     timings["merge_s"] = time.perf_counter() - t2
     summary["timings_s"] = {k: round(v, 4) for k, v in timings.items()}
     summary["tiles"] = _tiles_block(specs, grid, tile_m, halo, info, workers_peak, done)
     summary["run_time_s"] = round(time.perf_counter() - t0, 3)
-    write_tiled_coverage(out, twin, done, grid, step, prof, cams, summary, rows)
-    return summary
+    return TiledCoverage(summary, rows, done, grid, step, prof, cams, cells_dir)
 
 
 def _tiles_block(specs: list[TileSpec], grid: Any, tile_m: float, halo: float, info: dict[str, Any],

@@ -15,7 +15,6 @@ from __future__ import annotations
 import heapq
 import math
 import time
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -40,12 +39,12 @@ def tiled_plan(
     twin: Twin,
     k: int,
     *,
-    out: str | Path | None = None,
     level: str = DEFAULT_LEVEL,
     headings: int = 8,
     lenses: list[Lens] | None = None,
     budget: float | None = None,
     min_spacing_m: float = 0.0,
+    exclude: list[str] | tuple[str, ...] = (),
     backup_weight: float = 0.0,
     backup_min_priority: float = 2.0,
     exact: bool = False,
@@ -64,10 +63,9 @@ def tiled_plan(
 ) -> dict[str, Any]:
     """Choose ``k`` new cameras over ``twin`` in tiles on Dask (options as :func:`twin.placement.plan_cameras`).
 
-    Returns the plan's summary (and writes summary.json, plan.geojson and marginal.png into ``out``
-    when given): the chosen cameras, their gains, the objective before and after, the tiles, the
-    peak memory of each worker, and with ``exact`` the MILP of each district (tile) with its gap and
-    the total.
+    Returns the plan's summary: the chosen cameras (``cameras``), their gains, the objective before
+    and after, the tiles, the peak memory of each worker, and with ``exact`` the MILP of each
+    district (tile) with its gap and the total.
 
     Raises:
         twin.TwinError: K out of range, unknown level or profile, no candidates and no streets, bad options.
@@ -85,6 +83,10 @@ def tiled_plan(
     if budget is not None and budget < 0:
         raise TwinError(f"budget must be >= 0, got {budget:g}")
     sites = candidate_sites(twin, candidates, pole_spacing_m=pole_spacing_m)
+    unknown = sorted(set(exclude) - {s.id for s in sites})
+    if unknown:
+        raise TwinError(f"excluded site(s) {unknown[:5]} are not candidate sites")
+    sites = [s for s in sites if s.id not in set(exclude)]
     if not isinstance(k, int | np.integer) or k < 1:
         raise TwinError(f"the number of cameras to add must be a whole number >= 1, got {k!r}")
     if k > len(sites):
@@ -199,10 +201,6 @@ def tiled_plan(
         },
         "timings_s": {kk: round(v, 3) for kk, v in timings.items()},
     }
-    if out is not None:
-        from twin._tiles_report import write_tiled_plan
-
-        write_tiled_plan(Path(out), twin, planned, gains, summary)
     summary["cameras"] = planned
     return summary
 

@@ -1,4 +1,4 @@
-"""The seeded synthetic coastal district (the default city's generator)."""
+"""Seeded synthetic cities: the coastal district (the default city) and a metropolis of any size."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from .district import (
     expected_fires_per_year,
     generate_city,
 )
+from .metropolis import generate_metropolis
 
 __all__ = [
     "FIRE_STATIONS",
@@ -28,4 +29,5 @@ __all__ = [
     "ZONE_NAMES",
     "expected_fires_per_year",
     "generate_city",
+    "generate_metropolis",
 ]

@@ -3,8 +3,8 @@
 ``generate_metropolis(width_km=25, height_km=25, seed=...)`` lays the default district's jittered
 arterial lattice (superblocks of about 370 m, primary and secondary arterials in the default's
 pattern) over the whole extent, fills every superblock with the default district's local streets
-(:func:`twin._generate_streets.fill_superblock`) and its buildings
-(:func:`twin._generate_buildings.place_buildings`, one call per 2.5 km district so towers come at
+(:func:`twin.generate.streets.fill_superblock`) and its buildings
+(:func:`twin.generate.buildings.place_buildings`, one call per 2.5 km district so towers come at
 the default's rate), draws land use per superblock with the default district's shares, and puts
 existing cameras at street junctions (16 per km^2 by default: 10,000 on 25 x 25 km; the default
 district has 18) and a fire station every 2.5 km. It is inland (no coast): the sea and the port are
@@ -26,14 +26,23 @@ import numpy as np
 import shapely
 from scipy.spatial import cKDTree
 
-from ._errors import TwinError
-from ._generate_buildings import place_buildings
-from ._generate_cameras import Site, StreetPoses, clear_of, make_camera
-from ._generate_streets import Edge, Points, Street, _Names, fill_superblock
-from .generate import LANDUSE, LANDUSE_GRID, OPERATORS, ORIGIN_LAT, ORIGIN_LON, ROAD_WIDTH_M, SERVER_ROOM, ZONE_NAMES
-from .geo import LocalFrame
-from .model import CommandCenter, FireStation, Twin, Zone
-from .roads import RoadFeature, build_road_graph
+from twin._errors import TwinError
+from twin.generate.buildings import place_buildings
+from twin.generate.cameras import Site, StreetPoses, clear_of, make_camera
+from twin.generate.district import (
+    LANDUSE,
+    LANDUSE_GRID,
+    OPERATORS,
+    ORIGIN_LAT,
+    ORIGIN_LON,
+    ROAD_WIDTH_M,
+    SERVER_ROOM,
+    ZONE_NAMES,
+)
+from twin.generate.streets import Edge, Points, Street, _Names, fill_superblock
+from twin.geo import LocalFrame
+from twin.model import CommandCenter, FireStation, Twin, Zone
+from twin.roads import RoadFeature, build_road_graph
 
 #: Mean arterial spacing, metres (the default district's lattice: about 370 m).
 ARTERIAL_SPACING_M = 375.0
@@ -116,7 +125,7 @@ def _arterials(lat: _Lattice) -> list[Street]:
 
 
 def generate_metropolis(
-    *, width_km: float, height_km: float, seed: int, cameras_per_km2: float = CAMERAS_PER_KM2
+    *, width_km: float, height_km: float, seed: int, cameras_per_km2: float | None = None
 ) -> Twin:
     """Generate a ``width_km`` x ``height_km`` city for ``seed`` (see the module docstring).
 
@@ -128,6 +137,8 @@ def generate_metropolis(
             raise TwinError(f"--size-km {name} must be between 0.5 and 200 km, got {v!r}")
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
         raise TwinError(f"seed must be a non-negative integer, got {seed!r}")
+    if cameras_per_km2 is None:
+        cameras_per_km2 = CAMERAS_PER_KM2
     if not (math.isfinite(cameras_per_km2) and cameras_per_km2 >= 0):
         raise TwinError(f"cameras per km2 must be >= 0, got {cameras_per_km2!r}")
     rng = np.random.Generator(np.random.PCG64(int(seed)))

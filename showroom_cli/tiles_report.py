@@ -8,21 +8,21 @@ Kept apart from :mod:`twin.tiles`, which computes; this module only writes.
 from __future__ import annotations
 
 import csv
-import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ._coverage_report import LEVEL_COLOURS, STATUS_COLOURS, _rgb
-from .cityio import _dump, _fc
-from .cityio import write_json as _write_json
+from showroom_cli.coverage_report import LEVEL_COLOURS, STATUS_COLOURS, _rgb
+from twin.cityio import feature_collection, write_geojson
+from twin.cityio import write_json as _write_json
 
 if TYPE_CHECKING:
-    from .model import Camera, Twin
-    from .profiles import DoriProfile
-    from .raster import GridSpec
-    from .tiles import TileCoverage
+    from sim.tiled import TiledCoverage
+    from twin.model import Camera, Twin
+    from twin.profiles import DoriProfile
+    from twin.raster import GridSpec
+    from twin.tiles import TileCoverage
 
 
 def level_features(tiles: list[TileCoverage], profile: DoriProfile, summary: dict[str, Any]) -> list:
@@ -53,11 +53,6 @@ def write_per_camera(path: Path, rows: list[dict[str, Any]]) -> None:
             w = csv.DictWriter(fh, fieldnames=list(rows[0]))
             w.writeheader()
             w.writerows(rows)
-
-
-def thumb_step(grid: GridSpec, most_px: int = 2500) -> int:
-    """Cells per map pixel so that the map is at most ``most_px`` on a side (as the untiled map)."""
-    return max(1, int(math.ceil(max(grid.rows, grid.cols) / most_px)))
 
 
 def write_map(
@@ -107,16 +102,15 @@ def write_map(
     plt.close(fig)
 
 
-def write_tiled_coverage(
-    out: Path, twin: Twin, tiles: list[TileCoverage], grid: GridSpec, step: int, profile: DoriProfile,
-    cameras: list[Camera], summary: dict[str, Any], per_camera: list[dict[str, Any]],
-) -> None:
+def write_tiled_coverage(out: Path, twin: Twin, res: TiledCoverage) -> None:
     """summary.json, coverage.geojson, per_camera.csv and coverage.png (cells/ is written tile by tile)."""
+    tiles, grid, step, profile = res.tiles, res.grid, res.step, res.profile
+    cameras, summary, per_camera = res.cameras, res.summary, res.per_camera
     out.mkdir(parents=True, exist_ok=True)
     for b in summary["blind_spots"]:
         lon, lat = twin.frame.to_wgs84(b["x"], b["y"])
         b["lon"], b["lat"] = round(float(lon), 7), round(float(lat), 7)
-    _dump(out / "coverage.geojson", _fc(level_features(tiles, profile, summary), twin.frame))
+    write_geojson(out / "coverage.geojson", feature_collection(level_features(tiles, profile, summary), twin.frame))
     write_per_camera(out / "per_camera.csv", per_camera)
     share = summary["public_share"]
     tag = ", ".join(f"{n} {100 * share[n]:.1f}%" for n in profile.names[:3])
@@ -126,15 +120,17 @@ def write_tiled_coverage(
     _write_json(out / "summary.json", summary)
 
 
-def write_tiled_plan(out: Path, twin: Twin, planned: list[Camera], gains: list[float], summary: dict[str, Any]) -> None:
+def write_tiled_plan(out: Path, twin: Twin, summary: dict[str, Any]) -> None:
     """summary.json, plan.geojson (the chosen cameras with rank and gain) and marginal.png of a tiled plan."""
+    planned = summary["cameras"]
+    gains = [g["gain_m2"] for g in summary["gains"]]
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     import shapely
 
-    from .cityio import camera_properties
+    from twin.cityio import camera_properties
 
     out.mkdir(parents=True, exist_ok=True)
     feats = []
@@ -143,7 +139,7 @@ def write_tiled_plan(out: Path, twin: Twin, planned: list[Camera], gains: list[f
         p["gain_m2"] = round(float(g), 2)
         p["rank"] = rank
         feats.append((shapely.Point(c.x, c.y), p))
-    _dump(out / "plan.geojson", _fc(feats, twin.frame))
+    write_geojson(out / "plan.geojson", feature_collection(feats, twin.frame))
     fig, ax = plt.subplots(figsize=(8, 5))
     cum = summary["objective_before"] + np.concatenate([[0.0], np.cumsum(gains)])
     ax.plot(np.arange(len(cum)), cum, color="#1f77b4", label="objective (existing + added)")
