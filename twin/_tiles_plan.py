@@ -196,10 +196,14 @@ class TilePlan:
         return int(self.pose_site[p]), int(self.pose_lens[p]), float(self.pose_heading[p]), float(self.pose_cost[p])
 
     def refresh_stats(self) -> dict[str, Any]:
-        """The tile's figures, with this process's peak resident memory so far (MiB, Linux's getrusage)."""
-        import resource
-
-        self.stats["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+        """The tile's figures, with this process's peak resident memory so far (MiB; Linux's VmHWM, else 0)."""
+        peak = 0.0
+        try:
+            with open("/proc/self/status", encoding="ascii") as fh:
+                peak = next((float(ln.split()[1]) / 1024.0 for ln in fh if ln.startswith("VmHWM:")), 0.0)
+        except OSError:
+            pass
+        self.stats["peak_rss_mb"] = peak
         return dict(self.stats)
 
     def after(self) -> dict[str, float]:

@@ -73,7 +73,19 @@ def dask_client(
 
 
 def peak_rss_mb() -> float:
-    """This process's peak resident memory so far, MiB (``getrusage``: KiB on Linux, bytes on macOS)."""
+    """This process's peak resident memory so far, MiB.
+
+    Linux's ``VmHWM`` (the high-water mark of this process image): ``getrusage``'s ``ru_maxrss``
+    survives ``exec``, so a worker forked from a large parent would report the parent's size.
+    Elsewhere ``ru_maxrss`` (KiB on Linux, bytes on macOS).
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return float(line.split()[1]) / 1024.0
+    except OSError:
+        pass
     r = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return r / (1024.0 * 1024.0) if sys.platform == "darwin" else r / 1024.0
 
