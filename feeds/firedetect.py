@@ -159,12 +159,13 @@ class FireDetector:
         fire = (r > p.r_t) & (r >= g) & (g > b) & (sat * p.r_t >= (255 - r) * p.s_t)
         core = (r >= p.core_r) & (g >= p.core_g)  # a flame's hot core saturates towards yellow-white
         if p.white_balance:
-            flat = small.reshape(-1, 3)
-            k = min(flat.shape[0] - 1, int(flat.shape[0] * p.wb_percentile / 100.0))
-            ref = np.partition(flat, k, axis=0)[k].astype(np.float32)
+            # each channel's percentile from its 256-bin histogram (a sort of the pixels cost 10x more)
+            need = small.shape[0] * small.shape[1] * p.wb_percentile / 100.0
+            ref = np.array([float(np.searchsorted(np.cumsum(cv2.calcHist([small], [c], None, [256], [0, 256])), need))
+                            for c in range(3)])
             gain = np.clip(ref.max() / np.maximum(ref, 1.0), 1.0, p.wb_max_gain)
-            bal = np.minimum(small * gain, 255.0)
-            smx, smn = bal.max(axis=2), bal.min(axis=2)
+            bal = cv2.transform(small, np.diag(gain).astype(np.float32))  # saturates at 255
+            smx, smn = bal.max(axis=2).astype(np.int32), bal.min(axis=2).astype(np.int32)
         else:
             smx, smn = mx, mn
         smoke = ((smx - smn) <= p.smoke_spread) & (smx >= p.smoke_v_min) & (smx <= p.smoke_v_max)
