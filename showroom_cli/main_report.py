@@ -144,6 +144,12 @@ def _saved(s: dict[str, Any]) -> dict[str, Any]:
                                             "incidents_seen": s["camera_set"]["incidents_seen"]}
 
 
+def _p_at(draw: dict[str, Any], ppm: float) -> float | None:
+    """The drawn chance of detection in the band holding ``ppm``."""
+    bands = [b for b in draw["p_detect_by_band"] if b["ppm_min"] <= ppm]
+    return bands[-1]["p"] if bands else None
+
+
 def _sensitivity(s: dict[str, Any]) -> dict[str, Any]:
     sens = s.get("operator_notice_sensitivity", {})
     return {k: {"operator_p_notice": sens[k]["operator_p_notice"], "minutes_saved_mean": sens[k]["minutes_saved_mean"],
@@ -523,9 +529,15 @@ def render_html(s: dict[str, Any], out: Path) -> str:
         f"{cap['retention_days_target']:g} days; the server room's hardware from city.yaml.",
         f"Fire: {fi['fires']} building fires over {fi['days']:g} simulated days at the zones' rates "
         f"({fi['fires_per_year']:g} a year), standard {fi['standard']}; cameras see a fire with the "
-        f"{st['visibility']} model; detection by analytics, by an operator on the wall, or a citizen's call "
-        "(the CCTV detection delays have no published figures: they are parameters, docs/drills.md). "
-        "Minutes saved are paired differences on the same fires.",
+        f"{st['visibility']} model; detection by analytics, by an operator on the wall, or a citizen's call. "
+        "Analytics detect by the detection profile measured on labelled real clips (showroom feeds evaluate; "
+        "one smoke clip and a few minutes of footage without fire so far, so its numbers are drawn from wide "
+        f"intervals each run: this run's chance at Detect level "
+        f"{_num(_p_at(fi['detection_draw'], 25.0), '{:.2f}')}, delay median "
+        f"{fi['detection_draw']['delay_median_s']:.0f} s, false alarms "
+        f"{fi['detection_draw']['false_alarms_per_camera_hour']:.1f} per camera-hour). An operator notices a fire "
+        "on a wall tile with an assumed chance per showing (no published figure; the table gives the low and "
+        "high ends). Minutes saved are paired differences on the same fires.",
         f"Seed {s['seed']}" + (" (quick settings: coarser raster, fewer days and replications)."
                                if s["quick"] else "."),
     ]
