@@ -238,7 +238,7 @@ def score(labels: Iterable[ClipLabel], runs: Iterable[ClipRun]) -> dict[str, Any
         row = {
             "file": lab.file, "split": lab.split, "frames": run.frames, "duration_s": round(run.duration_s, 3),
             "real_s_per_clip_s": lab.real_s_per_clip_s, "size_px": [run.width_px, run.height_px],
-            "source_ppm": lab.source_ppm, "onset_s": dict(lab.onset_s),
+            "source_ppm": lab.source_ppm, "onset_s": dict(lab.onset_s), "how": lab.how,
             "events": [[k, round(t, 3)] for k, t in run.events],
             "detector_ms_per_frame": 1000.0 * run.detector_cpu_s / run.frames,
             "decode_ms_per_frame": 1000.0 * run.decode_cpu_s / run.frames,

@@ -197,3 +197,21 @@ def test_shipped_labels_cover_every_shared_clip() -> None:
     videos = sorted(f.name for f in SHARED_CLIPS.iterdir() if f.suffix.lower() != ".md")
     assert sorted(lab.file for lab in labels) == videos
     assert {lab.split for lab in labels} == {"tune", "holdout"}
+
+
+def test_bad_detector_params_file_is_one_clear_error(own_clips, tmp_path, capsys) -> None:
+    d, labels = own_clips
+    bad = tmp_path / "params.json"
+    bad.write_text('{"smoke_spread": 30, "smoke_sprad": 2}')
+    rc = main(["feeds", "evaluate", "--clips", str(d), "--labels", str(labels), "--params", str(bad),
+               "--out", str(tmp_path / "ev")])
+    assert rc == 2
+    assert "unknown detector parameter(s) ['smoke_sprad']" in capsys.readouterr().err
+    assert not (tmp_path / "ev" / "summary.json").exists()
+    good = tmp_path / "good.json"
+    good.write_text('{"smoke_edge_max": 0.0}')  # no region ever veils that much: no smoke alarm at all
+    assert main(["feeds", "evaluate", "--clips", str(d), "--labels", str(labels), "--params", str(good),
+                 "--out", str(tmp_path / "ev2")]) == 0
+    s = json.loads((tmp_path / "ev2" / "summary.json").read_text())
+    assert s["detector_params"]["smoke_edge_max"] == 0.0
+    assert not any(k == "smoke" for c in s["clips"] for k, _ in c["events"])
