@@ -37,6 +37,8 @@ class ViewOptions:
     coverage_resolution_m: float = 2.0
     trace: str | None = None
     xr_mode: str = "off"
+    #: the cameras shown (twin.select_cameras); None: the city's ``all``
+    cameras: list[Any] | None = None
 
 
 def load_script(path: str) -> list[dict[str, Any]]:
@@ -183,7 +185,7 @@ def _make_app(city: Any, live: Any, opts: ViewOptions, provider: Any) -> Any:  #
             self.opts = opts
             w, h = opts.size
             graphics = scenes.Graphics(self.graphicsEngine, self.win)
-            self.scene = scenes.CityScene(city, self.render, graphics)
+            self.scene = scenes.CityScene(city, self.render, graphics, cameras=opts.cameras)
             self.scene_stats = self.scene.stats()
             lens = PerspectiveLens()
             lens.set_fov(60.0, math.degrees(2 * math.atan(math.tan(math.radians(30.0)) * h / w)))
@@ -201,11 +203,11 @@ def _make_app(city: Any, live: Any, opts: ViewOptions, provider: Any) -> Any:  #
             self._coverage_shown = False
             # feeds: every projecting camera, masked inside feeds before a frame reaches us
             projecting = list(self.scene.projectors.projectors)
-            cams = [city.camera(cid) for cid in projecting]
+            cams = [self.scene.camera(cid) for cid in projecting]
             self.hub = feeds.FeedHub(synthetic_feed_configs(cams), grace_s=2.0)
             self.pump = FeedPump(self.hub, {c.id: np.array(c.position) for c in cams}, opts.feed_budget)
             self.cam_ids = projecting
-            self.cam_xyz = np.array([city.camera(cid).position for cid in projecting]).reshape(-1, 3)
+            self.cam_xyz = np.array([self.scene.camera(cid).position for cid in projecting]).reshape(-1, 3)
             self.panel_sub = None
             self.panel_id: str | None = None
             self._panel_seq: int | None = None  # the frame on the panel: a repeat is not uploaded again
@@ -306,10 +308,10 @@ def _make_app(city: Any, live: Any, opts: ViewOptions, provider: Any) -> Any:  #
             self.scene.handle_key(key)
 
         def show_coverage(self) -> None:
-            """Compute the existing cameras' coverage once and drape it (the 'c' key's first press)."""
+            """Compute the scene's cameras' coverage once and drape it (the 'c' key's first press)."""
             from twin.coverage import compute_coverage
 
-            cov = compute_coverage(city, resolution_m=opts.coverage_resolution_m)
+            cov = compute_coverage(city, self.scene.cameras, resolution_m=opts.coverage_resolution_m)
             self.scene.set_coverage(cov.best.reshape(cov.raster.shape), cov.raster.geotransform)
             self._coverage_shown = True
             self.scene.set_overlay("coverage", False)  # handle_key flips it on next
@@ -381,7 +383,7 @@ def _make_app(city: Any, live: Any, opts: ViewOptions, provider: Any) -> Any:  #
                     mayChange=True,
                     wordwrap=24,
                 )
-            cam = city.camera(camera_id)
+            cam = self.scene.camera(camera_id)
             self.panel_title.setText(f"{cam.id}  {cam.name}".strip())
 
         def _camera_named(self, name: str) -> str:
@@ -395,7 +397,7 @@ def _make_app(city: Any, live: Any, opts: ViewOptions, provider: Any) -> Any:  #
             """Where a camera appears in the window, in film units (-1..1): a script clicks there."""
             from panda3d.core import Point2
 
-            p = self.cam.get_relative_point(self.render, Point3(*city.camera(camera_id).position))
+            p = self.cam.get_relative_point(self.render, Point3(*self.scene.camera(camera_id).position))
             out = Point2()
             if not self.cam.node().get_lens().project(p, out):
                 return (9.0, 9.0)  # off screen: the click hits nothing
@@ -433,7 +435,7 @@ def _make_app(city: Any, live: Any, opts: ViewOptions, provider: Any) -> Any:  #
                     from scenes.xr import Controller
 
                     if "vr_select" in step:
-                        target = np.array(city.camera(self._camera_named(str(step["vr_select"]))).position)
+                        target = np.array(self.scene.camera(self._camera_named(str(step["vr_select"]))).position)
                     else:
                         target = np.array([*map(float, step["vr_teleport"]), 0.0])
                     o, d = self.vr_ray_to(target)
@@ -592,6 +594,7 @@ def render_tour(
     lang: str = "id",
     size: tuple[int, int] = (1280, 720),
     fps: float = 10.0,
+    cameras: list[Any] | None = None,
 ) -> int:
     """No headset and no display: render the guided tour, captions burnt in, to ``out``/render.mp4."""
     from scenes.render import OffscreenRenderer, render_sequence
@@ -599,7 +602,7 @@ def render_tour(
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    renderer = OffscreenRenderer(city, size=size)
+    renderer = OffscreenRenderer(city, size=size, cameras=cameras)
     try:
         summary = render_sequence(
             renderer,

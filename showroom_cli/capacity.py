@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from showroom_cli.common import DEFAULT_SEED, city_arg, load_city, out_dir, write_json
+from showroom_cli.common import DEFAULT_SEED, cameras_arg, city_arg, load_city, out_dir, pick_cameras, write_json
 
 
 def _cmd_capacity(args: argparse.Namespace) -> int:
@@ -19,12 +19,13 @@ def _cmd_capacity(args: argparse.Namespace) -> int:
         except ValueError:
             raise twin.TwinError(f"--servers must be a whole number >= 1 or 'auto', got {args.servers!r}") from None
     city = load_city(args.city)
+    cams = pick_cameras(city, args.cameras)
     out = out_dir(args.out)
     tty = sys.stderr.isatty()
     doc = run_capacity(
         city,
         out,
-        cameras=args.cameras,
+        cameras=cams,
         servers=servers,
         retention_days=args.retention_days,
         days=args.days,
@@ -63,8 +64,7 @@ def add(sub: argparse._SubParsersAction) -> None:
     """Add the command's subparser to ``sub``."""
     p = sub.add_parser("capacity", help="simulate the video system and size the recording servers and storage")
     city_arg(p)
-    p.add_argument("--cameras", default="all", metavar="existing|all|FILE",
-                   help="existing; all = existing + planned (default); or a cameras GeoJSON (e.g. a plan) to add")
+    cameras_arg(p, "all", "the cameras after (today is always the existing ones)")
     p.add_argument("--servers", default="auto", metavar="N|auto",
                    help="recording servers to check, or auto: the smallest number meeting every service level")
     p.add_argument("--retention-days", type=float, metavar="D", help="override the city's retention_days")

@@ -47,3 +47,29 @@ def write_json(path: Path, doc: dict[str, Any]) -> None:
 def city_arg(p: argparse.ArgumentParser) -> None:
     """The ``--city DIR`` option."""
     p.add_argument("--city", metavar="DIR", help="city folder or GeoPackage (default: the embedded default city)")
+
+
+#: What ``--cameras`` means, for every command's help (the rule itself is twin.select_cameras).
+CAMERAS_HELP = (
+    "none; existing; planned (the city's planned cameras only); all = existing + planned (candidate sites are "
+    "never cameras); a cameras layer such as plan.geojson (all plus its cameras, same ids replaced); or a file of "
+    "camera ids"
+)
+
+
+def cameras_arg(p: argparse.ArgumentParser, default: str, what: str = "cameras") -> None:
+    """The ``--cameras none|existing|planned|all|FILE`` option, one meaning for every command."""
+    p.add_argument("--cameras", default=default, metavar="none|existing|planned|all|FILE",
+                   help=f"{what}: {CAMERAS_HELP} (default {default})")
+
+
+def pick_cameras(city: Any, spec: str) -> list[Any]:
+    """The cameras ``--cameras SPEC`` means for ``city`` (:func:`twin.select_cameras`), its errors naming the option."""
+    import twin
+
+    try:
+        return twin.select_cameras(city, spec)
+    except twin.CityError:
+        raise  # names the file, the feature and the rule already
+    except twin.TwinError as e:
+        raise twin.TwinError(f"--cameras: {e}") from None

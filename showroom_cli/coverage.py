@@ -4,25 +4,9 @@ from __future__ import annotations
 
 import argparse
 import time
-from pathlib import Path
-from typing import Any
 
-from showroom_cli.common import DEFAULT_SEED, city_arg, load_city, out_dir
+from showroom_cli.common import DEFAULT_SEED, cameras_arg, city_arg, load_city, out_dir, pick_cameras
 from showroom_cli.tiled import add_tile_args
-
-
-def _coverage_cameras(city: Any, spec: str) -> list[Any]:
-    import twin
-    from twin.cityio import load_cameras
-
-    if spec == "existing":
-        return city.cameras_by_status("existing")
-    base = city.cameras_by_status("existing", "planned")
-    if spec == "all":
-        return base
-    if not Path(spec).exists():
-        raise twin.TwinError(f"--cameras must be existing, all or a cameras file; {spec} does not exist")
-    return base + load_cameras(spec, city.frame)
 
 
 def _cmd_coverage(args: argparse.Namespace) -> int:
@@ -33,7 +17,7 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
 
     t0 = time.perf_counter()
     city = load_city(args.city)
-    cams = _coverage_cameras(city, args.cameras)
+    cams = pick_cameras(city, args.cameras)
     if args.tiles:
         from showroom_cli.tiled import tiled_coverage_command
 
@@ -53,8 +37,7 @@ def add(sub: argparse._SubParsersAction) -> None:
     """Add the command's subparser to ``sub``."""
     p = sub.add_parser("coverage", help="what the cameras see, and at which DORI level (occlusion, pixel density)")
     city_arg(p)
-    p.add_argument("--cameras", default="all", metavar="existing|all|FILE",
-                   help="existing; all = existing + planned (default); or a cameras GeoJSON (e.g. a plan) to add")
+    cameras_arg(p, "all")
     p.add_argument("--resolution", type=float, default=1.0, metavar="M", help="raster cell size in metres (default 1)")
     p.add_argument("--profile", default=None, metavar="NAME",
                    help="DORI profile: EN62676-4:2015 (default) or IEC62676-4:2025")
@@ -97,14 +80,14 @@ def _cmd_coverage_over_time(args: argparse.Namespace) -> int:
     cfg = dataclasses.replace(base, **given)
     compare = parse_policies(args.compare)
     city = load_city(args.city)
-    cams = _coverage_cameras(city, args.cameras)
-    existing = city.cameras_by_status("existing")
+    cams = pick_cameras(city, args.cameras)
+    existing = pick_cameras(city, "existing")
+    every = pick_cameras(city, "all")
     others = None  # the other camera set to compare: with or without the cameras beyond the existing ones
     if len(cams) > len(existing):
         others = (f"existing {len(existing)} cameras only (without the {len(cams) - len(existing)} added)", existing)
-    elif city.cameras_by_status("planned"):
-        plus = existing + city.cameras_by_status("planned")
-        others = (f"with the {len(plus) - len(existing)} planned cameras", plus)
+    elif len(every) > len(existing):
+        others = (f"with the {len(every) - len(existing)} planned cameras", every)
     res = run_coverage_time(
         city, cams, config=cfg, seed=args.seed, replications=args.replications, resolution_m=args.resolution,
         profile=args.profile, target_height_m=args.target_height,

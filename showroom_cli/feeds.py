@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 
-from showroom_cli.common import DEFAULT_CITY, ROOT, city_arg, load_city, out_dir, write_json
+from showroom_cli.common import DEFAULT_CITY, ROOT, cameras_arg, city_arg, load_city, out_dir, pick_cameras, write_json
 from showroom_cli.feeds_profile import add_profile
 
 
@@ -22,7 +22,7 @@ def _cmd_feeds_check(args: argparse.Namespace) -> int:
         hub = feeds.FeedHub([feeds.FeedConfig(f"url{i + 1}", {"main": s}) for i, s in enumerate(specs)], retry=retry)
     else:
         city = load_city(args.city)
-        cams = [c for c in city.cameras if c.status in args.status]
+        cams = pick_cameras(city, args.cameras)
         hub = feeds.FeedHub.from_cameras(cams, retry=retry, synthetic_missing=args.synthetic_missing)
         if not hub.configs:
             hub.close()
@@ -64,8 +64,7 @@ def add(sub: argparse._SubParsersAction) -> None:
     q.add_argument("--tier", default="low", choices=["thumb", "low", "high", "full", "max"],
                    help="resolution tier: the cheapest stream serving it is opened (default low: the sub stream)")
     q.add_argument("--transport", default="tcp", choices=["tcp", "udp"], help="RTSP transport for URLs (default tcp)")
-    q.add_argument("--status", nargs="+", default=["existing", "planned"], metavar="S",
-                   help="with --city: which cameras (default: existing planned)")
+    cameras_arg(q, "all", "with --city: the cameras whose streams are checked")
     q.add_argument("--synthetic-missing", action="store_true",
                    help="with --city: cameras without stream URLs get a test pattern (no network to the cameras)")
     q.add_argument("--json", action="store_true", help="print the report as one JSON object")

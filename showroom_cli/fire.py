@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from showroom_cli.common import DEFAULT_SEED, city_arg, load_city, out_dir
+from showroom_cli.common import DEFAULT_SEED, cameras_arg, city_arg, load_city, out_dir, pick_cameras
 
 
 def _cmd_fire(args: argparse.Namespace) -> int:
@@ -14,8 +14,9 @@ def _cmd_fire(args: argparse.Namespace) -> int:
 
     city = load_city(args.city)
     params = FireParams(visibility=args.visibility, **detection_options(args))
+    cams = pick_cameras(city, args.cameras)
     out = out_dir(args.out)
-    study = run_fire(city, cameras=args.cameras, days=args.days, seed=args.seed, standard=args.standard,
+    study = run_fire(city, cameras=cams, days=args.days, seed=args.seed, standard=args.standard,
                      rate_scale=args.rate_scale, params=params)
     write_fire_outputs(city, study, out)
     s = study.summary
@@ -52,9 +53,7 @@ def add(sub: argparse._SubParsersAction) -> None:
         "fire", help="fire response with the cameras in the loop: response times, standards, minutes saved"
     )
     city_arg(p)
-    p.add_argument("--cameras", default="existing", metavar="existing|planned|all|none|FILE",
-                   help="cameras watching: existing (default), planned (existing + planned), all, none, a cameras "
-                        "GeoJSON (a plan, added to the existing) or a file of camera ids")
+    cameras_arg(p, "existing", "the cameras watching")
     p.add_argument("--days", type=float, default=365.0, metavar="D", help="simulated days (default 365)")
     p.add_argument("--seed", type=int, default=DEFAULT_SEED)
     p.add_argument("--standard", metavar="NAME", help="indonesia or nfpa1710 (default: the city's standards.fire)")

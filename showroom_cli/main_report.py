@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from twin import select_cameras
 from twin.cityio import write_json
 
 #: The step folders under ``--out``, in run order (also the keys of ``summary.json``'s ``steps``).
@@ -265,7 +266,7 @@ def run_report(
 
     # the city after the plan: its cameras plus the new ones as planned (ids PLAN-nnn, never a clash)
     after_city = dataclasses.replace(city, cameras=list(city.cameras) + list(plan.cameras))
-    after_cams = after_city.cameras_by_status("existing", "planned")
+    after_cams = select_cameras(after_city, "all")
 
     # 3. coverage after: existing + planned (the city's own and the new), same raster
     t0 = start("coverage_after", f"coverage of the {len(after_cams)} cameras after the plan")
@@ -294,7 +295,7 @@ def run_report(
     done("fire_today", t0, f"fire today: {f0.summary['with_cameras']['incidents']} fires, cameras save "
                            f"{f0.summary.get('camera_minutes_saved', {}).get('mean', 0.0):.2f} min a fire")
     t0 = start("fire_after", f"fire response, {len(after_cams)} cameras (existing + planned) vs none")
-    f1 = run_fire(after_city, cameras="planned", days=s.fire_days, seed=s.seed, params=params, travel=travel)
+    f1 = run_fire(after_city, cameras="all", days=s.fire_days, seed=s.seed, params=params, travel=travel)
     write_fire_outputs(after_city, f1, dirs["fire_after"])
     done("fire_after", t0, f"fire after: cameras save "
                            f"{f1.summary.get('camera_minutes_saved', {}).get('mean', 0.0):.2f} min a fire")

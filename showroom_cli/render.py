@@ -7,7 +7,7 @@ import sys
 import time
 from typing import Any
 
-from showroom_cli.common import city_arg, load_city, out_dir, write_json
+from showroom_cli.common import cameras_arg, city_arg, load_city, out_dir, pick_cameras, write_json
 
 
 def parse_size(text: str) -> tuple[int, int]:
@@ -26,10 +26,9 @@ def parse_size(text: str) -> tuple[int, int]:
 class _LiveFeeds:
     """The feed hub watched from the scene: the nearest cameras in view, their newest frames."""
 
-    def __init__(self, city: Any, most: int):
+    def __init__(self, cams: list[Any], most: int):
         import feeds
 
-        cams = city.cameras_by_status("existing", "planned")
         # cameras without a stream URL get the feed library's synthetic streams (paced, real capture path)
         self.hub = feeds.FeedHub.from_cameras(cams, synthetic_missing=True)
         self.watch = feeds.Watch(self.hub)
@@ -68,22 +67,26 @@ def _cmd_render(args: argparse.Namespace) -> int:
     if unknown:
         raise twin.TwinError(f"--overlay takes coverage and/or frustums, got {', '.join(sorted(unknown))}")
     city = load_city(args.city)
-    if args.path != "tour" and args.path not in {c.id for c in city.cameras}:
-        raise twin.TwinError(f"--path {args.path!r} is neither 'tour' nor a camera id of {city.name}")
+    cams = pick_cameras(city, args.cameras)
+    if args.path != "tour" and args.path not in {c.id for c in cams}:
+        raise twin.TwinError(
+            f"--path {args.path!r} is neither 'tour' nor the id of one of the {len(cams)} cameras shown "
+            f"(--cameras {args.cameras})"
+        )
     out = out_dir(args.out)
     t0 = time.perf_counter()
     settings = scenes.SceneSettings(projectors=scenes.ProjectorSettings(upload_budget=args.upload_budget))
-    renderer = OffscreenRenderer(city, size=size, settings=settings)
+    renderer = OffscreenRenderer(city, size=size, settings=settings, cameras=cams)
     try:
         if "coverage" in overlays:
             from twin.coverage import compute_coverage
 
-            cov = compute_coverage(city, resolution_m=args.coverage_resolution)
+            cov = compute_coverage(city, cams, resolution_m=args.coverage_resolution)
             renderer.scene.set_coverage(cov.best.reshape(cov.raster.shape), cov.raster.geotransform)
         renderer.scene.set_overlay("frustums", "frustums" in overlays)
         from tqdm import tqdm
 
-        live = _LiveFeeds(city, args.upload_budget) if args.feeds == "live" else None
+        live = _LiveFeeds(cams, args.upload_budget) if args.feeds == "live" else None
         n = max(1, round(args.seconds * args.fps))
         try:
             with tqdm(total=n, unit="frame", disable=not sys.stderr.isatty()) as bar:
@@ -101,6 +104,7 @@ def _cmd_render(args: argparse.Namespace) -> int:
     if live_summary is not None:
         summary["live"] = live_summary
     summary["overlays"] = sorted(overlays)
+    summary["cameras"] = args.cameras
     summary["run_time_s"] = round(time.perf_counter() - t0, 3)
     write_json(out / "summary.json", summary)
     print(
@@ -115,8 +119,9 @@ def add(sub: argparse._SubParsersAction) -> None:
     """Add the command's subparser to ``sub``."""
     p = sub.add_parser("render", help="render the 3D city with projected feeds to PNG frames and an MP4, headless")
     city_arg(p)
+    cameras_arg(p, "all", "the cameras shown (their video projected, their markers drawn)")
     p.add_argument("--path", default="tour", metavar="tour|CAMERA_ID",
-                   help="the visitors' fly-over (default) or a camera's own view")
+                   help="the visitors' fly-over (default) or a camera's own view (one of the cameras shown)")
     p.add_argument("--seconds", type=float, default=10.0, metavar="S", help="video length (default 10)")
     p.add_argument("--fps", type=float, default=10.0, metavar="F", help="frames per second (default 10)")
     p.add_argument("--size", default="1280x720", metavar="WxH", help="frame size (default 1280x720)")

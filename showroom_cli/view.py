@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from showroom_cli.common import DEFAULT_SEED, ROOT, city_arg, load_city
+from showroom_cli.common import DEFAULT_SEED, ROOT, cameras_arg, city_arg, load_city, pick_cameras
 
 DEFAULT_SHOW = ROOT / "assets" / "drills" / "afternoon_many_fires.yaml"
 
@@ -26,6 +26,7 @@ def _cmd_view(args: argparse.Namespace) -> int:
 
     size = parse_size(args.size)
     city = load_city(args.city)
+    cams = pick_cameras(city, args.cameras)
     if args.xr == "simulated":
         provider, why = SimulatedHeadset(scale=0.25), "VR: simulated headset (quest3 fields of view)"
     else:
@@ -44,7 +45,7 @@ def _cmd_view(args: argparse.Namespace) -> int:
     if provider is None and not _has_display():
         out = Path(args.out)
         print(f"{why}; no display either: rendering the guided tour to a video instead ({out}/render.mp4)")
-        return app.render_tour(city, out, seconds=args.seconds or 30.0, lang=args.lang, size=size)
+        return app.render_tour(city, out, seconds=args.seconds or 30.0, lang=args.lang, size=size, cameras=cams)
     print(why)
     if args.speed <= 0:
         raise twin.TwinError(f"--speed must be > 0, got {args.speed:g}")
@@ -52,7 +53,7 @@ def _cmd_view(args: argparse.Namespace) -> int:
     opts = app.ViewOptions(
         size=size, speed=args.speed, lang=args.lang, tour=args.tour, feed_budget=args.feeds,
         script=app.load_script(args.script) if args.script else [], quit_after_s=args.seconds,
-        training=live.training, trace=args.trace, xr_mode=args.xr,
+        training=live.training, trace=args.trace, xr_mode=args.xr, cameras=cams,
     )
     return app.run_view(city, live, opts, provider)
 
@@ -63,6 +64,7 @@ def add(sub: argparse._SubParsersAction) -> None:
         "view", help="walk the 3D city in VR or a window, live cameras projected, the simulation running alongside"
     )
     city_arg(p)
+    cameras_arg(p, "all", "the cameras shown (their video projected, their markers drawn)")
     p.add_argument("--xr", choices=["auto", "on", "off", "simulated"], default="auto",
                    help="VR through OpenXR: auto falls back to the desktop window (simulated: a scripted headset)")
     p.add_argument("--speed", type=float, default=60.0, help="sim seconds per wall second (keys 1/2/3: 1x/60x/600x)")

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import simpy
 
-from twin import TwinError
+from twin import TwinError, select_cameras
 
 if TYPE_CHECKING:
     from twin import Twin
@@ -34,7 +34,7 @@ def rack_loads(twin: Twin, *, seed: int = 0, days: float = 1.0) -> tuple[np.ndar
     """
     from .capacity import CapacityConfig, simulate
 
-    cams = twin.cameras_by_status("existing", "planned")
+    cams = select_cameras(twin, "all")
     if not cams:
         return np.array([0.0]), np.zeros((1, 0))
     cfg = CapacityConfig(days=days, faults="none")

@@ -20,40 +20,39 @@ from sim.capacity.sizing import CapacityPlan, build_topology, plan_capacity, run
 from sim.operators import Roster
 from sim.queueing import mmc_mean_wait_s
 from sim.streams import load_profile, main_kbps, mean_multiplier
-from twin import Camera, ServerRoom, TwinError
+from twin import Camera, ServerRoom, TwinError, select_cameras
 
 if TYPE_CHECKING:
     import twin
 
 
-def capacity_scenarios(city: twin.Twin, cameras: str | Path = "all") -> list[tuple[str, str, list[Camera]]]:
-    """``(key, label, cameras)`` of each scenario: ``today`` (existing) and ``after`` (with the new cameras).
+def capacity_scenarios(
+    city: twin.Twin, cameras: str | Path | list[Camera] = "all"
+) -> list[tuple[str, str, list[Camera]]]:
+    """``(key, label, cameras)`` of each scenario: ``today`` (the existing cameras) and ``after`` (the selection).
 
-    ``cameras`` is ``existing``, ``all`` (existing + planned; candidate sites are not cameras yet) or
-    a cameras layer file (a planner's ``plan.geojson``) whose cameras are added to the existing ones.
+    ``cameras`` is a camera selection (:func:`twin.select_cameras`: ``existing``, ``planned``,
+    ``all``, a cameras layer such as a planner's ``plan.geojson``, or a file of camera ids); the
+    ``after`` scenario is shown when the selection differs from today's cameras.
     """
-    from twin.cityio import load_cameras
-
-    existing = city.cameras_by_status("existing")
-    if cameras == "existing":
-        extra: list[Camera] = []
-    elif cameras == "all":
-        extra = city.cameras_by_status("planned")
-    else:
-        have = {c.id for c in existing}
-        extra = [c for c in load_cameras(cameras, city.frame) if c.id not in have]
+    existing = select_cameras(city, "existing")
+    chosen = select_cameras(city, cameras)
     out = []
     if existing:
         out.append(("today", "today", existing))
-    if extra:
-        out.append(("after", f"after the {len(extra)}" if existing else f"the {len(extra)} planned", existing + extra))
+    if chosen and chosen != existing:
+        have = {c.id for c in existing}
+        new = [c for c in chosen if c.id not in have]
+        keeps_today = have <= {c.id for c in chosen}
+        label = f"after the {len(new)}" if existing and keeps_today else f"the {len(chosen)} selected"
+        out.append(("after", label, chosen))
     if not out:
-        src = cameras if cameras not in ("existing", "all") else f"the city's {cameras} cameras"
-        raise TwinError(f"no cameras to plan for in {src}: the city has no existing or planned cameras")
+        what = f"{len(cameras)} cameras given" if isinstance(cameras, list) else repr(str(cameras))
+        raise TwinError(f"no cameras to plan for in {what}: the selection and the city's existing cameras are empty")
     return out
 
 
-def run_capacity(city: twin.Twin, out: Path, *, cameras: str | Path = "all", servers: int | str = "auto",
+def run_capacity(city: twin.Twin, out: Path, *, cameras: str | Path | list[Camera] = "all", servers: int | str = "auto",
                  retention_days: float | None = None, days: float = 7.0, seed: int = 0, replications: int = 5,
                  faults: str = "both", profile: str = "planning",
                  progress: Callable[[str], None] | None = None) -> dict[str, Any]:
@@ -81,7 +80,6 @@ def run_capacity(city: twin.Twin, out: Path, *, cameras: str | Path = "all", ser
                         "not_in_city": sorted(set(measured.main_kbps) - ids)}
     check_server_room(room)
     for _, _, cams in scenarios:  # every scenario is checked before anything is written
-        main_kbps(cams)
         if servers != "auto":
             if isinstance(servers, bool) or not isinstance(servers, int) or servers < 1:
                 raise TwinError(f"servers must be a whole number >= 1 or 'auto', got {servers!r}")

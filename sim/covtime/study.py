@@ -58,7 +58,7 @@ from sim.covtime.model import run_model
 from sim.covtime.static import StaticSets, build_static_sets
 from sim.covtime.sun import daylight_intervals
 from sim.operators import Roster
-from twin import TwinError
+from twin import TwinError, select_cameras
 from twin.profiles import DoriProfile, dori_profile
 from twin.raster import build_raster
 
@@ -106,7 +106,7 @@ def prepare(
         TwinError: a PTZ preset with a dwell that is not > 0, an unknown camera type or profile.
     """
     cfg = config or CoverageTimeConfig()
-    cams = list(cameras) if cameras is not None else twin.cameras_by_status("existing", "planned")
+    cams = list(cameras) if cameras is not None else select_cameras(twin, "all")
     if not cams:
         raise TwinError("coverage over time needs at least one camera (the camera set is empty)")
     prof = profile if isinstance(profile, DoriProfile) else dori_profile(profile or twin.standards.dori)

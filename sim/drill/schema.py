@@ -144,7 +144,7 @@ def parse_scenario(doc: Any, *, file: str = "<drill>", base: Path | None = None)
         sc.duration_s = float(dur) * 60.0
     cams = doc.get("cameras", "existing")
     if not isinstance(cams, str):
-        probs.append("`cameras` must be existing, planned, all, none or a file of camera ids")
+        probs.append("`cameras` must be none, existing, planned, all, a cameras layer or a file of camera ids")
     else:
         sc.cameras = cams
     std = doc.get("standard")

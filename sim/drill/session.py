@@ -44,10 +44,10 @@ from sim.drill.schema import DrillError, Scenario, check_against_city, parse_sce
 from sim.fire.engine import MUTUAL_AID, DispatchOption, FireEngine, Inject, Outcome
 from sim.fire.incidents import Incidents, building_zone, make_incidents, zone_rates_per_year
 from sim.fire.params import FireParams
-from sim.fire.study import prepare_cameras, roster, select_cameras
+from sim.fire.study import prepare_cameras, roster
 from sim.firegrowth import GROWTH_CLASSES
 from sim.travel import TravelModel
-from twin import TwinError
+from twin import TwinError, select_cameras
 
 if TYPE_CHECKING:
     from twin import Twin

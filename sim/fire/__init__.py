@@ -18,7 +18,6 @@ from .study import (
     prepare_cameras,
     roster,
     run_fire,
-    select_cameras,
 )
 
 __all__ = [
@@ -40,5 +39,4 @@ __all__ = [
     "prepare_cameras",
     "roster",
     "run_fire",
-    "select_cameras",
 ]

@@ -1,7 +1,8 @@
 """Which cameras see a fire, and when a camera (analytics or an operator at the wall) reports it.
 
-Visibility is a camera's view cone (heading, hfov) up to the distance where pixel density falls to
-the DORI Detect level (``ppm = w_px / (2 d tan(hfov / 2))``, REFERENCE.md), with 2.5-D occlusion:
+Visibility is a camera's view cone (each pose's heading and hfov; a fisheye all round) up to the
+distance where pixel density (:mod:`twin.optics`: ``focal_px / d``, a pinhole's
+``w_px / (2 d tan(hfov / 2))``, REFERENCE.md) falls to the DORI Detect level, with 2.5-D occlusion:
 the sight line from the lens to the top of the burning building (the smoke plume rises from the
 roof line) is blocked by any other building taller than the line where the line crosses it.
 That is :func:`sightings`, fast and exact for footprints. :func:`coverage_sightings` asks the
@@ -16,11 +17,10 @@ __all__ = [
     "Sightings",
     "camera_detection_s",
     "coverage_sightings",
-    "detect_range_m",
-    "pixel_density_ppm",
     "sightings",
 ]
 
+import hashlib
 import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -30,7 +30,7 @@ import shapely
 from scipy.spatial import cKDTree
 
 from sim.firegrowth import time_to_kw
-from twin import dori_profile
+from twin import dori_profile, optics
 
 if TYPE_CHECKING:
     from sim.fire.params import FireParams
@@ -39,21 +39,6 @@ if TYPE_CHECKING:
 
 #: height of a target that is not a building (a fire in the open): a person-sized flame
 OPEN_TARGET_HEIGHT_M = 2.0
-
-
-def pixel_density_ppm(width_px: float, hfov_deg: float, d_m: np.ndarray) -> np.ndarray:
-    """Horizontal pixels per metre at slant distance ``d_m`` (a fisheye of >= 180 deg: pixels per radian / d)."""
-    d = np.maximum(np.asarray(d_m, dtype=float), 1e-6)
-    if hfov_deg >= 180.0:
-        return width_px / (math.radians(hfov_deg) * d)
-    return width_px / (2.0 * d * math.tan(math.radians(hfov_deg) / 2.0))
-
-
-def detect_range_m(width_px: float, hfov_deg: float, ppm: float) -> float:
-    """Slant distance at which pixel density falls to ``ppm`` (1920 px at 90 deg and 25 px/m: 38.4 m)."""
-    if hfov_deg >= 180.0:
-        return width_px / (math.radians(hfov_deg) * ppm)
-    return width_px / (2.0 * ppm * math.tan(math.radians(hfov_deg) / 2.0))
 
 
 @dataclass(frozen=True)
@@ -105,39 +90,53 @@ def sightings(
     if not cameras or n_t == 0:
         return Sightings(np.zeros(n_t + 1, np.int64), np.zeros(0, np.int64), np.zeros(0))
     need = dori_profile(dori).ppm(level)
-    cx = np.array([c.position[0] for c in cameras])
-    cy = np.array([c.position[1] for c in cameras])
-    cz = np.array([c.position[2] for c in cameras])
-    heading = np.array([c.heading_deg + c.correction.heading_deg for c in cameras])
-    hfov = np.array([c.hfov for c in cameras])
-    width = np.array([c.width_px for c in cameras], dtype=float)
-    rng_m = np.array([detect_range_m(w, h, need) for w, h in zip(width, hfov, strict=True)])
-    # candidate pairs: target reference points near enough to each camera (bounding radius added)
+    # one row per pose (a PTZ's presets each), the lens as twin.optics has it
+    poses = [(k, p) for k, c in enumerate(cameras) for p in optics.camera_poses(c)]
+    owner = np.array([k for k, _ in poses], dtype=np.int64)
+    px = np.array([p.x for _, p in poses])
+    py = np.array([p.y for _, p in poses])
+    pz = np.array([p.z for _, p in poses])
+    heading = np.array([p.heading_deg for _, p in poses])
+    hfov = np.array([p.hfov_deg for _, p in poses])
+    focal = optics.focal_px(hfov, [p.width_px for _, p in poses], [p.height_px for _, p in poses])
+    fisheye = np.asarray(optics.is_fisheye(hfov))
+    rng_m = optics.range_m(focal, need)
+    # candidate pairs: target reference points near enough to each pose (bounding radius added)
     b = shapely.bounds(targets)
     centre = np.column_stack([(b[:, 0] + b[:, 2]) / 2, (b[:, 1] + b[:, 3]) / 2])
     radius = np.hypot(b[:, 2] - b[:, 0], b[:, 3] - b[:, 1]) / 2
     tree = cKDTree(centre)
-    lists = tree.query_ball_point(np.column_stack([cx, cy]), rng_m + radius.max())
-    ci = np.repeat(np.arange(len(cameras)), [len(x) for x in lists])
+    lists = tree.query_ball_point(np.column_stack([px, py]), rng_m + radius.max())
+    pi = np.repeat(np.arange(len(poses)), [len(x) for x in lists])
     ti = np.fromiter((t for x in lists for t in x), dtype=np.int64, count=int(sum(len(x) for x in lists)))
     if ti.size == 0:
         return Sightings(np.zeros(n_t + 1, np.int64), np.zeros(0, np.int64), np.zeros(0))
-    cam_pts = shapely.points(cx[ci], cy[ci])
+    cam_pts = shapely.points(px[pi], py[pi])
     # the nearest point of the target to the camera: what it sees best
     line = shapely.shortest_line(cam_pts, targets[ti])
     coords = shapely.get_coordinates(line).reshape(-1, 2, 2)
     tx, ty = coords[:, 1, 0], coords[:, 1, 1]
-    dx, dy = tx - cx[ci], ty - cy[ci]
+    dx, dy = tx - px[pi], ty - py[pi]
     ground = np.hypot(dx, dy)
     th = np.asarray(target_h_m, dtype=float)[ti]
-    slant = np.hypot(ground, cz[ci] - np.minimum(th, cz[ci]))
-    ppm = np.where(hfov[ci] >= 180.0, width[ci] / (np.radians(hfov[ci]) * np.maximum(slant, 1e-6)),
-                   width[ci] / (2.0 * np.maximum(slant, 1e-6) * np.tan(np.radians(np.minimum(hfov[ci], 179.0)) / 2)))
+    slant = np.hypot(ground, pz[pi] - np.minimum(th, pz[pi]))
+    ppm = optics.pixel_density_ppm(focal[pi], slant)
+    # the cone: a pinhole's heading +- hfov / 2 (tilt left out, 2.5-D); a fisheye sees all round
     bearing = np.degrees(np.arctan2(dx, dy))
-    off = np.abs((bearing - heading[ci] + 180.0) % 360.0 - 180.0)
-    in_cone = (hfov[ci] >= 360.0) | (off <= hfov[ci] / 2.0) | (ground < 1.0)
+    off = np.abs((bearing - heading[pi] + 180.0) % 360.0 - 180.0)
+    in_cone = fisheye[pi] | (off <= hfov[pi] / 2.0) | (ground < 1.0)
     ok = in_cone & (ppm >= need)
+    ci = owner[pi]
+    # a camera seen through several presets keeps its best density (the lens position is the same)
     ci, ti, ppm, tx, ty, ground, th = ci[ok], ti[ok], ppm[ok], tx[ok], ty[ok], ground[ok], th[ok]
+    o = np.lexsort((-ppm, ci, ti))
+    first = np.ones(o.size, bool)
+    first[1:] = (ti[o][1:] != ti[o][:-1]) | (ci[o][1:] != ci[o][:-1])
+    o = o[first]
+    cx = np.array([c.position[0] for c in cameras])
+    cy = np.array([c.position[1] for c in cameras])
+    cz = np.array([c.position[2] for c in cameras])
+    ci, ti, ppm, tx, ty, ground, th = ci[o], ti[o], ppm[o], tx[o], ty[o], ground[o], th[o]
     if ti.size and len(obstacles):
         # shorten the sight line by 0.5 m at the target so walls shared with neighbours do not block it
         frac = np.where(ground > 0.5, (ground - 0.5) / np.maximum(ground, 1e-9), 0.0)
@@ -295,19 +294,38 @@ def coverage_sightings(
 _SEEN_CACHE: dict[tuple, tuple] = {}
 
 
+def _city_key(twin: Twin) -> bytes:
+    """A digest of what the coverage raster's levels depend on: the grid's extent and every building's prism.
+
+    Built from the city's current data on each call, so a building raised after loading makes a new key.
+    """
+    h = hashlib.blake2b(digest_size=20)
+    h.update(np.asarray(twin.bounds(), dtype=np.float64).tobytes())
+    h.update(twin.building_heights_m.tobytes())
+    if twin.buildings:
+        for wkb in shapely.to_wkb(twin.footprints):
+            h.update(wkb)
+    return h.digest()
+
+
 def _seen_cells(twin: Twin, cameras: list[Camera], level: str, resolution_m: float, target_height_m: float) -> tuple:
     """The coverage model's (camera, level) per cell seen at ``level`` or better.
 
     Remembered for the last few (city, cameras): a drill replays one scenario many times and a
-    study runs twice; the raster and the visibility pass are the expensive part.
+    study runs twice; the raster and the visibility pass are the expensive part. The key holds
+    everything the answer depends on: the city's extent and buildings (footprints and heights), every
+    camera's poses as :mod:`twin.optics` builds them (position with mount height and correction,
+    heading, tilt, roll, lens and resolution, each PTZ preset), the DORI profile's thresholds, the
+    level, the raster's resolution and the target height.
     """
     from twin.coverage import compute_coverage
 
-    poses = tuple((c.id, c.x, c.y, c.heading_deg, c.tilt_deg, c.hfov) for c in cameras)
-    key = (id(twin), len(twin.buildings), poses, level, resolution_m, target_height_m)
+    poses = tuple(tuple(optics.camera_poses(c)) for c in cameras)
+    profile = dori_profile(twin.standards.dori)
+    key = (_city_key(twin), poses, profile.levels, level, float(resolution_m), float(target_height_m))
     hit = _SEEN_CACHE.get(key)
-    if hit is not None and hit[0] is twin:
-        return hit[1]
+    if hit is not None:
+        return hit
     cov = compute_coverage(twin, cameras, resolution_m=resolution_m, target_height_m=target_height_m)
     keep = cov.level >= cov.level_index(level)
     cells, cams, levels = cov.cells[keep], cov.camera[keep], cov.level[keep]
@@ -315,7 +333,9 @@ def _seen_cells(twin: Twin, cameras: list[Camera], level: str, resolution_m: flo
     cx, cy = cov.raster.centres(ucell)
     thresholds = np.array([v for _, v in cov.profile.levels])
     val = (cams, levels, ucell, inv, cx, cy, thresholds)
+    for a in val:
+        a.flags.writeable = False  # shared by every caller that hits the cache
     if len(_SEEN_CACHE) >= 4:
         _SEEN_CACHE.pop(next(iter(_SEEN_CACHE)))
-    _SEEN_CACHE[key] = (twin, val)
+    _SEEN_CACHE[key] = val
     return val

@@ -27,13 +27,11 @@ __all__ = [
     "prepare_cameras",
     "roster",
     "run_fire",
-    "select_cameras",
 ]
 
 import time
 import zlib
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -49,7 +47,7 @@ from sim.fire.profile import DEFAULT_PROFILE, DetectionDraw
 from sim.operators import Roster
 from sim.standards import standard as get_standard
 from sim.travel import TravelModel
-from twin import TwinError
+from twin import select_cameras
 
 if TYPE_CHECKING:
     from twin import Camera, Twin
@@ -70,48 +68,6 @@ def hash_uniform(seed: int, a: np.ndarray, b: np.ndarray, k: int) -> np.ndarray:
         x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
         x = x ^ (x >> np.uint64(31))
     return ((x >> np.uint64(11)).astype(np.float64) + 0.5) / float(1 << 53)
-
-
-def select_cameras(twin: Twin, which: str | list[Camera] | None) -> list[Camera]:
-    """The cameras of a run.
-
-    ``"none"``, ``"existing"``, ``"planned"`` (existing + planned), ``"all"``, a cameras GeoJSON (a
-    plan: its cameras added to the existing ones), a file of camera ids (one a line, or a JSON
-    list), or a list of cameras.
-    """
-    if which is None or which == "none":
-        return []
-    if isinstance(which, list):
-        return which
-    if which == "existing":
-        return twin.cameras_by_status("existing")
-    if which == "planned":
-        return twin.cameras_by_status("existing", "planned")
-    if which == "all":
-        return list(twin.cameras)
-    p = Path(which)
-    if not p.exists():
-        raise TwinError(f"--cameras {which!r}: use existing, planned, all, none, a cameras GeoJSON or a file "
-                        "of camera ids")
-    if p.suffix.lower() in (".geojson", ".gpkg", ".shp", ".fgb"):
-        # a plan: its cameras watch together with the existing ones
-        from twin.cityio import load_cameras
-
-        extra = load_cameras(p, twin.frame)
-        ids = {c.id for c in extra}
-        return [c for c in twin.cameras_by_status("existing") if c.id not in ids] + extra
-    text = p.read_text(encoding="utf-8")
-    if text.lstrip().startswith("["):
-        import json
-
-        ids = [str(x) for x in json.loads(text)]
-    else:
-        ids = [ln.split(",")[0].strip() for ln in text.splitlines() if ln.strip() and not ln.startswith("#")]
-    known = {c.id: c for c in twin.cameras}
-    missing = [i for i in ids if i not in known]
-    if missing:
-        raise TwinError(f"{p.name}: camera ids not in the city: {missing[:10]}")
-    return [known[i] for i in ids]
 
 
 def camera_pairs(
@@ -285,7 +241,8 @@ def run_fire(
 
     Args:
         twin: the city (roads, fire stations, zones, buildings, cameras, operators).
-        cameras: which cameras watch (see :func:`select_cameras`).
+        cameras: which cameras watch: ``none`` (or None), ``existing``, ``planned``, ``all``, a cameras
+            layer or a file of camera ids (:func:`twin.select_cameras`), or a list of cameras.
         days: simulated days.
         seed: the one seed of every random draw.
         standard: standard profile name (default: the city's ``standards.fire``).
@@ -308,7 +265,7 @@ def run_fire(
     t_travel = time.perf_counter() - t0
     rng = np.random.default_rng(seed)
     inc = generate_incidents(twin, travel, days=days, params=params, rng=rng, rate_scale=rate_scale)
-    cams = select_cameras(twin, cameras)
+    cams = select_cameras(twin, "none" if cameras is None else cameras)
     outages = camera_outages(cams, days * 86400.0, seed) if params.camera_faults else []
     draw = detection_draw(params, seed)
     va, op, cam_info = prepare_cameras(twin, cams, inc, params, seed, offline=outages, draw=draw)

@@ -107,7 +107,7 @@ def test_bad_input_is_a_clear_error(town: twin.Twin) -> None:
         Lognormal(-5.0, 0.3)
     with pytest.raises(TwinError, match="probability"):
         FireParams(analytics_share=1.5)
-    with pytest.raises(TwinError, match="--cameras 'nope'"):
+    with pytest.raises(TwinError, match="cameras 'nope' is no such file"):
         run_fire(town, days=1, cameras="nope")
 
 

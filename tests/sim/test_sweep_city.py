@@ -115,7 +115,7 @@ def test_fire_common_random_numbers_same_fires_in_every_cell(city: twin.Twin, tm
     assert all(len(v) == 1 for v in by_rep.values())
     # the adapter's numbers are run_fire's for the same cameras and seed
     seed = task_seed(8, {"added_cameras": 0}, 0, common_random_numbers=True)
-    direct = run_fire(city, cameras="planned", days=30, seed=seed, rate_scale=4.0, compare=True).summary
+    direct = run_fire(city, cameras="all", days=30, seed=seed, rate_scale=4.0, compare=True).summary
     assert float(r[0]["incidents"]) == direct["with_cameras"]["incidents"]
     assert float(r[0]["mean_ignition_to_water_s"]) == direct["with_cameras"]["times_s"]["ignition_to_water"]["mean"]
 

@@ -7,63 +7,43 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from .._errors import CityError, Problem
+from .._errors import CameraError, CityError, Problem
 from .._props import PropError, integer, number, text
 from ..geo import LocalFrame
 from ..model import (
-    CAMERA_STATUSES,
     Camera,
     PoseCorrection,
     PosePreset,
 )
-from ..profiles import CODEC_FACTOR, RESOLUTIONS
+from ..profiles import RESOLUTIONS
 from .read import _clean, _expect, _fid, _Raw, _read_layer, _to_local
 
 _OSM_CAMERA_TYPES = {"fixed": "fixed", "ptz": "ptz", "panning": "ptz", "dome": "dome"}
 
 
+#: The file's name of a Camera field, where the two differ (a rule broken is reported in the file's words).
+_PROPERTY_OF_FIELD = {
+    "mount_height_m": "height (mount height)",
+    "heading_deg": "camera:direction",
+    "type": "camera:type",
+}
+
+
 def camera_from_properties(fid: str, x: float, y: float, p: dict[str, Any]) -> Camera:
-    """A camera from its feature properties (see docs/city-format.md); raises PropError on a broken rule."""
+    """A camera from its feature properties (see docs/city-format.md); raises PropError on a broken rule.
+
+    This reads the properties (numbers, OSM's names, the resolution, masks, presets and correction as
+    structures); the rules on the values are :class:`twin.Camera`'s own, checked when it is built and
+    reported here with the property's name.
+    """
     ctype_raw = text(p, "camera:type", "fixed").lower() or "fixed"
     ctype = _OSM_CAMERA_TYPES.get(ctype_raw)
     if ctype is None:
         raise PropError(f"camera:type must be one of {sorted(_OSM_CAMERA_TYPES)}, got {ctype_raw!r}")
-    status = text(p, "status", "existing").lower() or "existing"
-    if status not in CAMERA_STATUSES:
-        raise PropError(f"status must be one of {list(CAMERA_STATUSES)}, got {status!r}")
-    heading = number(p, "camera:direction", 0.0)
-    tilt = number(p, "tilt_deg", 15.0)
-    if not -90.0 <= tilt <= 90.0:
-        raise PropError(f"tilt_deg must be in [-90, 90], got {tilt:g}")
-    mount = number(p, "height", 6.0)
-    if mount <= 0:
-        raise PropError(f"height (mount height) must be > 0 m, got {mount:g}")
     focal = number(p, "focal_mm")
-    sensor = number(p, "sensor_width_mm")
     hfov = number(p, "hfov_deg")
     if hfov is None and focal is None:
         hfov = 90.0
-    if hfov is not None:
-        panoramic = ctype == "dome" and hfov == 360.0
-        if not (0.0 < hfov <= 180.0 or panoramic):
-            raise PropError(f"hfov_deg must be in (0, 180] (360 only for a dome fisheye), got {hfov:g}")
-    else:
-        if focal is None or focal <= 0:
-            raise PropError(f"focal_mm must be > 0, got {focal}")
-        if sensor is None or sensor <= 0:
-            raise PropError("sensor_width_mm must be > 0 when the lens is given by focal_mm")
-    w, h = _resolution(p)
-    fps = number(p, "fps", 25.0)
-    if fps <= 0:
-        raise PropError(f"fps must be > 0, got {fps:g}")
-    codec = text(p, "codec", "h264").lower() or "h264"
-    if codec not in CODEC_FACTOR:
-        raise PropError(f"codec must be one of {sorted(CODEC_FACTOR)}, got {codec!r}")
-    bitrate = number(p, "bitrate_kbps")
-    if bitrate is not None and bitrate <= 0:
-        raise PropError(f"bitrate_kbps must be > 0, got {bitrate:g}")
-    masks = _masks(p.get("privacy_masks"))
-    presets = _presets(p.get("presets"))
     corr = p.get("pose_correction") or {}
     if not isinstance(corr, dict):
         raise PropError("pose_correction must be an object of heading_deg, tilt_deg, roll_deg, dx_m, dy_m, dz_m")
@@ -71,38 +51,38 @@ def camera_from_properties(fid: str, x: float, y: float, p: dict[str, Any]) -> C
         correction = PoseCorrection(**{k: float(v) for k, v in corr.items()})
     except (TypeError, ValueError) as e:
         raise PropError(f"pose_correction is malformed: {e}") from None
-    cost = number(p, "cost", 1.0)
-    if cost < 0:
-        raise PropError(f"cost must be >= 0, got {cost:g}")
-    ir = number(p, "ir_range_m")
-    return Camera(
-        id=fid,
-        x=x,
-        y=y,
-        mount_height_m=mount,
-        heading_deg=heading % 360.0,
-        tilt_deg=tilt,
-        hfov_deg=hfov,
-        focal_mm=focal,
-        sensor_width_mm=sensor,
-        width_px=w,
-        height_px=h,
-        fps=fps,
-        codec=codec,
-        bitrate_kbps=bitrate,
-        type=ctype,
-        status=status,
-        name=text(p, "name"),
-        stream_main=p.get("stream_main") or None,
-        stream_sub=p.get("stream_sub") or None,
-        privacy_masks=masks,
-        presets=presets,
-        k1=number(p, "k1", 0.0),
-        k2=number(p, "k2", 0.0),
-        correction=correction,
-        cost=cost,
-        ir_range_m=ir,
-    )
+    w, h = _resolution(p)
+    try:
+        return Camera(
+            id=fid,
+            x=x,
+            y=y,
+            mount_height_m=number(p, "height", 6.0),
+            heading_deg=number(p, "camera:direction", 0.0) % 360.0,
+            tilt_deg=number(p, "tilt_deg", 15.0),
+            hfov_deg=hfov,
+            focal_mm=focal,
+            sensor_width_mm=number(p, "sensor_width_mm"),
+            width_px=w,
+            height_px=h,
+            fps=number(p, "fps", 25.0),
+            codec=text(p, "codec", "h264").lower() or "h264",
+            bitrate_kbps=number(p, "bitrate_kbps"),
+            type=ctype,
+            status=text(p, "status", "existing").lower() or "existing",
+            name=text(p, "name"),
+            stream_main=p.get("stream_main") or None,
+            stream_sub=p.get("stream_sub") or None,
+            privacy_masks=_masks(p.get("privacy_masks")),
+            presets=_presets(p.get("presets")),
+            k1=number(p, "k1", 0.0),
+            k2=number(p, "k2", 0.0),
+            correction=correction,
+            cost=number(p, "cost", 1.0),
+            ir_range_m=number(p, "ir_range_m"),
+        )
+    except CameraError as e:
+        raise PropError(f"{_PROPERTY_OF_FIELD.get(e.field, e.field)} {e.rule}") from None
 
 
 def _resolution(p: dict[str, Any]) -> tuple[int, int]:
@@ -135,8 +115,6 @@ def _masks(v: Any) -> list[list[tuple[float, float]]]:
             pts = [(float(a), float(b)) for a, b in poly]
         except (TypeError, ValueError):
             raise PropError(f"privacy_masks[{k}] must be a list of [u, v] pixel points") from None
-        if len(pts) < 3:
-            raise PropError(f"privacy_masks[{k}] needs at least 3 points, got {len(pts)}")
         out.append(pts)
     return out
 
@@ -160,8 +138,6 @@ def _presets(v: Any) -> list[PosePreset]:
             )
         except (KeyError, TypeError, ValueError):
             raise PropError(f"presets[{k}] needs a numeric heading_deg (and numeric tilt_deg, dwell_s)") from None
-        if pr.dwell_s <= 0:
-            raise PropError(f"presets[{k}].dwell_s must be > 0, got {pr.dwell_s:g}")
         out.append(pr)
     return out
 

@@ -67,10 +67,11 @@ def plan_order(twin: Twin, params: dict[str, Any], raster: HeightRaster | None =
         ``base`` and ``order`` (lists of cameras) and ``raster`` (the height raster, None when
         nothing was planned and none was given).
     """
+    from twin import select_cameras
     from twin.placement import plan_cameras
     from twin.raster import build_raster
 
-    base: list[Camera] = twin.cameras_by_status("existing", "planned")
+    base: list[Camera] = select_cameras(twin, "all")
     order: list[Camera] = []
     if params["max_added"] > 0:
         if raster is None:
