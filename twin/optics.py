@@ -98,9 +98,7 @@ def vfov_deg(hfov_deg: float, width_px: int, height_px: int) -> float:
     return math.degrees(2.0 * math.atan(float(tan_half(hfov_deg, width_px, height_px)[1])))
 
 
-def focal_px(
-    hfov_deg: float | np.ndarray, width_px: float | np.ndarray, height_px: float | np.ndarray
-) -> np.ndarray:
+def focal_px(hfov_deg: float | np.ndarray, width_px: float | np.ndarray, height_px: float | np.ndarray) -> np.ndarray:
     """Focal length in pixels: pixel density times slant distance (px/m at 1 m).
 
     ``width / (2 tan(hfov / 2))`` for a pinhole; ``min(width, height) / pi`` (pixels per radian of
@@ -338,8 +336,7 @@ def camera_poses(cam: Camera) -> list[Pose]:
     """The poses a camera covers: a PTZ with presets, each preset (its zoom if given); else its home pose."""
     if cam.type == "ptz" and cam.presets:
         return [
-            camera_pose(cam, heading_deg=p.heading_deg, tilt_deg=p.tilt_deg, hfov_deg=p.hfov_deg)
-            for p in cam.presets
+            camera_pose(cam, heading_deg=p.heading_deg, tilt_deg=p.tilt_deg, hfov_deg=p.hfov_deg) for p in cam.presets
         ]
     return [camera_pose(cam)]
 

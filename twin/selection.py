@@ -40,10 +40,7 @@ CAMERA_SPECS = ("none", "existing", "planned", "all")
 #: File suffixes read as a cameras layer (anything else is a list of camera ids).
 LAYER_SUFFIXES = (".geojson", ".json.geojson", ".gpkg", ".shp", ".fgb")
 
-_HOW = (
-    "a camera selection is none, existing, planned, all, a cameras layer (e.g. plan.geojson) "
-    "or a file of camera ids"
-)
+_HOW = "a camera selection is none, existing, planned, all, a cameras layer (e.g. plan.geojson) or a file of camera ids"
 
 
 def dedupe_cameras(cameras: Sequence[Camera]) -> list[Camera]:

@@ -39,9 +39,7 @@ def bullet() -> twin.Camera:
 
 
 def dome() -> twin.Camera:
-    return twin.Camera(
-        "D", 100.0, 0.0, mount_height_m=6.0, hfov_deg=360.0, type="dome", width_px=2592, height_px=1944
-    )
+    return twin.Camera("D", 100.0, 0.0, mount_height_m=6.0, hfov_deg=360.0, type="dome", width_px=2592, height_px=1944)
 
 
 def ptz() -> twin.Camera:
