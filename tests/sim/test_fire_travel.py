@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 import shapely
 
-from sim.fire.detect import detect_range_m, sightings
+from sim.fire.detect import sightings
 from sim.travel import TravelModel, TravelParams
-from twin import Camera, FireStation, TwinError
+from twin import Camera, FireStation, TwinError, optics
 from twin.roads import RoadFeature, build_road_graph
 
 
@@ -68,7 +68,7 @@ def test_no_roads_or_stations_is_a_clear_error() -> None:
 
 def test_detect_range_matches_reference() -> None:
     # REFERENCE.md: 1920 px at 90 deg reaches Detect (25 px/m) to 38.4 m
-    assert detect_range_m(1920, 90.0, 25.0) == pytest.approx(38.4)
+    assert float(optics.range_m(optics.focal_px(90.0, 1920, 1080), 25.0)) == pytest.approx(38.4)
 
 
 def _scene(blocker_h: float | None) -> tuple[list[Camera], np.ndarray, np.ndarray]:
