@@ -16,7 +16,10 @@ from twin import Building, Camera, CommandCenter, LocalFrame, Operators, ServerR
 
 
 def small_city(path: Path, *, bitrate: float | None = 4000.0, codec: str = "h264", planned: int = 6) -> Path:
-    cams = [Camera(id=f"E{i}", x=20.0 * i, y=40.0, bitrate_kbps=bitrate, codec=codec) for i in range(12)]
+    """A tiny city on disk; a ``bitrate`` or ``codec`` that breaks a rule is written into its file afterwards."""
+    ok_bitrate = bitrate if bitrate is None or bitrate > 0 else 4000.0
+    ok_codec = codec if codec in ("h264", "h265", "mjpeg") else "h264"
+    cams = [Camera(id=f"E{i}", x=20.0 * i, y=40.0, bitrate_kbps=ok_bitrate, codec=ok_codec) for i in range(12)]
     cams += [Camera(id=f"P{i}", x=20.0 * i, y=90.0, status="planned") for i in range(planned)]
     cams += [Camera(id="K0", x=5.0, y=5.0, status="candidate")]
     room = ServerRoom(servers=1, cameras_per_server=8, failover_servers=1, disks_per_server=6, retention_days=7.0)
@@ -28,6 +31,13 @@ def small_city(path: Path, *, bitrate: float | None = 4000.0, codec: str = "h264
         command_center=CommandCenter(server_room=room, operators=Operators(count=6, shifts=3, tiles_per_operator=4)),
     )
     twin.save(t, path)
+    if (ok_bitrate, ok_codec) != (bitrate, codec):  # a Camera in code cannot break its rules: the file can
+        f = path / "cameras.geojson"
+        doc = json.loads(f.read_text(encoding="utf-8"))
+        for feat in doc["features"]:
+            if feat["properties"]["id"].startswith("E"):
+                feat["properties"].update(bitrate_kbps=bitrate, codec=codec)
+        f.write_text(json.dumps(doc), encoding="utf-8")
     return path
 
 
@@ -75,7 +85,7 @@ def test_capacity_with_a_plan_file_adds_its_cameras(tmp_path: Path) -> None:
     feats = [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [119.4201 + 0.0002 * i, -5.1396]},
               "properties": {"id": f"N{i}", "status": "planned", "bitrate_kbps": 3000}} for i in range(5)]
     feats.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": [119.4201, -5.1396]},
-                  "properties": {"id": "E0", "status": "existing"}})  # already there: not counted twice
+                  "properties": {"id": "E0", "status": "existing"}})  # already there: replaces it, not counted twice
     plan.write_text(json.dumps({"type": "FeatureCollection", "features": feats}))
     out = tmp_path / "out"
     rc = showroom.main(["capacity", "--city", str(city), "--cameras", str(plan), "--servers", "3", "--days", "0.5",
@@ -84,7 +94,9 @@ def test_capacity_with_a_plan_file_adds_its_cameras(tmp_path: Path) -> None:
     doc = json.loads((out / "summary.json").read_text())
     after = doc["scenarios"]["after"]
     assert after["label"] == "after the 5" and after["cameras"] == 17
-    assert after["total_planned_bitrate_mbps"] == pytest.approx(48.0 + 15.0)
+    # the file's E0 replaces the city's (twin.select_cameras: a file camera with a city id wins); it gives no
+    # bitrate, so the planning table's 1080p at 25 fps counts: 5.5 x 25 / 30 = 4.5833 Mbit/s instead of 4
+    assert after["total_planned_bitrate_mbps"] == pytest.approx(48.0 - 4.0 + 5.5 * 25 / 30 + 15.0, abs=1e-3)
     assert after["servers"] == {"recording": 3, "failover": 1, "total": 4, "cameras_per_server_max": 6, "auto": False}
     assert after["metrics"]["recording_loss_s_by_cause"]["failover"] == 0.0
     # the same seed again: the same figures, bit for bit (only the timings differ)
@@ -118,7 +130,7 @@ def test_a_failing_second_scenario_writes_nothing(tmp_path: Path, capsys: pytest
         (["--retention-days", "0"], {}, "retention_days must be > 0"),
         ([], {"bitrate": -1.0}, "bitrate_kbps must be > 0, got -1"),
         ([], {"codec": "vp9"}, "codec must be one of"),
-        (["--cameras", "missing.geojson"], {}, "missing.geojson: does not exist"),
+        (["--cameras", "missing.geojson"], {}, "--cameras: cameras 'missing.geojson' is no such file"),
         (["--replications", "0"], {}, "replications must be >= 1"),
     ],
 )
