@@ -19,13 +19,13 @@ def _cmd_capacity(args: argparse.Namespace) -> int:
         except ValueError:
             raise twin.TwinError(f"--servers must be a whole number >= 1 or 'auto', got {args.servers!r}") from None
     city = load_city(args.city)
-    cams = pick_cameras(city, args.cameras)
+    pick_cameras(city, args.cameras)  # a bad --cameras is one clear error before any output
     out = out_dir(args.out)
     tty = sys.stderr.isatty()
     doc = run_capacity(
         city,
         out,
-        cameras=cams,
+        cameras=args.cameras,
         servers=servers,
         retention_days=args.retention_days,
         days=args.days,

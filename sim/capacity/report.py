@@ -98,7 +98,7 @@ def run_capacity(city: twin.Twin, out: Path, *, cameras: str | Path | list[Camer
     return {
         "inputs": {
             "city": city.name,
-            "cameras": str(cameras),
+            "cameras": f"{len(cameras)} cameras given" if isinstance(cameras, list) else str(cameras),
             "servers": servers,
             "retention_days": room.retention_days,
             "days": days,
