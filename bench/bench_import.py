@@ -1,4 +1,4 @@
-"""Time `showroom city import` (twin.osm.import_city): the Helsinki extract if present, else a synthetic one.
+"""Time `showroom city import` (twin.gis.import_city): the Helsinki extract if present, else a synthetic one.
 
 Prints the import time (best and median of --repeat runs), the per-stage times of the best run, and
 as a baseline measured in the same run the time of one bare pyosmium pass over the same file with

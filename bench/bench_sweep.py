@@ -33,7 +33,7 @@ from concurrent.futures import ProcessPoolExecutor  # noqa: E402
 from distributed import Client, LocalCluster  # noqa: E402
 
 from sim.sweep import parse_sweep, run_sweep  # noqa: E402
-from sim.sweep.adapters.mmc import _run as mmc_run  # noqa: E402
+from sim.sweep._adapters.mmc import _run as mmc_run  # noqa: E402
 
 
 def _plain(args):

@@ -1,8 +1,9 @@
 """Sim entities from state snapshots: trucks along their routes, fires sized by heat release, racks by load.
 
-The scene never drives the simulation: it reads snapshots (plain dicts or dataclasses, see
-docs/rendering.md) and interpolates between the last two for each rendered frame, so the sim can
-step at its own rate. A snapshot looks like::
+The scene never drives the simulation and never imports it: it reads snapshots handed over by the
+root (the sim's ``sim.snapshot.SceneSnapshot`` dataclasses, or anything with the fields of
+:class:`SnapshotLike`, plain mappings included) and interpolates between the last two for each
+rendered frame, so the sim can step at its own rate. A snapshot as a mapping looks like::
 
     {"t": 130.0,
      "trucks": [{"id": "E1", "x": 10.0, "y": 52.0}                      # a position, or
@@ -13,12 +14,21 @@ step at its own rate. A snapshot looks like::
 
 from __future__ import annotations
 
-__all__ = ["SimEntities", "flame_height_m", "fire_diameter_m", "load_rgb", "HRRPUA_KW_M2"]
+__all__ = [
+    "FireLike",
+    "RackLike",
+    "SimEntities",
+    "SnapshotLike",
+    "TruckLike",
+    "flame_height_m",
+    "fire_diameter_m",
+    "load_rgb",
+    "HRRPUA_KW_M2",
+]
 
-import dataclasses
 import math
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
 
 import numpy as np
 import shapely
@@ -54,12 +64,53 @@ def load_rgb(load: float) -> tuple[float, float, float]:
     return (0.95, 0.75 - 1.3 * (u - 0.5), 0.15)
 
 
-def _as_dict(obj: Any) -> dict[str, Any]:
+class TruckLike(Protocol):
+    """A truck in a snapshot: ``x, y`` (m), or a ``route`` polyline and ``progress_m`` along it."""
+
+    id: str
+    x: float
+    y: float
+
+
+class FireLike(Protocol):
+    """A fire in a snapshot: where (m) and its heat release rate (kW)."""
+
+    id: str
+    x: float
+    y: float
+    hrr_kw: float
+
+
+class RackLike(Protocol):
+    """A server rack in a snapshot: its load, 0..1."""
+
+    id: str
+    load: float
+
+
+class SnapshotLike(Protocol):
+    """What the scene reads from a sim snapshot (the sim's ``SceneSnapshot`` has these fields)."""
+
+    t: float
+    trucks: Sequence[TruckLike]
+    fires: Sequence[FireLike]
+    racks: Sequence[RackLike]
+
+
+#: The fields the scene reads, by part of the snapshot (the others are ignored).
+_FIELDS = {
+    "snapshot": ("t", "trucks", "fires", "racks"),
+    "trucks": ("id", "x", "y", "state", "route", "progress_m", "heading_deg"),
+    "fires": ("id", "x", "y", "hrr_kw", "state", "z_m"),
+    "racks": ("id", "load"),
+}
+
+
+def _as_dict(obj: Any, part: str = "snapshot") -> dict[str, Any]:
+    """A mapping as it is; any other object read by attribute (the fields of ``part`` it has)."""
     if isinstance(obj, Mapping):
         return dict(obj)
-    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        return dataclasses.asdict(obj)
-    return dict(vars(obj))
+    return {k: getattr(obj, k) for k in _FIELDS[part] if getattr(obj, k, None) is not None}
 
 
 def _cone(n: int = 12) -> Soup:
@@ -73,7 +124,7 @@ def _cone(n: int = 12) -> Soup:
 
 
 def _by_id(snap: Mapping[str, Any], key: str) -> dict[str, dict[str, Any]]:
-    return {str(d["id"]): d for d in (_as_dict(x) for x in snap.get(key, []) or [])}
+    return {str(d["id"]): d for d in (_as_dict(x, key) for x in snap.get(key, []) or [])}
 
 
 def _truck_xy(d: Mapping[str, Any]) -> tuple[np.ndarray, shapely.LineString | None, float]:
@@ -114,7 +165,7 @@ class SimEntities:
         self._cur: _Snapshot | None = None
 
     # ---- snapshots --------------------------------------------------------------------------
-    def push(self, snapshot: Any) -> None:
+    def push(self, snapshot: SnapshotLike | Mapping[str, Any]) -> None:
         """Add the sim's newest snapshot (it must carry ``t``, sim seconds)."""
         snap = _as_dict(snapshot)
         if "t" not in snap:

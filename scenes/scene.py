@@ -108,7 +108,7 @@ class CityScene:
             self.projectors.submit(cid, f)
 
     def push_snapshot(self, snapshot: Any) -> None:
-        """The sim's newest state snapshot (trucks, fires, racks; see :mod:`scenes.entities`)."""
+        """The sim's newest state snapshot (trucks, fires, racks): a :class:`scenes.entities.SnapshotLike`."""
         self.entities.push(snapshot)
 
     def set_sim_time(self, t: float) -> None:

@@ -10,7 +10,7 @@ from showroom_cli.common import DEFAULT_SEED, cameras_arg, city_arg, load_city, 
 
 def _cmd_capacity(args: argparse.Namespace) -> int:
     import twin
-    from sim.capacity import run_capacity
+    from sim.capacity.report import run_capacity
 
     servers: int | str = "auto"
     if args.servers != "auto":
@@ -18,6 +18,8 @@ def _cmd_capacity(args: argparse.Namespace) -> int:
             servers = int(args.servers)
         except ValueError:
             raise twin.TwinError(f"--servers must be a whole number >= 1 or 'auto', got {args.servers!r}") from None
+    if args.replications < 1:
+        raise twin.TwinError(f"--replications must be >= 1, got {args.replications}")
     city = load_city(args.city)
     pick_cameras(city, args.cameras)  # a bad --cameras is one clear error before any output
     out = out_dir(args.out)

@@ -3,18 +3,26 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from showroom_cli.common import city_arg, load_city, out_dir
 
 
 def _cmd_drill(args: argparse.Namespace) -> int:
-    from sim.drill import read_scenario, run_drill, write_outputs
-    from sim.fire.town import grid_town
+    from showroom_cli.drill_prompt import TerminalPrompt
+    from sim.drill import read_scenario, run_drill
+    from sim.drill.report import write_outputs
+    from sim.fire import grid_town
 
+    if args.decisions not in ("ask", "auto") and not Path(args.decisions).is_file():
+        import twin
+
+        raise twin.TwinError(f"--decisions {args.decisions}: no such file (use ask, auto or a decisions file)")
     sc = read_scenario(args.scenario)
     ref = args.city or sc.city
     city = grid_town() if ref == "grid-town" else load_city(None if ref in (None, "default") else ref)
-    res = run_drill(sc, city, decisions=args.decisions, city_ref=ref)
+    ask = TerminalPrompt() if args.decisions == "ask" else None
+    res = run_drill(sc, city, decisions=args.decisions, city_ref=ref, ask=ask)
     paths = write_outputs(res, out_dir(args.out), fmt=args.format)
     sco = res.score
     print(f"[TRAINING] {sc.title}: score {sco['score']:g}/100 ({sco['minutes_to_water_total']:.1f} min to water; "

@@ -13,7 +13,7 @@ from showroom_cli.common import out_dir
 
 def _cmd_feeds_evaluate(args: argparse.Namespace) -> int:
     import feeds
-    from feeds._evaluate_report import format_table, write_evaluation
+    from feeds.evaluate_report import format_table, write_evaluation
 
     params = feeds.FireDetectorParams()
     if args.params:

@@ -5,7 +5,7 @@ It chains the library calls the single commands make, in the order a planner ask
 1. coverage of the existing cameras (``twin.compute_coverage``, written by ``write_coverage``);
 2. the next K cameras (``twin.plan_cameras``, CELF; written by ``write_plan``): they become "planned";
 3. coverage after the plan (existing + the city's planned + the K new), on the same height raster;
-4. the server room today and after the plan (``sim.capacity.run_capacity``, ``servers="auto"``);
+4. the server room today and after the plan (``sim.capacity.report.run_capacity``, ``servers="auto"``);
 5. fire response with the existing cameras, with existing + planned, and with none (``sim.fire.run_fire``
    twice on the same seed: the run without cameras is the same paired run in both).
 
@@ -210,7 +210,7 @@ def run_report(
     """
     import twin
     from showroom_cli.coverage_report import write_coverage, write_plan
-    from sim.capacity import run_capacity
+    from sim.capacity.report import run_capacity
     from sim.fire import FireParams, run_fire
     from sim.fire.report import write_fire_outputs
     from sim.travel import TravelModel

@@ -10,7 +10,15 @@ from showroom_cli.common import DEFAULT_CITY, city_arg, load_city
 
 def _cmd_sweep(args: argparse.Namespace) -> int:
     from sim.sweep import load_sweep, run_sweep
+    from sim.sweep.report import plot_main_metric
+    from twin import TwinError
 
+    if args.batch < 1:
+        raise TwinError(f"--batch must be an integer >= 1, got {args.batch}")
+    if args.workers is not None and args.workers < 1:
+        raise TwinError(f"--workers must be >= 1, got {args.workers}")
+    if args.scheduler and args.workers is not None:
+        raise TwinError("--workers sizes the local cluster; a --scheduler cluster has its own workers")
     spec = load_sweep(args.sweep)
     twin = city_path = None
     if spec.model.needs_city:
@@ -27,6 +35,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         resume=args.resume,
         max_tasks=args.max_tasks,
         batch=args.batch,
+        plots=plot_main_metric,
     )
     t, tm = doc["tasks"], doc["timing"]
     ex = doc["executor"]

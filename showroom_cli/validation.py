@@ -38,7 +38,7 @@ def _evaluate_detector(out: Path, clips: Path | None, labels: Path | None) -> Pa
         print(f"detector: no clips at {clips} or no labels at {labels}: its rows are unavailable")
         return None
     import feeds
-    from feeds._evaluate_report import write_evaluation
+    from feeds.evaluate_report import write_evaluation
 
     print(f"detector: evaluating the labelled clips of {clips} (showroom feeds evaluate) ...", flush=True)
     write_evaluation(feeds.evaluate_clips(clips, labels), out)

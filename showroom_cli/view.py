@@ -21,6 +21,7 @@ def _cmd_view(args: argparse.Namespace) -> int:
     import showroom_cli.app as app
     import twin
     from scenes.xr import SimulatedHeadset, XRUnavailable, open_provider
+    from showroom_cli import viewing
     from showroom_cli.render import parse_size
     from sim.live import LiveCity, ReplayLog
 
@@ -45,14 +46,14 @@ def _cmd_view(args: argparse.Namespace) -> int:
     if provider is None and not _has_display():
         out = Path(args.out)
         print(f"{why}; no display either: rendering the guided tour to a video instead ({out}/render.mp4)")
-        return app.render_tour(city, out, seconds=args.seconds or 30.0, lang=args.lang, size=size, cameras=cams)
+        return viewing.render_tour(city, out, seconds=args.seconds or 30.0, lang=args.lang, size=size, cameras=cams)
     print(why)
     if args.speed <= 0:
         raise twin.TwinError(f"--speed must be > 0, got {args.speed:g}")
     live = ReplayLog(args.replay) if args.replay else LiveCity(city, args.scenario, seed=args.seed)
-    opts = app.ViewOptions(
+    opts = viewing.ViewOptions(
         size=size, speed=args.speed, lang=args.lang, tour=args.tour, feed_budget=args.feeds,
-        script=app.load_script(args.script) if args.script else [], quit_after_s=args.seconds,
+        script=viewing.load_script(args.script) if args.script else [], quit_after_s=args.seconds,
         training=live.training, trace=args.trace, xr_mode=args.xr, cameras=cams,
     )
     return app.run_view(city, live, opts, provider)

@@ -7,9 +7,9 @@ Models: :mod:`sim.capacity` (server load and capacity planning of the video syst
 :mod:`sim.covtime` (camera coverage through faults, PTZ patrols, night and the wall).
 """
 
-from .capacity import CapacityConfig, CapacityPlan, Fault, ServiceLevels, plan_capacity, run_capacity, simulate
+from .capacity import CapacityConfig, CapacityPlan, Fault, ServiceLevels, plan_capacity, simulate
 from .covtime import CoverageTimeConfig, compare_policies, run_coverage_time
-from .drill import DrillError, live_drill, read_scenario, replay_drill, run_drill, write_outputs
+from .drill import DrillError, live_drill, read_scenario, replay_drill, run_drill
 from .faults import FAULT_RATES, FaultRate, Outages, availability, camera_fault_rate, failure_repair, outage_intervals
 from .fire import FireParams, FireStudy, fleet_hypercube, run_fire
 from .firegrowth import GROWTH_ALPHA_KW_S2, Room, heat_release_kw, time_to_kw
@@ -24,19 +24,22 @@ from .queueing import (
     mmc_servers_for_wait,
     mmc_wait_quantile_s,
 )
+from .snapshot import FireState, RackState, SceneSnapshot, TruckState
 from .standards import STANDARDS, StandardProfile, compliance, standard
 from .streams import PROFILES, StreamProfile, load_profile
-from .sweep import SweepError, SweepSpec, load_sweep, parse_sweep, run_sweep
-from .sweep.models import ModelAdapter, register_model
+from .sweep import ModelAdapter, SweepError, SweepSpec, load_sweep, parse_sweep, register_model, run_sweep
 from .travel import TravelModel, TravelParams
 
 __all__ = [
+    "FireState",
+    "RackState",
+    "SceneSnapshot",
+    "TruckState",
     "CapacityConfig",
     "CapacityPlan",
     "Fault",
     "ServiceLevels",
     "plan_capacity",
-    "run_capacity",
     "simulate",
     "FAULT_RATES",
     "FaultRate",
@@ -60,7 +63,6 @@ __all__ = [
     "read_scenario",
     "replay_drill",
     "run_drill",
-    "write_outputs",
     "FireParams",
     "FireStudy",
     "fleet_hypercube",

@@ -1,7 +1,7 @@
 """What the showroom runs alongside the 3D city: a fire scenario live, the server room's load, or a replay.
 
-The scene only reads snapshots (plain dicts in the format of :mod:`scenes.entities`); these classes
-produce them. :class:`LiveCity` runs a drill scenario's fire engine live (``env`` is stepped by
+The scene only reads snapshots (:class:`sim.snapshot.SceneSnapshot`, handed over by the root); these
+classes produce them. :class:`LiveCity` runs a drill scenario's fire engine live (``env`` is stepped by
 :class:`sim.clock.SimClock` from the render loop) and colours the server racks by the load a
 one-day capacity run of the same cameras saw at that hour. :class:`ReplayLog` plays a drill's
 replay log (``replay.jsonl``) back on a timeline, with the same snapshot format.
@@ -19,6 +19,8 @@ import numpy as np
 import simpy
 
 from twin import TwinError, select_cameras
+
+from .snapshot import FireState, RackState, SceneSnapshot, TruckState
 
 if TYPE_CHECKING:
     from twin import Twin
@@ -42,25 +44,27 @@ def rack_loads(twin: Twin, *, seed: int = 0, days: float = 1.0) -> tuple[np.ndar
     return np.asarray(run.series_t, dtype=float), np.asarray(run.series_disk, dtype=float)
 
 
-def _racks_at(t: float, times: np.ndarray, loads: np.ndarray) -> list[dict[str, Any]]:
+def _racks_at(t: float, times: np.ndarray, loads: np.ndarray) -> tuple[RackState, ...]:
     if loads.shape[1] == 0:
-        return []
+        return ()
     k = int(np.clip(np.searchsorted(times, t % max(times[-1], 1.0), side="right") - 1, 0, len(times) - 1))
-    return [{"id": f"R{j + 1:02d}", "load": float(np.clip(loads[k, j], 0.0, 1.0))} for j in range(loads.shape[1])]
+    return tuple(RackState(f"R{j + 1:02d}", float(np.clip(loads[k, j], 0.0, 1.0))) for j in range(loads.shape[1]))
 
 
-def _scene_state(state: dict[str, Any], fire_xy: dict[str, tuple[float, float]]) -> dict[str, Any]:
-    """A fire engine's snapshot (or a replay tick) in the scene's entity format."""
-    trucks = [
-        {"id": tid, "x": float(v["xy"][0]), "y": float(v["xy"][1]), "state": v.get("state", "")}
+def _scene_snapshot(
+    state: dict[str, Any], fire_xy: dict[str, tuple[float, float]], racks: tuple[RackState, ...] = ()
+) -> SceneSnapshot:
+    """A fire engine's state (or a replay tick) as a typed snapshot; fires without a known place are left out."""
+    trucks = tuple(
+        TruckState(str(tid), float(v["xy"][0]), float(v["xy"][1]), str(v.get("state", "")))
         for tid, v in state.get("trucks", {}).items()
-    ]
-    fires = []
-    for fid, v in state.get("fires", {}).items():
-        if fid in fire_xy:
-            x, y = fire_xy[fid]
-            fires.append({"id": fid, "x": x, "y": y, "hrr_kw": float(v["kw"]), "state": v.get("state", "")})
-    return {"t": float(state.get("t", 0.0)), "trucks": trucks, "fires": fires}
+    )
+    fires = tuple(
+        FireState(str(fid), *fire_xy[fid], float(v["kw"]), str(v.get("state", "")))
+        for fid, v in state.get("fires", {}).items()
+        if fid in fire_xy
+    )
+    return SceneSnapshot(float(state.get("t", 0.0)), trucks, fires, racks)
 
 
 class LiveCity:
@@ -76,8 +80,7 @@ class LiveCity:
     snapshot_step_s = 1.0
 
     def __init__(self, twin: Twin, scenario: str | Path, *, decisions: str = "auto", seed: int = 0) -> None:
-        from .drill import live_drill
-        from .drill.schema import read_scenario
+        from .drill import live_drill, read_scenario
 
         sc = read_scenario(scenario)
         self.scenario = sc
@@ -88,11 +91,10 @@ class LiveCity:
         self._times, self._loads = rack_loads(twin, seed=seed)
         self.training = True  # a drill scenario: every screen says TRAINING
 
-    def snapshot(self) -> dict[str, Any]:
+    def snapshot(self) -> SceneSnapshot:
         """Trucks, fires and racks now."""
-        s = _scene_state(self.engine.snapshot(), self._fire_xy)
-        s["racks"] = _racks_at(float(self.env.now), self._times, self._loads)
-        return s
+        racks = _racks_at(float(self.env.now), self._times, self._loads)
+        return _scene_snapshot(self.engine.snapshot(), self._fire_xy, racks)
 
 
 class ReplayLog:
@@ -174,9 +176,9 @@ class ReplayLog:
             fires[fid] = {"kw": (1 - w) * float(fa["kw"]) + w * float(fb["kw"]), "state": fa.get("state", "")}
         return {"t": t, "trucks": trucks, "fires": fires}
 
-    def snapshot(self) -> dict[str, Any]:
-        """The replayed state at the environment's current time, in the scene's format."""
-        return _scene_state(self.state_at(float(self.env.now)), self._fire_xy)
+    def snapshot(self) -> SceneSnapshot:
+        """The replayed state at the environment's current time."""
+        return _scene_snapshot(self.state_at(float(self.env.now)), self._fire_xy)
 
     def events_until(self, t: float) -> list[dict[str, Any]]:
         """The log's events up to time ``t`` (the showroom's timeline)."""

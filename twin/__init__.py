@@ -11,6 +11,7 @@ from ._errors import CameraError, CityError, Problem, TwinError
 from .cityio import LAYERS, CityRepairWarning, load, save
 from .coverage import CoverageResult, compute_coverage, load_cells, viewshed
 from .geo import LocalFrame
+from .gis import ImportReport, import_city
 from .info import city_info
 from .model import (
     Building,
@@ -25,7 +26,6 @@ from .model import (
     Twin,
     Zone,
 )
-from .osm import ImportReport, import_city
 from .placement import Lens, PlanResult, plan_cameras, street_candidates
 from .profiles import DORI_PROFILES, DoriProfile, dori_profile
 from .raster import HeightRaster, build_raster

@@ -376,7 +376,7 @@ def plan_cameras(
     if k > len(sites):
         raise TwinError(
             f"cannot add {k} cameras: only {len(sites)} candidate sites (one camera per site); "
-            "add candidates, lower --add, or lower --pole-spacing"
+            "add candidates, add fewer cameras, or place street poles closer together"
         )
     if raster is None:
         raster = build_raster(twin, resolution_m=resolution_m)

@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 
-from sim.capacity.config import CapacityConfig
+from sim.capacity import CapacityConfig
 from sim.capacity.latency import draw_live_latency_ms, frame_size_scv
 
 from ._check import Check, at_least, within_rel

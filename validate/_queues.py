@@ -24,7 +24,7 @@ _LO = "Larson & Odoni, Urban Operations Research (1981)"
 
 def capacity_vs_erlang(*, quick: bool, seed: int) -> list[Check]:
     """The capacity model's analytics queue, simulated, against Erlang C and Erlang B."""
-    from sim.capacity.analytics import run_mmc
+    from sim.capacity import run_mmc
 
     servers, service_s, load = 4, 120.0, 3.0
     lam, mu = load / service_s, 1.0 / service_s

@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sim.capacity.config import CapacityConfig, check_server_room, hardware
+from sim.capacity._config import CapacityConfig, check_server_room, hardware
+from sim.capacity._model import BEYOND_FAILOVER, CAUSES
+from sim.capacity._sizing import CapacityPlan, build_topology, plan_capacity, run_time_figures
 from sim.capacity.measured import apply_measured, is_measured_profile, load_measured
-from sim.capacity.model import BEYOND_FAILOVER, CAUSES
-from sim.capacity.sizing import CapacityPlan, build_topology, plan_capacity, run_time_figures
 from sim.operators import Roster
 from sim.queueing import mmc_mean_wait_s
 from sim.streams import load_profile, main_kbps, mean_multiplier
@@ -62,7 +62,7 @@ def run_capacity(city: twin.Twin, out: Path, *, cameras: str | Path | list[Camer
     if retention_days is not None:
         room = dataclasses.replace(room, retention_days=float(retention_days))
     if replications < 1:
-        raise TwinError(f"--replications must be >= 1, got {replications}")
+        raise TwinError(f"replications must be >= 1, got {replications}")
     measured = load_measured(profile) if is_measured_profile(profile) else None
     cfg = CapacityConfig(days=days, faults=faults, profile=load_profile(measured.base_profile if measured else profile))
     roster = Roster.from_twin(city.command_center.operators, first_shift_h=cfg.first_shift_h)

@@ -1,9 +1,12 @@
-"""Camera coverage through time: faults and repair crews, PTZ patrols, night and the wall (SimPy)."""
+"""Camera coverage through time: faults and repair crews, PTZ patrols, night and the wall (SimPy).
+
+The model; its outputs (maps, plots, CSV) are in :mod:`sim.covtime.report`, which the model never imports.
+"""
 
 from __future__ import annotations
 
-from .config import CoverageTimeConfig, NightProfile, load_settings
-from .study import (
+from ._config import DAYLIGHT, DETECTIONS, NIGHT_PROFILES, ROTATIONS, CoverageTimeConfig, NightProfile, load_settings
+from ._study import (
     POLICIES,
     CoverageTimeResult,
     RunResult,
@@ -18,8 +21,12 @@ from .study import (
 __all__ = [
     "CoverageTimeConfig",
     "CoverageTimeResult",
+    "DAYLIGHT",
+    "DETECTIONS",
+    "NIGHT_PROFILES",
     "NightProfile",
     "POLICIES",
+    "ROTATIONS",
     "RunResult",
     "compare_policies",
     "load_settings",

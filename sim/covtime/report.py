@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sim.covtime.study import CoverageTimeResult, _ci, _mci, _mci_levels
+from sim.covtime._study import CoverageTimeResult, _ci, _mci, _mci_levels
 from sim.queueing import machine_repair
 from twin.cityio import json_safe, write_json
 
@@ -29,7 +29,7 @@ def _config_doc(res: CoverageTimeResult) -> dict[str, Any]:
 
 
 def _night_default() -> dict[str, Any]:
-    from sim.covtime.config import NIGHT_PROFILES
+    from sim.covtime._config import NIGHT_PROFILES
 
     return NIGHT_PROFILES
 

@@ -1,9 +1,13 @@
-"""Fire-response drills (TRAINING): scripted injects, decisions, score and replay."""
+"""Fire-response drills (TRAINING): scripted injects, decisions, score and replay.
+
+The model; the after-action report, replay log and event CSV are written by
+:func:`sim.drill.report.write_outputs`, which the model never imports.
+"""
 
 from __future__ import annotations
 
-from .schema import DrillError, Scenario, read_scenario
-from .session import (
+from ._schema import DrillError, Scenario, read_scenario
+from ._session import (
     AUTO,
     MAX_COMBINATIONS,
     Decision,
@@ -12,7 +16,6 @@ from .session import (
     read_decisions,
     replay_drill,
     run_drill,
-    write_outputs,
 )
 
 __all__ = [
@@ -27,5 +30,4 @@ __all__ = [
     "read_scenario",
     "replay_drill",
     "run_drill",
-    "write_outputs",
 ]

@@ -8,7 +8,7 @@ order, and an ``end`` line with the score.
 
 from __future__ import annotations
 
-__all__ = ["SCHEMA", "TICK_S", "event_records", "plot_drill_map", "replay_lines", "write_all"]
+__all__ = ["SCHEMA", "TICK_S", "event_records", "plot_drill_map", "replay_lines", "write_all", "write_outputs"]
 
 import csv
 import html
@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sim.fire.engine import MUTUAL_AID_SHOWN_S, SOURCES
+from sim.fire import MUTUAL_AID_SHOWN_S, SOURCES
 
 if TYPE_CHECKING:
-    from sim.drill.session import DrillResult
+    from sim.drill._session import DrillResult
 
 SCHEMA = "fire-drill-replay/1"
 TICK_S = 30.0
@@ -365,3 +365,8 @@ def write_all(res: DrillResult, out: Path, *, fmt: str = "md") -> dict[str, Path
     p.write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     paths["summary"] = p
     return paths
+
+
+def write_outputs(res: DrillResult, out_dir: str | Path, *, fmt: str = "md") -> dict[str, Path]:
+    """Write the after-action report, replay log (JSONL), event CSV and summary.json into ``out_dir``."""
+    return write_all(res, Path(out_dir), fmt=fmt)

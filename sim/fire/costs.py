@@ -25,7 +25,7 @@ import numpy as np
 from sim.queueing import erlang_c
 
 if TYPE_CHECKING:
-    from sim.fire.params import FireParams
+    from sim.fire._params import FireParams
     from sim.fire.profile import DetectionDraw
 
 __all__ = ["false_alarm_costs", "false_alarm_wait_s", "sensitivity_row"]

@@ -12,11 +12,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sim.fire.engine import SOURCES
+from sim.fire._engine import SOURCES
 from sim.standards import standard
 
 if TYPE_CHECKING:
-    from sim.fire.study import FireStudy
+    from sim.fire._study import FireStudy
     from twin import Twin
 
 def _clean(o: Any) -> Any:

@@ -30,7 +30,7 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
 
 def _town(root: Path) -> Path:
     import twin
-    from sim.fire.town import grid_town
+    from sim.fire._town import grid_town
     from twin import Camera
 
     t = grid_town(blocks=4, block_m=100.0, cameras=10, fire_rate_per_year=150.0, seed=3)
@@ -123,6 +123,32 @@ def test_the_plans_gain_is_coverage_after_minus_before(report) -> None:
     # adding cameras never loses coverage at any level
     for n in cov["levels"]:
         assert cov["after"]["public_share"][n] >= cov["today"]["public_share"][n]
+
+
+def test_public_space_and_the_number_of_fires_from_the_towns_own_geometry(report) -> None:
+    out, s, _ = report
+    # public space is the streets' right of way: primary streets (every 4th) 16 m wide, residential 9 m
+    # (twin.raster.STREET_WIDTH_M), as polygons here with shapely, rasterised by hand at the report's
+    # --quick 2 m cells (a cell is public when its centre is) on the city's extent plus the 20 m margin
+    import numpy as np
+    import shapely
+
+    strips = []
+    for i in range(5):
+        c, w = i * 100.0, (16.0 if i % 4 == 0 else 9.0)
+        strips.append(shapely.LineString([(0, c), (400, c)]).buffer(w / 2, cap_style="flat"))
+        strips.append(shapely.LineString([(c, 0), (c, 400)]).buffer(w / 2, cap_style="flat"))
+    streets = shapely.union_all(strips)
+    centres = np.arange(-20.0, 420.0, 2.0) + 1.0
+    xx, yy = np.meshgrid(centres, centres)
+    by_hand_m2 = float(shapely.contains_xy(streets, xx, yy).sum()) * 4.0
+    today = _step(out, "1_coverage_today")
+    assert today["public_area_m2"] == pytest.approx(by_hand_m2, abs=0.5)
+    # and within a few percent of the exact area of the polygons (the cells cut the 9 m strips to 8 m)
+    assert today["public_area_m2"] == pytest.approx(streets.area, rel=0.06)
+    # fires: 150 a year over the town's 4 zones, 120 days simulated: Poisson, mean 150 * 120 / 365
+    mean = 150.0 * 120.0 / 365.0
+    assert abs(s["fire"]["fires"] - mean) < 4.0 * mean**0.5
 
 
 def test_capacity_bitrate_is_the_sum_of_the_cameras_planned_bitrates(report) -> None:

@@ -55,6 +55,27 @@ def test_trucks_interpolate_between_snapshots_and_along_routes():
         e.push({"trucks": []})
 
 
+def test_the_sims_typed_snapshot_places_trucks_fires_and_racks():
+    # the sim's SceneSnapshot (handed over by the root) is read by attribute, like any SnapshotLike
+    from panda3d.core import NodePath
+
+    from sim.snapshot import FireState, RackState, SceneSnapshot, TruckState
+
+    e = SimEntities(NodePath("r"))
+    route = ((0.0, 0.0), (30.0, 0.0), (30.0, 40.0))
+    e.push(SceneSnapshot(0.0, trucks=(TruckState("A", 0.0, 0.0, "responding", route=route, progress_m=0.0),),
+                         fires=(FireState("F", 5.0, 6.0, 1055.0),), racks=(RackState("R1", 0.25),)))
+    e.push(SceneSnapshot(10.0, trucks=(TruckState("A", 0.0, 0.0, "responding", route=route, progress_m=50.0),),
+                         fires=(FireState("F", 5.0, 6.0, 2055.0),), racks=(RackState("R1", 0.75),)))
+    e.set_time(5.0)
+    # 25 m along the route: still on its first leg (the corner is at 30 m)
+    a = e.trucks["A"].get_pos()
+    assert (a[0], a[1]) == pytest.approx((25.0, 0.0))
+    assert e.counts() == {"trucks": 1, "fires": 1, "racks": 1}
+    flame, _ = e.fires["F"]
+    assert (flame.get_x(), flame.get_y()) == pytest.approx((5.0, 6.0))
+
+
 def test_fire_truck_and_racks_in_pixels(rig):
     from twin import CommandCenter
 

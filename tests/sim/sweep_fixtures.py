@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.sweep.models import Metric, ModelAdapter, Param, register_model
+from sim.sweep import Metric, ModelAdapter, Param, register_model
 from twin import TwinError
 
 #: prepare() calls made in this process (prepare runs in the client, never on a worker)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from sim.capacity import CAUSES, CapacityConfig, Fault, build_topology, plan_capacity, simulate
-from sim.capacity.analytics import run_mmc
+from sim.capacity._analytics import run_mmc
 from sim.operators import Roster
 from sim.queueing import erlang_b, mmc_mean_wait_s
 from sim.streams import PROFILES, StreamProfile

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from sim.covtime import CoverageTimeConfig, NightProfile, prepare, run_coverage_time, simulate
-from sim.covtime.sun import sun_times
+from sim.covtime._sun import sun_times
 from twin import Camera, PosePreset, TwinError
 from twin.coverage import compute_coverage
 

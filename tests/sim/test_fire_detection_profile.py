@@ -14,9 +14,16 @@ import pytest
 
 import showroom
 import twin
-from sim.fire import DEFAULT_PROFILE, load_profile, prepare_cameras, run_fire, select_cameras
-from sim.fire.params import FireParams, Lognormal
-from sim.fire.town import grid_town
+from sim.fire import (
+    DEFAULT_PROFILE,
+    FireParams,
+    Lognormal,
+    grid_town,
+    load_profile,
+    prepare_cameras,
+    run_fire,
+    select_cameras,
+)
 from twin import TwinError
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -8,8 +8,8 @@ import math
 import pytest
 
 from sim.fire import run_fire
-from sim.fire.params import FireParams
-from sim.fire.town import grid_town
+from sim.fire._params import FireParams
+from sim.fire._town import grid_town
 from sim.queueing import erlang_b
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import shapely
 
-from sim.fire.detect import sightings
+from sim.fire._detect import sightings
 from sim.travel import TravelModel, TravelParams
 from twin import Camera, FireStation, TwinError, optics
 from twin.roads import RoadFeature, build_road_graph

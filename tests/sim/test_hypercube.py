@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from sim.fire import fleet_hypercube, run_fire
-from sim.fire.params import FireParams
-from sim.fire.town import grid_town
+from sim.fire._params import FireParams
+from sim.fire._town import grid_town
 from sim.hypercube import correction_factors, erlang_loss_probs, hypercube
 from sim.queueing import erlang_b
 from sim.travel import TravelModel

@@ -11,6 +11,7 @@ import pytest
 import twin
 from sim.clock import SimClock
 from sim.live import LiveCity, ReplayLog
+from sim.snapshot import SceneSnapshot
 
 ROOT = Path(__file__).resolve().parents[2]
 DRILL = ROOT / "assets" / "drills" / "night_road_closure.yaml"
@@ -23,8 +24,9 @@ def city() -> twin.Twin:
 
 @pytest.fixture(scope="module")
 def replay_log(tmp_path_factory: pytest.TempPathFactory, city: twin.Twin) -> Path:
-    from sim.drill import run_drill, write_outputs
-    from sim.drill.schema import read_scenario
+    from sim.drill import run_drill
+    from sim.drill._schema import read_scenario
+    from sim.drill.report import write_outputs
 
     res = run_drill(read_scenario(DRILL), city, decisions="auto")
     out = tmp_path_factory.mktemp("drill")
@@ -57,12 +59,13 @@ def test_replay_is_driven_by_the_clock_like_a_live_run(replay_log: Path) -> None
         clock.tick(1 / 30)  # 3 s of wall time at 60x: 180 s of drill
     assert rp.env.now == pytest.approx(180.0)
     snap = rp.snapshot()
-    assert snap["t"] == pytest.approx(180.0)
-    assert {t["id"] for t in snap["trucks"]} == set(rp.ticks[0]["trucks"])
+    assert isinstance(snap, SceneSnapshot)
+    assert snap.t == pytest.approx(180.0)
+    assert {t.id for t in snap.trucks} == set(rp.ticks[0]["trucks"])
     # fires carry their building's position from the log's header, so the scene can draw them
-    for f in snap["fires"]:
-        hdr = next(h for h in rp.header["fires"] if h["id"] == f["id"])
-        assert (f["x"], f["y"]) == (hdr["x"], hdr["y"])
+    for f in snap.fires:
+        hdr = next(h for h in rp.header["fires"] if h["id"] == f.id)
+        assert (f.x, f.y) == (hdr["x"], hdr["y"])
 
 
 def test_not_a_replay_log(tmp_path: Path) -> None:
@@ -85,12 +88,12 @@ def test_live_city_equals_the_drill_engine_and_racks_stay_in_range(city: twin.Tw
     snap = live.snapshot()
     # the live engine at a tick's time stands where the replay log's tick says (auto decisions both)
     tick = ticks[3600]
-    for tr in snap["trucks"]:
-        assert [tr["x"], tr["y"]] == pytest.approx(tick["trucks"][tr["id"]]["xy"], abs=0.01)
-    racks = snap["racks"]
+    for tr in snap.trucks:
+        assert [tr.x, tr.y] == pytest.approx(tick["trucks"][tr.id]["xy"], abs=0.01)
+    racks = snap.racks
     assert len(racks) == city.command_center.server_room.servers + city.command_center.server_room.failover_servers
-    assert all(0.0 <= r["load"] <= 1.0 for r in racks)
-    assert any(r["load"] > 0 for r in racks)
+    assert all(0.0 <= r.load <= 1.0 for r in racks)
+    assert any(r.load > 0 for r in racks)
 
 
 def test_replay_jumps_back_and_on_and_lists_its_timeline(replay_log: Path) -> None:
@@ -102,12 +105,12 @@ def test_replay_jumps_back_and_on_and_lists_its_timeline(replay_log: Path) -> No
     clock.rebind(rp.seek(600.0))
     assert rp.env.now == 600.0 and clock.env is rp.env
     clock.tick(0.0)
-    assert rp.snapshot()["t"] == 600.0
+    assert rp.snapshot().t == 600.0
     clock.rebind(rp.seek(3600.0))
     clock.tick(0.0)
     again = rp.snapshot()
     # a replay is a function of time: coming back to 3,600 s shows exactly what was there before
-    assert [(t["id"], t["x"], t["y"]) for t in again["trucks"]] == [(t["id"], t["x"], t["y"]) for t in at["trucks"]]
+    assert again.trucks == at.trucks
     assert rp.seek(-50.0).now == 0.0 and rp.seek(1e9).now == rp.duration_s
     lines = rp.timeline(3600.0, n=4)
     events = [e for e in rp.events if e["t"] <= 3600.0][-4:]

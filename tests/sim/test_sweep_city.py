@@ -174,7 +174,7 @@ def test_coverage_time_watched_within_seen_and_equal_to_a_direct_run(city: twin.
     # the last task, run directly: the first 3 planned cameras, the same raster and seed
     raster = build_raster(city, resolution_m=8.0)
     cams = city.cameras_by_status("existing", "planned") + plan_cameras(city, 3, headings=4, raster=raster).cameras
-    from sim.covtime.config import CoverageTimeConfig
+    from sim.covtime._config import CoverageTimeConfig
 
     ss = prepare(city, cams, raster=raster)
     run = simulate(city, ss, config=CoverageTimeConfig(days=0.5), seed=task_seed(5, {"added_cameras": 3}, 1))

@@ -11,7 +11,7 @@ import pytest
 
 import showroom
 from sim.sweep import SweepError, load_sweep, parse_sweep, run_sweep, task_seed
-from sim.sweep.report import cell_stats
+from sim.sweep._tables import cell_stats
 from twin import TwinError
 
 from . import sweep_fixtures  # noqa: F401  (registers the test models)
@@ -202,7 +202,7 @@ def test_bad_sweep_files_name_file_and_key(tmp_path: Path, text: str, match: str
 
 
 def test_deterministic_model_refuses_replications() -> None:
-    from sim.sweep.models import Metric, ModelAdapter, Param
+    from sim.sweep import Metric, ModelAdapter, Param
 
     det = ModelAdapter(
         name="det",
@@ -213,7 +213,7 @@ def test_deterministic_model_refuses_replications() -> None:
         run=lambda shared, params, seed: {"y": params["k"]},
         stochastic=False,
     )
-    from sim.sweep.models import MODELS
+    from sim.sweep import MODELS
 
     MODELS["det"] = det
     try:
@@ -268,7 +268,7 @@ def test_cli_serial_writes_every_artifact(tmp_path: Path, capsys: pytest.Capture
 
 
 def test_docs_list_every_model_parameter_and_metric() -> None:
-    from sim.sweep.models import MODELS, model_adapter
+    from sim.sweep import MODELS, model_adapter
 
     model_adapter("mmc")  # loads the built-in models
     docs = (Path(__file__).resolve().parents[2] / "docs" / "sweeps.md").read_text(encoding="utf-8")
@@ -284,7 +284,7 @@ def test_docs_list_every_model_parameter_and_metric() -> None:
 
 
 def test_common_random_numbers_add_paired_differences(tmp_path: Path) -> None:
-    from sim.sweep.report import paired_diff
+    from sim.sweep._tables import paired_diff
 
     base = [{"rep": r, "metrics": {"y": v}} for r, v in enumerate([10.0, 20.0, 30.0])]
     cell = [{"rep": r, "metrics": {"y": v}} for r, v in enumerate([11.0, 22.0, 33.0])]

@@ -1,6 +1,6 @@
 """The default-city generator: determinism, the committed assets, counts and geometric soundness.
 
-The expected ranges here are the ones the issue and twin/generate/district.py document, written out by hand
+The expected ranges here are the ones the issue and twin/generate/_district.py document, written out by hand
 (not read back from the generator's tables), so a change to a table that breaks the documented
 promise fails here.
 """
@@ -27,7 +27,7 @@ SEED = showroom.DEFAULT_SEED
 LAYER_FILES = ("buildings.geojson", "roads.geojson", "cameras.geojson", "fire_stations.geojson",
                "zones.geojson", "city.yaml")
 
-# documented in twin/generate/district.py and twin/generate/buildings.py: (levels lo, hi, storey m)
+# documented in twin/generate/_district.py and twin/generate/_buildings.py: (levels lo, hi, storey m)
 LEVELS_BY_LANDUSE = {
     "residential": [(1, 3, 3.0)],
     "commercial": [(4, 12, 4.0), (15, 40, 4.0)],  # shops/offices, and the few towers

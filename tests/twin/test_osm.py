@@ -17,8 +17,8 @@ import pytest
 import shapely
 
 import twin
-from twin.osm import import_city
-from twin.osm.tags import parse_direction_deg, parse_length_m, parse_levels
+from twin.gis import import_city
+from twin.osm._tags import parse_direction_deg, parse_length_m, parse_levels
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "osm"
 SMALL = FIXTURES / "small.osm"
@@ -35,7 +35,7 @@ CELL_Y = STEP * M_PER_DEG_LAT  # about 11.06 m
 
 
 @pytest.fixture(scope="module")
-def small() -> twin.osm.ImportReport:
+def small() -> twin.gis.ImportReport:
     return import_city(SMALL)
 
 
@@ -43,7 +43,7 @@ def _by_id(items: list) -> dict:
     return {x.id: x for x in items}
 
 
-def _grid(rep: twin.osm.ImportReport, i: float, j: float) -> tuple[float, float]:
+def _grid(rep: twin.gis.ImportReport, i: float, j: float) -> tuple[float, float]:
     """Local metres of grid cell (i, j), through the city's own frame (only pyproj's projection)."""
     x, y = rep.twin.frame.to_local(LON0 + i * STEP, LAT0 + j * STEP)
     return float(x), float(y)
@@ -129,7 +129,7 @@ def test_direction_values(value: str, deg: float | None, kind: str) -> None:
 # ---------------------------------------------------------------------------------------------
 # buildings
 # ---------------------------------------------------------------------------------------------
-def test_building_heights_from_height_levels_and_default(small: twin.osm.ImportReport) -> None:
+def test_building_heights_from_height_levels_and_default(small: twin.gis.ImportReport) -> None:
     b = _by_id(small.twin.buildings)
     expected = {
         "osm-w101": 12.0,  # height "12 m"
@@ -151,7 +151,7 @@ def test_building_heights_from_height_levels_and_default(small: twin.osm.ImportR
     assert b["osm-w103"].use == "apartments"
 
 
-def test_height_sources_and_messy_values_are_counted(small: twin.osm.ImportReport) -> None:
+def test_height_sources_and_messy_values_are_counted(small: twin.gis.ImportReport) -> None:
     d = small.as_dict()["buildings"]
     assert d["height_source"] == {"height": 4, "building:levels": 5, "default": 2}
     # 10+, 4-7, 3;4 (levels), 40', ~10, yes (height)
@@ -163,7 +163,7 @@ def test_height_sources_and_messy_values_are_counted(small: twin.osm.ImportRepor
     assert listed[("height", "yes")] == (None, ["unreadable"])
 
 
-def test_broken_rings_are_skipped_and_counted(small: twin.osm.ImportReport) -> None:
+def test_broken_rings_are_skipped_and_counted(small: twin.gis.ImportReport) -> None:
     d = small.as_dict()
     sk = d["skipped"]["buildings"]
     assert sk == {
@@ -180,7 +180,7 @@ def test_broken_rings_are_skipped_and_counted(small: twin.osm.ImportReport) -> N
     assert "ring is not closed" in small.summary()
 
 
-def test_multipolygon_building_keeps_its_courtyard(small: twin.osm.ImportReport) -> None:
+def test_multipolygon_building_keeps_its_courtyard(small: twin.gis.ImportReport) -> None:
     fp = _by_id(small.twin.buildings)["osm-r201"].footprint
     assert fp.geom_type == "Polygon"
     assert len(fp.interiors) == 1
@@ -191,7 +191,7 @@ def test_multipolygon_building_keeps_its_courtyard(small: twin.osm.ImportReport)
     assert fp.contains(shapely.Point(*_grid(small, 1, 21)))
 
 
-def test_square_building_footprint_size(small: twin.osm.ImportReport) -> None:
+def test_square_building_footprint_size(small: twin.gis.ImportReport) -> None:
     fp = _by_id(small.twin.buildings)["osm-w101"].footprint
     x0, y0, x1, y1 = fp.bounds
     assert x1 - x0 == pytest.approx(2 * CELL_X, rel=2e-3)
@@ -201,7 +201,7 @@ def test_square_building_footprint_size(small: twin.osm.ImportReport) -> None:
 # ---------------------------------------------------------------------------------------------
 # cameras and fire stations
 # ---------------------------------------------------------------------------------------------
-def test_cameras_direction_type_height(small: twin.osm.ImportReport) -> None:
+def test_cameras_direction_type_height(small: twin.gis.ImportReport) -> None:
     c = _by_id(small.twin.cameras)
     assert set(c) == {"osm-n4001", "osm-n4002", "osm-n4005", "osm-w401", "osm-n4008"}
     assert (c["osm-n4001"].heading_deg, c["osm-n4001"].type, c["osm-n4001"].mount_height_m) == (45.0, "dome", 5.0)
@@ -219,7 +219,7 @@ def test_cameras_direction_type_height(small: twin.osm.ImportReport) -> None:
     assert dx == pytest.approx(4 * CELL_X, rel=2e-3)
 
 
-def test_cameras_left_out_are_counted(small: twin.osm.ImportReport) -> None:
+def test_cameras_left_out_are_counted(small: twin.gis.ImportReport) -> None:
     d = small.as_dict()
     assert d["skipped"]["cameras"] == {
         "surveillance:type=guard is not a camera": 1,
@@ -234,7 +234,7 @@ def test_cameras_left_out_are_counted(small: twin.osm.ImportReport) -> None:
     assert d["cameras"]["surveillance:type"] == {"(absent: camera)": 3, "alpr": 1, "camera": 1}
 
 
-def test_fire_station_from_an_area_with_its_node_merged(small: twin.osm.ImportReport) -> None:
+def test_fire_station_from_an_area_with_its_node_merged(small: twin.gis.ImportReport) -> None:
     [fs] = small.twin.fire_stations
     assert (fs.id, fs.name) == ("osm-w115", "Pos Damkar")
     area = _by_id(small.twin.buildings)["osm-w115"].footprint
@@ -245,7 +245,7 @@ def test_fire_station_from_an_area_with_its_node_merged(small: twin.osm.ImportRe
 # ---------------------------------------------------------------------------------------------
 # roads
 # ---------------------------------------------------------------------------------------------
-def _edges(rep: twin.osm.ImportReport) -> list[tuple[dict, tuple[float, float], tuple[float, float]]]:
+def _edges(rep: twin.gis.ImportReport) -> list[tuple[dict, tuple[float, float], tuple[float, float]]]:
     g = rep.twin.roads
     out = []
     for u, v, d in g.edges(data=True):
@@ -253,7 +253,7 @@ def _edges(rep: twin.osm.ImportReport) -> list[tuple[dict, tuple[float, float], 
     return out
 
 
-def test_roads_split_at_shared_nodes_with_speeds_and_oneway(small: twin.osm.ImportReport) -> None:
+def test_roads_split_at_shared_nodes_with_speeds_and_oneway(small: twin.gis.ImportReport) -> None:
     g = small.twin.roads
     # primary 0-5-10 and residential crossing it at 5: each split in two, both ways (8);
     # the one-way secondary (1) and tertiary (1); the two-way service road (2); no footway
@@ -308,7 +308,7 @@ def _assert_same_city(a: twin.Twin, b: twin.Twin) -> None:
         assert math.hypot(sa.x - sb.x, sa.y - sb.y) < 0.01
 
 
-def test_round_trip_import_save_load(small: twin.osm.ImportReport, tmp_path: Path) -> None:
+def test_round_trip_import_save_load(small: twin.gis.ImportReport, tmp_path: Path) -> None:
     twin.save(small.twin, tmp_path / "city")
     back = twin.load(tmp_path / "city")
     _assert_same_city(small.twin, back)
@@ -338,7 +338,7 @@ def test_clip_keeps_what_lies_in_the_box(tmp_path: Path) -> None:
     _assert_same_city(rep.twin, back)
 
 
-def test_pbf_reads_the_same_as_xml(small: twin.osm.ImportReport, tmp_path: Path) -> None:
+def test_pbf_reads_the_same_as_xml(small: twin.gis.ImportReport, tmp_path: Path) -> None:
     pbf = tmp_path / "small.osm.pbf"
     with osmium.SimpleWriter(str(pbf)) as w:
         for o in osmium.FileProcessor(SMALL):
@@ -472,7 +472,7 @@ def test_malformed_gis_geometry_is_counted_not_fatal(tmp_path: Path) -> None:
     assert a["left_out"] == {"malformed geometry (e.g. a ring of under 4 points, or unreadable coordinates)": 1}
 
 
-def test_geopackage_made_by_gdal_from_the_extract(small: twin.osm.ImportReport, tmp_path: Path) -> None:
+def test_geopackage_made_by_gdal_from_the_extract(small: twin.gis.ImportReport, tmp_path: Path) -> None:
     """GDAL's OSM driver keeps most tags in ``other_tags``; such a GeoPackage imports like the extract."""
     import pyogrio.raw
 

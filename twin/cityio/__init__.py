@@ -11,11 +11,11 @@ city, ``city.yaml`` included), :mod:`.write` (a city folder and JSON reports).
 
 from __future__ import annotations
 
-from .cameras import camera_from_properties, camera_properties, load_cameras
-from .layers import building_height_m
-from .load import load
-from .read import CAMERA_MARGIN_M, KNOWN_PROPERTIES, LAYERS, CityRepairWarning
-from .write import feature_collection, json_safe, save, write_geojson, write_json
+from ._cameras import camera_from_properties, camera_properties, load_cameras
+from ._layers import building_height_m
+from ._load import load
+from ._read import CAMERA_MARGIN_M, KNOWN_PROPERTIES, LAYERS, CityRepairWarning
+from ._write import feature_collection, json_safe, save, write_geojson, write_json
 
 __all__ = [
     "CAMERA_MARGIN_M",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .district import (
+from ._district import (
     FIRE_STATIONS,
     LANDUSE,
     LANDUSE_GRID,

@@ -9,6 +9,7 @@ left out with a reason. The rules are in docs/city-import.md (and docs/osm-impor
 
 from __future__ import annotations
 
+from ._city import import_city
 from ._import import GIS_SUFFIXES, import_files
 from ._ledger import LayerAccount
 from ._maps import OUR_FIELDS, FieldMaps, parse_maps
@@ -23,6 +24,7 @@ __all__ = [
     "ImportReport",
     "ImportSettings",
     "LayerAccount",
+    "import_city",
     "import_files",
     "parse_maps",
     "previous_settings",

@@ -35,7 +35,7 @@ from pyproj import CRS
 from pyproj.exceptions import CRSError
 
 from .._errors import TwinError
-from ..osm.raw import RawFeature
+from ..osm import RawFeature
 from ._ledger import LayerAccount, TrackedRaw
 from ._source import to_wgs84
 

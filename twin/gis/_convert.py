@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import shapely
 
-from ..osm.raw import RawFeature
+from ..osm import RawFeature
 from ..profiles import DRIVABLE_CLASSES
 from ._ledger import LayerAccount, TrackedRaw, samples
 from ._maps import FieldMaps

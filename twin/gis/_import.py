@@ -26,9 +26,16 @@ from .._errors import TwinError
 from ..cityio import CAMERA_MARGIN_M
 from ..geo import LocalFrame, repair_polygon
 from ..model import CommandCenter, Twin, Zone, data_bounds
-from ..osm.build import build_buildings, build_cameras, build_fire_stations, build_roads
-from ..osm.pbf import OSM_SUFFIXES, read_osm
-from ..osm.raw import RawData, RawFeature
+from ..osm import (
+    OSM_SUFFIXES,
+    RawData,
+    RawFeature,
+    build_buildings,
+    build_cameras,
+    build_fire_stations,
+    build_roads,
+    read_osm,
+)
 from ..roads import build_road_graph, graph_length_m
 from ._cityjson import is_cityjson, read_cityjson
 from ._convert import convert_layer, norm

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from ..osm.raw import RawData
+from ..osm import RawData
 
 #: How many distinct sample values the report keeps per field.
 SAMPLES_PER_FIELD = 3

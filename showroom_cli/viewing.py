@@ -1,0 +1,163 @@
+"""What the showroom window is given: its options, scripted input, the feed pump; and the tour video.
+
+:func:`render_tour` is what ``showroom view`` does with no headset and no display: the guided tour
+rendered headless to a video.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+
+@dataclass
+class ViewOptions:
+    """What ``showroom view`` was asked for."""
+
+    size: tuple[int, int] = (1280, 720)
+    speed: float = 1.0
+    lang: str = "id"
+    tour: bool = False
+    feed_budget: int = 16
+    script: list[dict[str, Any]] = field(default_factory=list)
+    quit_after_s: float | None = None
+    training: bool = False
+    coverage_resolution_m: float = 2.0
+    trace: str | None = None
+    xr_mode: str = "off"
+    #: the cameras shown (twin.select_cameras); None: the city's ``all``
+    cameras: list[Any] | None = None
+
+
+def load_script(path: str) -> list[dict[str, Any]]:
+    """A scripted input sequence: a JSON list of steps ``{"t": seconds, ACTION: value}``.
+
+    Actions: ``key``, ``key_up``, ``click`` ([x, y] in film units -1..1), ``drag`` ([dx, dy] pixels),
+    ``screenshot`` (a PNG path), ``quit``, ``close_window`` (as the window's close button), ``fail``
+    (raise an error in the frame: the shutdown path of a crash).
+    """
+    import twin
+
+    try:
+        doc = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as e:
+        raise twin.TwinError(f"{path}: cannot read the input script: {e}") from None
+    if not isinstance(doc, list) or not all(isinstance(s, dict) and "t" in s for s in doc):
+        raise twin.TwinError(f"{path}: an input script is a JSON list of steps, each with a time 't' in seconds")
+    return sorted(doc, key=lambda s: float(s["t"]))
+
+
+def synthetic_feed_configs(cameras: list[Any], *, size: tuple[int, int] = (320, 180), fps: float = 5.0) -> list[Any]:
+    """Feeds for every camera: its own streams where it has URLs, else a synthetic test pattern.
+
+    Privacy masks ride along either way, so the public showroom never shows a masked pixel.
+    """
+    from feeds import FeedConfig, stream_from_url
+
+    out = []
+    for c in cameras:
+        cfg = FeedConfig.from_camera(c)
+        if cfg is None:
+            spec = stream_from_url(f"synthetic://{c.id}?w={size[0]}&h={size[1]}&fps={fps:g}")
+            masks = tuple(tuple((float(x), float(y)) for x, y in poly) for poly in c.privacy_masks)
+            cfg = FeedConfig(c.id, {"sub": spec}, masks, (c.width_px, c.height_px), "black")
+        out.append(cfg)
+    return out
+
+
+class FeedPump:
+    """Keeps the ``budget`` cameras in view (nearest first) watched and hands their new frames to the scene.
+
+    Far cameras are released through a :class:`feeds.Watch` (their workers stop after the hub's
+    grace period), so decoding follows what is seen, not what is configured. Each watched camera's
+    decode level follows its size on screen (:func:`feeds.decode_for_size`): a footprint a few dozen
+    pixels high gets key frames only, one smaller still stays connected without decoding.
+    """
+
+    def __init__(self, hub: Any, positions: dict[str, np.ndarray], budget: int) -> None:
+        from feeds import Watch
+
+        self.hub, self.positions, self.budget = hub, positions, max(0, budget)
+        self.watch = Watch(hub)
+        self._last_seq: dict[str, int] = {}
+        self._next_choice = 0.0
+
+    @property
+    def subs(self) -> dict[str, str]:
+        """The cameras watched now (id -> stream name)."""
+        return self.watch.watched
+
+    def choose(
+        self, eye: np.ndarray, now: float, visible: list[str] | None = None, screen_px: dict[str, float] | None = None
+    ) -> None:
+        """Re-pick twice a second: the cameras in view nearest first (from the scene), else the nearest.
+
+        ``screen_px``: each camera's height on screen in pixels (from the scene); it sets the decode level.
+        """
+        from feeds import decode_for_size
+
+        if now < self._next_choice or not self.positions:
+            return
+        self._next_choice = now + 0.5
+        if visible is not None:
+            want = visible[: self.budget]
+        else:
+            ids = list(self.positions)
+            xyz = np.array([self.positions[i] for i in ids])
+            want = [ids[k] for k in np.argsort(np.linalg.norm(xyz - eye, axis=1))[: self.budget]]
+        # the projector textures are thumbnails: the tier stays thumb, the size on screen sets the decode level
+        levels = {cid: decode_for_size(screen_px[cid])[1] if screen_px and cid in screen_px else "full" for cid in want}
+        self.watch.set({cid: ("thumb", levels[cid]) for cid in want if cid in self.hub.configs})
+
+    def pump(self, scene: Any) -> int:
+        """Submit each watched camera's newest frame if it is new; returns how many."""
+        n = 0
+        for cid in self.watch.watched:
+            f = self.watch.latest(cid)
+            if f is not None and f.seq != self._last_seq.get(cid):
+                self._last_seq[cid] = f.seq
+                scene.submit_frame(cid, f.image, seq=f.seq)
+                n += 1
+        return n
+
+    def close(self) -> None:
+        """Drop every subscription."""
+        self.watch.close()
+
+
+def render_tour(
+    city: Any,
+    out: Path,
+    *,
+    seconds: float = 30.0,
+    lang: str = "id",
+    size: tuple[int, int] = (1280, 720),
+    fps: float = 10.0,
+    cameras: list[Any] | None = None,
+) -> int:
+    """No headset and no display: render the guided tour, captions burnt in, to ``out``/render.mp4."""
+    from scenes.render import OffscreenRenderer, render_sequence
+    from scenes.visit import GuidedTour
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    renderer = OffscreenRenderer(city, size=size, cameras=cameras)
+    try:
+        summary = render_sequence(
+            renderer,
+            out,
+            path="tour",
+            seconds=seconds,
+            fps=fps,
+            tour=GuidedTour.build(city, seconds=seconds, lang=lang),
+        )
+    finally:
+        renderer.close()
+    summary["captions_lang"] = lang
+    (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {summary['frames']} frames and {out}/render.mp4")
+    return 0

@@ -1,0 +1,72 @@
+"""What the sim hands the 3D scene each snapshot step: typed, immutable, in the sim's own terms.
+
+The root (``showroom_cli``) takes a :class:`SceneSnapshot` from a live run or a replay
+(:mod:`sim.live`) and pushes it to the scene. The scene never imports ``sim``: it reads these
+objects by attribute (``scenes.entities.SnapshotLike`` describes the fields it reads), so any
+object with the same fields will do. Units: metres in the city's local frame, seconds since the
+scenario's start, kW.
+"""
+
+from __future__ import annotations
+
+__all__ = ["FireState", "RackState", "SceneSnapshot", "TruckState"]
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class TruckState:
+    """A fire truck: where it is (or a route and how far along it) and what it is doing.
+
+    Attributes:
+        id: the truck's id (e.g. ``FS1-E1``).
+        x: east (m), local frame.
+        y: north (m), local frame.
+        state: ``at_station``, ``responding``, ``on_scene``, ``returning`` (the fire engine's words).
+        route: the road polyline being driven ((x, y) pairs, m), when known; then ``progress_m`` places it.
+        progress_m: distance travelled along ``route`` (m).
+    """
+
+    id: str
+    x: float
+    y: float
+    state: str = ""
+    route: tuple[tuple[float, float], ...] | None = None
+    progress_m: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class FireState:
+    """A fire: where it burns and its heat release rate.
+
+    Attributes:
+        id: the incident's id.
+        x: east (m), local frame.
+        y: north (m), local frame.
+        hrr_kw: heat release rate (kW).
+        state: the incident's state in the fire engine (``growing``, ``controlled``, ...).
+    """
+
+    id: str
+    x: float
+    y: float
+    hrr_kw: float
+    state: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RackState:
+    """A recording server's rack and its disk load (0..1)."""
+
+    id: str
+    load: float
+
+
+@dataclass(frozen=True, slots=True)
+class SceneSnapshot:
+    """The sim's state at sim time ``t`` (s): trucks, fires and server racks."""
+
+    t: float
+    trucks: tuple[TruckState, ...] = ()
+    fires: tuple[FireState, ...] = ()
+    racks: tuple[RackState, ...] = ()
