@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 import osmium  # noqa: E402
 
 import twin  # noqa: E402
-from twin.osm import import_city  # noqa: E402
+from twin.gis import import_city  # noqa: E402
 
 HELSINKI = ROOT.parent / "shared" / "data" / "helsinki-osm" / "Helsinki.osm.pbf"
 

@@ -327,7 +327,7 @@ def run_fire(
                                              int((run.outcome.source == 1).sum()))
             summary["operator_notice_sensitivity"] = {
                 "source": "assumption: no published figure for an operator noticing a fire on a wall tile; "
-                          "the range is a stated sensitivity range (sim.fire.params.FireParams)",
+                          "the range is a stated sensitivity range (sim.fire.FireParams)",
                 **rows,
             }
     fa = false_alarm_costs(draw, params, analytics_cameras=n_va, days=days,

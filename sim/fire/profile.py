@@ -34,7 +34,7 @@ import numpy as np
 
 from twin import TwinError
 
-from .params import Lognormal
+from ._params import Lognormal
 
 __all__ = ["DEFAULT_PROFILE", "DetectionDraw", "DetectionProfile", "load_profile"]
 
