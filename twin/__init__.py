@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from . import optics
 from ._errors import CameraError, CityError, Problem, TwinError
+from ._tiles_plan import TilePlan
 from .cityio import LAYERS, CityRepairWarning, load, save
 from .coverage import CoverageResult, compute_coverage, load_cells, viewshed
 from .geo import LocalFrame
@@ -33,6 +34,7 @@ from .selection import CAMERA_SPECS, select_cameras
 
 __all__ = [
     "LAYERS",
+    "TilePlan",
     "DORI_PROFILES",
     "CAMERA_SPECS",
     "Building",

@@ -14,7 +14,7 @@ import sys
 from collections.abc import Iterator
 from typing import Any
 
-from twin._errors import TwinError
+from twin import TwinError
 
 
 class ClusterError(TwinError):

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from scipy.spatial import cKDTree
 
-from twin._errors import TwinError
+from twin import TwinError
 from twin.coverage import DEFAULT_TARGET_HEIGHT_M, Pose
 from twin.model import Camera
 from twin.placement import DEFAULT_LEVEL, _lens_of, candidate_sites
@@ -121,7 +121,7 @@ def tiled_plan(
     from distributed import as_completed
     from tqdm import tqdm
 
-    from twin._tiles_plan import TilePlan
+    from twin import TilePlan
 
     with _client(client, scheduler, workers, memory_limit) as (cl, info):
         t1 = time.perf_counter()

@@ -199,7 +199,7 @@ def test_decode_level_follows_the_size_on_screen() -> None:
 
 def test_showroom_feed_pump_sets_each_cameras_decode_level_from_its_size_on_screen() -> None:
     from feeds import FeedConfig, FeedHub, stream_from_url
-    from showroom_cli.app import FeedPump
+    from showroom_cli.viewing import FeedPump
 
     cfgs = [FeedConfig(c, {"sub": stream_from_url(f"synthetic://{c}?w=160&h=90&fps=5")}) for c in "ABCD"]
     with FeedHub(cfgs, grace_s=0.0) as hub:

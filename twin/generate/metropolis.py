@@ -3,8 +3,8 @@
 ``generate_metropolis(width_km=25, height_km=25, seed=...)`` lays the default district's jittered
 arterial lattice (superblocks of about 370 m, primary and secondary arterials in the default's
 pattern) over the whole extent, fills every superblock with the default district's local streets
-(:func:`twin.generate.streets.fill_superblock`) and its buildings
-(:func:`twin.generate.buildings.place_buildings`, one call per 2.5 km district so towers come at
+(:func:`twin.generate._streets.fill_superblock`) and its buildings
+(:func:`twin.generate._buildings.place_buildings`, one call per 2.5 km district so towers come at
 the default's rate), draws land use per superblock with the default district's shares, and puts
 existing cameras at street junctions (16 per km^2 by default: 10,000 on 25 x 25 km; the default
 district has 18) and a fire station every 2.5 km. It is inland (no coast): the sea and the port are
@@ -27,9 +27,9 @@ import shapely
 from scipy.spatial import cKDTree
 
 from twin._errors import TwinError
-from twin.generate.buildings import place_buildings
-from twin.generate.cameras import Site, StreetPoses, clear_of, make_camera
-from twin.generate.district import (
+from twin.generate._buildings import place_buildings
+from twin.generate._cameras import Site, StreetPoses, clear_of, make_camera
+from twin.generate._district import (
     LANDUSE,
     LANDUSE_GRID,
     OPERATORS,
@@ -39,7 +39,7 @@ from twin.generate.district import (
     SERVER_ROOM,
     ZONE_NAMES,
 )
-from twin.generate.streets import Edge, Points, Street, _Names, fill_superblock
+from twin.generate._streets import Edge, Points, Street, _Names, fill_superblock
 from twin.geo import LocalFrame
 from twin.model import CommandCenter, FireStation, Twin, Zone
 from twin.roads import RoadFeature, build_road_graph
