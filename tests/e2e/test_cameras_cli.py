@@ -7,10 +7,10 @@ import json
 from pathlib import Path
 
 import pytest
-from sim.fire.town import grid_town
 
 import showroom
 import twin
+from sim.fire import grid_town
 
 
 @pytest.fixture(scope="module")
