@@ -22,7 +22,6 @@ from sim.fire import (
     load_profile,
     prepare_cameras,
     run_fire,
-    select_cameras,
 )
 from twin import TwinError
 
@@ -132,7 +131,7 @@ def test_certain_instant_detection_is_the_moment_a_camera_first_sees_the_fire(to
                         call_delay=Lognormal(1e7, 0.0))
     study = run_fire(town, cameras="existing", days=120, seed=5, params=params)
     inc, w = study.incidents, study.with_cameras.outcome
-    va, _, _ = prepare_cameras(town, select_cameras(town, "existing"), inc, params, 5)
+    va, _, _ = prepare_cameras(town, twin.select_cameras(town, "existing"), inc, params, 5)
     seen = np.isfinite(va)
     assert 0 < seen.sum() < len(inc)  # some fires in sight of a camera, some not
     # t-squared: the fire releases visible_kw = alpha t^2 at t = sqrt(visible_kw / alpha)
