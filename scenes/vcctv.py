@@ -17,7 +17,7 @@ import numpy as np
 from panda3d.core import NodePath, PerspectiveLens, Shader
 
 import twin
-from twin.optics import focal_px, undistort_radius
+from twin.optics import fisheye_angle_rad, focal_px, undistort_radius
 
 from .engine import Graphics, OffscreenView
 from .masks import VCCTV_MASK
@@ -69,7 +69,7 @@ def _fisheye_maps(
     y = (h / 2.0 - (np.arange(h) + 0.5)) / radius_px
     dx, dy = np.meshgrid(x, y)
     r = np.hypot(dx, dy)
-    theta = r * (math.pi / 2.0)
+    theta = fisheye_angle_rad(r)
     with np.errstate(divide="ignore", invalid="ignore"):
         scale = np.where(r > 1e-12, np.tan(np.minimum(theta, 1.5)) / r, 1.0)
     nx, ny = dx * scale, dy * scale

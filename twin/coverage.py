@@ -185,7 +185,7 @@ class CoverageResult:
                 "status": c.status,
                 "type": c.type,
                 "poses": len(camera_poses(c)),
-                "range_m": round(max(p.range_m(thr0) for p in camera_poses(c)), 2),
+                "range_m": round(optics.camera_range_m(c, thr0), 2),
             }
             for q, name in enumerate(self.level_names):
                 row[f"area_m2_{name}"] = round(float(at_least[k, q + 1]) * a, 2)

@@ -39,6 +39,8 @@ __all__ = [
     "camera_poses",
     "camera_range_m",
     "distort",
+    "fisheye_angle_rad",
+    "fisheye_radius",
     "focal_px",
     "hfov_from_focal_deg",
     "is_fisheye",
@@ -145,6 +147,16 @@ def _axes_cached(heading_deg: float, tilt_deg: float, roll_deg: float) -> tuple[
     for v in out:
         v.flags.writeable = False
     return out
+
+
+def fisheye_radius(theta_rad: float | np.ndarray) -> np.ndarray:
+    """Equidistant fisheye: radius in the image circle (1 at its rim) of a ray ``theta_rad`` off the axis."""
+    return np.asarray(theta_rad, dtype=float) / (math.pi / 2.0)
+
+
+def fisheye_angle_rad(radius: float | np.ndarray) -> np.ndarray:
+    """Equidistant fisheye, inverse: the angle off the axis of a point ``radius`` out in the image circle (1: rim)."""
+    return np.asarray(radius, dtype=float) * (math.pi / 2.0)
 
 
 # ---- distortion ------------------------------------------------------------------------------
@@ -300,7 +312,7 @@ class Pose:
             d[rho == 0] = 0.0
             m = min(self.width_px, self.height_px)
             circle = np.array([0.5 * m / self.width_px, 0.5 * m / self.height_px])
-            return 0.5 + d * (theta / (math.pi / 2))[:, None] * circle
+            return 0.5 + d * fisheye_radius(theta)[:, None] * circle
         with np.errstate(divide="ignore", invalid="ignore"):
             n = np.stack([c[:, 0] / c[:, 1], c[:, 2] / c[:, 1]], axis=1)
         n[c[:, 1] <= 0] = np.nan

@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import shapely
 
+from . import optics
 from ._errors import TwinError
 from .coverage import CellIndex, camera_poses, compute_coverage
 from .raster import GridSpec, build_raster
@@ -420,7 +421,7 @@ def merge_per_camera(tiles: list[TileCoverage], grid: GridSpec, profile: DoriPro
             "status": c.status,
             "type": c.type,
             "poses": len(poses),
-            "range_m": round(max(p.range_m(thr0) for p in poses), 2),
+            "range_m": round(optics.camera_range_m(c, thr0), 2),
         }
         for q, name in enumerate(profile.names):
             row[f"area_m2_{name}"] = round(float(at_least[k, q + 1]) * a, 2)

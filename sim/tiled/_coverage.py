@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from twin.coverage import DEFAULT_TARGET_HEIGHT_M, camera_poses
+from twin import optics
+from twin.coverage import DEFAULT_TARGET_HEIGHT_M
 from twin.profiles import DoriProfile, dori_profile
 from twin.raster import city_grid
 from twin.tiles import (
@@ -64,7 +65,7 @@ def camera_reach_m(cameras: list[Camera], ppm: float, *, night: bool = False) ->
     """Each camera's longest slant range at ``ppm`` over its poses (cut at its IR range at night)."""
     out = np.zeros(len(cameras))
     for k, c in enumerate(cameras):
-        r = max(p.range_m(ppm) for p in camera_poses(c))
+        r = optics.camera_range_m(c, ppm)
         if night and c.ir_range_m:
             r = min(r, c.ir_range_m)
         out[k] = r

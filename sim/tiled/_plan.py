@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from scipy.spatial import cKDTree
 
-from twin import TwinError
-from twin.coverage import DEFAULT_TARGET_HEIGHT_M, Pose
+from twin import TwinError, optics, select_cameras
+from twin.coverage import DEFAULT_TARGET_HEIGHT_M
 from twin.model import Camera
 from twin.placement import DEFAULT_LEVEL, _lens_of, candidate_sites
 from twin.profiles import DoriProfile, dori_profile
@@ -96,12 +96,12 @@ def tiled_plan(
         )
     t_sites = time.perf_counter() - t0
     grid = city_grid(twin, resolution_m=resolution_m, check_size=False)
-    base = twin.cameras_by_status("existing", "planned")
+    base = select_cameras(twin, "all")
     reach = camera_reach_m(base, float(ppm))
     # a pose's range depends on its lens only (pixel density falls with slant distance)
     site_lenses = lenses if lenses else list({_lens_of(s) for s in sites})
-    site_reach = max(Pose(0.0, 0.0, 0.0, 0.0, 0.0, 0.0, ln.hfov_deg, ln.width_px, ln.height_px,
-                          ln.hfov_deg >= 360).range_m(ppm) for ln in site_lenses)
+    site_reach = max(float(optics.range_m(optics.focal_px(ln.hfov_deg, ln.width_px, ln.height_px), ppm))
+                     for ln in site_lenses)
     halo = site_reach + (float(reach.max()) if len(reach) else 0.0)
     specs = tile_specs(grid, tile_m=tile_m, halo_m=halo)
     n_side = specs[0].core[1] - specs[0].core[0]

@@ -127,6 +127,9 @@ def test_projection_pinhole_and_fisheye() -> None:
     np.testing.assert_allclose(uv[0], [0.5, 0.5], atol=1e-12)
     assert abs(uv[1][0] - 0.5) == pytest.approx(0.375 / 2, abs=1e-12)
     assert d.in_view(np.array([[150.0, 0.0, 5.9], [150.0, 0.0, 6.1]])).tolist() == [True, False]
+    # the equidistant rule both ways: 45 degrees off axis is half way out, the rim is 90 degrees
+    assert float(optics.fisheye_radius(math.pi / 4)) == pytest.approx(0.5)
+    assert float(optics.fisheye_angle_rad(1.0)) == pytest.approx(math.pi / 2)
 
 
 def test_distortion_round_trip() -> None:
