@@ -65,7 +65,7 @@ def draw(city: Path, out: Path) -> None:
     ax.scatter(cand[:, 0], cand[:, 1], s=2.5, c="#1b2631", alpha=0.7, zorder=4, linewidths=0)
     cones = []
     for c in t.cameras_by_status("existing"):
-        if c.hfov >= 180.0:
+        if twin.optics.is_fisheye(c.hfov):
             continue
         r = 45.0
         hd = math.radians(c.heading_deg)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from twin import optics
+from twin import optics, select_cameras
 from twin.coverage import DEFAULT_TARGET_HEIGHT_M
 from twin.profiles import DoriProfile, dori_profile
 from twin.raster import city_grid
@@ -129,7 +129,7 @@ def tiled_coverage(
     t0 = time.perf_counter()
     cells_dir = Path(cells_dir)
     prof = profile if isinstance(profile, DoriProfile) else dori_profile(profile or twin.standards.dori)
-    cams = list(cameras) if cameras is not None else twin.cameras_by_status("existing", "planned")
+    cams = list(cameras) if cameras is not None else select_cameras(twin, "all")
     grid = city_grid(twin, resolution_m=resolution_m, check_size=False)
     thr0 = float(prof.levels[0][1])
     reach = camera_reach_m(cams, thr0, night=night)
