@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import shapely
 
-from sim.fire import detect
+from sim.fire import _detect as detect
 from tests.twin.test_optics import CASES, P2, PPM2, dome, flat_city
 
 # their slant distances from the lens (hand-worked in tests/twin/test_optics.py)

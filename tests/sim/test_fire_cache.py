@@ -14,7 +14,7 @@ import pytest
 import shapely
 
 import twin
-from sim.fire import detect
+from sim.fire import _detect as detect
 from twin.profiles import DORI_PROFILES, DoriProfile
 
 # a camera 6 m up at the origin looking north (1920 px, hfov 90: Detect to 38.4 m slant)
