@@ -157,9 +157,11 @@ def test_encoder_matrix_online_within_one_gop_with_its_gop_bitrate_and_rate(came
         if c.kbps is not None:
             assert wire_kbps == pytest.approx(c.kbps, rel=0.10), f"{name}: {wire_kbps:.0f} kbit/s, set {c.kbps}"
             assert h.bitrate_kbps == pytest.approx(c.kbps, rel=0.15), h  # the 10 s window of the health
-        fps = (h.frames - h0[name].frames) / dt
-        assert fps == pytest.approx(FPS, rel=0.1), f"{name}: {fps:.1f} frames/s decoded"
-        assert h.packet_fps == pytest.approx(FPS, rel=0.1), h
+        # frames decoded at the stream's rate: every frame the encoder sent in the window (the encoder's
+        # own count: on a loaded machine it may fall short of its 15 fps), and that rate near 15 fps
+        sent = s1[name][1] - s0[name][1]
+        assert h.frames - h0[name].frames == pytest.approx(sent, abs=3), f"{name}: decoded vs {sent} sent"
+        assert h.packet_fps == pytest.approx(sent / dt, rel=0.1) and sent / dt >= 0.8 * FPS, (sent, h)
         assert h.decode_errors == 0, h
     assert h1["bframes"].profile == "Main" and h1["gop1"].profile == "Constrained Baseline"
 
@@ -182,14 +184,17 @@ def test_key_frame_tier_decodes_only_key_frames_at_a_fraction_of_the_cpu(camera_
             wait_for(lambda subs=subs: all(s.health().state == FeedState.ONLINE for s in subs), bound, 0.05)
             assert all(s.health().state == FeedState.ONLINE for s in subs), [s.health() for s in subs]
             a = [s.health() for s in subs]
-            c0, t0 = cpu_s(), time.monotonic()
+            e0, c0, t0 = camera_server.camera_stats(), cpu_s(), time.monotonic()
             time.sleep(6.0)
             b = [s.health() for s in subs]
             cost[level] = (cpu_s() - c0) / (time.monotonic() - t0)
-            for h0, h1 in zip(a, b, strict=True):
+            e1 = camera_server.camera_stats()
+            for name, h0, h1 in zip(names, a, b, strict=True):
                 frames, keys, packets = h1.frames - h0.frames, h1.key_frames - h0.key_frames, h1.packets - h0.packets
                 assert h1.decode == level, h1
-                assert packets == pytest.approx(6.0 * FPS, rel=0.1), h1
+                # every frame the encoder produced in the window arrived (a loaded machine's encoder may
+                # fall short of 15 fps: the count is the encoder's own)
+                assert packets == pytest.approx(e1[name][1] - e0[name][1], abs=3), (name, e0, e1, h1)
                 if level == "full":
                     assert frames == pytest.approx(packets, abs=2), h1
                 elif level == "key":
