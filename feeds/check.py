@@ -25,7 +25,14 @@ def format_table(healths: Sequence[Health | dict[str, Any]], *, elapsed_s: float
     for h in rows:
         age = f"{h['frame_age_s']:6.2f}" if h["frame_age_s"] is not None else f"{'-':>6}"
         kbps = f"{h['bitrate_kbps']:7.0f}" if h["bitrate_kbps"] is not None else f"{'-':>7}"
-        note = (h["last_error"] or "") if h["state"] != "online" else f"{h['width_px']}x{h['height_px']}"
+        if h["state"] == "online":
+            note = f"{h['width_px']}x{h['height_px']}"
+            note += f" {h['codec']}" if h.get("codec") else ""
+            note += f" GOP {h['gop_s']:.1f} s" if h.get("gop_s") else ""
+        elif h["state"] == "waiting_keyframe":
+            note = f"connected, {h.get('packets', 0)} packets, no key frame yet"
+        else:
+            note = h["last_error"] or ""
         lines.append(
             f"{h['camera_id'][:14]:<14} {h['stream'][:5]:<5} {h['state']:<10} {h['fps']:5.1f} {age} {kbps} "
             f"{h['reconnects']:6d}  {redact_text(note)[:60]}"
@@ -95,6 +102,7 @@ def check_feeds(
             "online_now": sum(f["state"] == "online" for f in feeds),
             "ever_online": len(feeds) - len(never),
             "never_online": never,
+            "waiting_keyframe_now": sum(f["state"] == "waiting_keyframe" for f in feeds),
             "stalled_now": sum(f["state"] == "stalled" for f in feeds),
             "offline_now": sum(f["state"] == "offline" for f in feeds),
             "reconnects": sum(f["reconnects"] for f in feeds),
