@@ -176,12 +176,11 @@ class AvRtspReader:
             pkt = av.Packet(b"".join(bytes(p) for p in au))
             pkt.pts, pkt.dts, pkt.time_base = au[0].pts, au[0].dts, au[0].time_base
         image = self._decode(pkt)
-        if self._decoding == "key":
-            # drain and reset: a decoder that reorders (B-frames) would otherwise hold the picture
-            # back until more key frames came
-            late = self._decode(None)
+        if self._decoding == "key" and image is None:
+            # drain and reset: a decoder that reorders (B-frames) holds the picture back until more
+            # frames come, and no more come to it until the next key frame
+            image = self._decode(None)
             self._cc.flush_buffers()
-            image = late if late is not None else image
         return image
 
     def _decode(self, pkt: Any) -> np.ndarray | None:
