@@ -20,6 +20,7 @@ import cv2
 import numpy as np
 import pytest
 
+from showroom_cli.common import load_city
 from tests.monado import monado_env, xvfb
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -56,7 +57,13 @@ def _assert_frames_consistent(frames: dict) -> None:
 
 def test_vr_session_runs_the_showroom_and_escape_exits_0(display: str, tmp_path: Path) -> None:
     shot = tmp_path / "mirror.png"
-    script = [{"t": 5.0, "screenshot": str(shot)}, {"t": 6.0, "key": "escape"}]
+    # the desktop keys still fly in VR: w held for two seconds moves the play space north
+    script = [
+        {"t": 2.0, "key": "w"},
+        {"t": 4.0, "key_up": "w"},
+        {"t": 5.0, "screenshot": str(shot)},
+        {"t": 6.0, "key": "escape"},
+    ]
     env = monado_env(display, SIMULATED_LEFT="simple", SIMULATED_RIGHT="simple")
     r = _view(tmp_path, env, "--xr", "on", "--seconds", "120", script=script)
     assert r.returncode == 0, r.stderr[-3000:]
@@ -67,6 +74,9 @@ def test_vr_session_runs_the_showroom_and_escape_exits_0(display: str, tmp_path:
     t = _trace(tmp_path)
     frames = t["xr_frames"]
     _assert_frames_consistent(frames)
+    _, ymin, _, ymax = load_city(None).bounds()
+    start_y = ymin - 0.25 * (ymax - ymin)  # where the showroom starts the visitor (showroom_cli/app.py)
+    assert t["eye"][1] > start_y + 10.0
     assert frames["submitted"] >= 5 and t["eye_frames_submitted"] == frames["submitted"]
     rt = t["xr_runtime"]
     assert rt["runtime"].startswith("Monado") and rt["runtime_version"].count(".") == 2
