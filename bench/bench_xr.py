@@ -79,7 +79,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--seconds", type=float, default=25.0)
     a = ap.parse_args()
-    with xvfb(first=200) as display, tempfile.TemporaryDirectory() as d:
+    with xvfb() as display, tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
         env = monado_env(display)
         loop = _probe(env, tmp, frames=int(a.seconds * 20))

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from showroom_cli.viewing import FeedPump, ViewOptions, synthetic_feed_configs
+from showroom_cli.viewing import FeedPump, ViewOptions, due, synthetic_feed_configs
 
 SPEED_KEYS = {"1": 1.0, "2": 60.0, "3": 600.0}
 
@@ -309,7 +309,8 @@ def _make_app(city: Any, live: Any, opts: ViewOptions, provider: Any) -> Any:  #
 
         # ---- scripted input (tests, demos) ----------------------------------------------------
         def _run_script(self, t: float) -> None:
-            while self._script and float(self._script[0]["t"]) <= t:
+            submitted = 0 if self.provider is None else self.provider.counters.submitted
+            while self._script and due(self._script[0], t, submitted):
                 step = self._script.pop(0)
                 if "key" in step:
                     self.messenger.send(str(step["key"]))

@@ -33,12 +33,18 @@ class ViewOptions:
     cameras: list[Any] | None = None
 
 
+def due(step: dict[str, Any], t: float, vr_frames: int) -> bool:
+    """A script step runs once its time has come and, if it asks, the headset has been sent enough frames."""
+    return float(step["t"]) <= t and vr_frames >= int(step.get("vr_frames", 0))
+
+
 def load_script(path: str) -> list[dict[str, Any]]:
     """A scripted input sequence: a JSON list of steps ``{"t": seconds, ACTION: value}``.
 
     Actions: ``key``, ``key_up``, ``click`` ([x, y] in film units -1..1), ``drag`` ([dx, dy] pixels),
     ``screenshot`` (a PNG path), ``quit``, ``close_window`` (as the window's close button), ``fail``
-    (raise an error in the frame: the shutdown path of a crash).
+    (raise an error in the frame: the shutdown path of a crash). A step with ``vr_frames: N`` also
+    waits until the headset has been sent N frames (a loaded machine starts slower than a clock).
     """
     import twin
 

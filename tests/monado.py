@@ -8,9 +8,9 @@ developer's machine without it, with the path they looked at.
 from __future__ import annotations
 
 import os
+import select
 import shutil
 import subprocess
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -49,25 +49,31 @@ def monado_env(display: str, **extra: str) -> dict[str, str]:
 
 
 @contextmanager
-def xvfb(first: int = 130) -> Iterator[str]:
-    """A private X display (Xvfb) for the GLX context OpenXR's Xlib binding needs."""
+def xvfb() -> Iterator[str]:
+    """A private X display (Xvfb) for the GLX context OpenXR's Xlib binding needs.
+
+    Xvfb picks a free display number itself (``-displayfd``) and says which, so
+    two test runs on a shared machine never race for the same number, and the display used is
+    always the one this process started.
+    """
     exe = shutil.which("Xvfb")
     assert exe, "Xvfb is installed by .ci/install-debian.sh"
-    for n in range(first, first + 60):
-        if not Path(f"/tmp/.X{n}-lock").exists():
-            break
+    r, w = os.pipe()
     proc = subprocess.Popen(
-        [exe, f":{n}", "-screen", "0", "1280x720x24", "-nolisten", "tcp"],
+        [exe, "-displayfd", str(w), "-screen", "0", "1280x720x24", "-nolisten", "tcp"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        pass_fds=(w,),
+        env=dict(os.environ, DISPLAY=""),
     )
+    os.close(w)
     try:
-        deadline = time.monotonic() + 10
-        while not Path(f"/tmp/.X11-unix/X{n}").exists():
-            assert time.monotonic() < deadline, "Xvfb did not start"
-            assert proc.poll() is None, "Xvfb exited"
-            time.sleep(0.1)
-        yield f":{n}"
+        ready, _, _ = select.select([r], [], [], 15.0)
+        assert ready, "Xvfb did not report its display within 15 s"
+        number = os.read(r, 64).decode().strip()
+        assert number.isdigit(), f"Xvfb exited without a display (exit {proc.poll()})"
+        yield f":{number}"
     finally:
+        os.close(r)
         proc.terminate()
         proc.wait(timeout=10)
