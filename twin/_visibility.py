@@ -122,10 +122,19 @@ def visible_sector(dsm, tz, xmin, ymax, res, cx, cy, cz, r, az_lo, span):  # pra
     n = 0
     r2 = r * r
     two_pi = 2.0 * math.pi
+    inv_res = 1.0 / res
     for i in range(i0, i1 + 1):
         y = ymax - (i + 0.5) * res
         dy = y - cy
-        for j in range(j0, j1 + 1):
+        # only the columns whose centres can lie within the range on this row (a cell wider, to be safe:
+        # the exact test below decides)
+        half2 = r2 - dy * dy
+        if half2 < 0.0:
+            continue
+        half = math.sqrt(half2)
+        ja = max(j0, int(math.floor((cx - half - xmin) * inv_res - 0.5)) - 1)
+        jb = min(j1, int(math.ceil((cx + half - xmin) * inv_res - 0.5)) + 1)
+        for j in range(ja, jb + 1):
             x = xmin + (j + 0.5) * res
             dx = x - cx
             d2 = dx * dx + dy * dy
@@ -230,28 +239,42 @@ def _horizon(dsm, xmin, ymax, res, cx, cy, cz, a0, dth, n_rays, ds, n_steps):  #
     inv_s = np.empty(n_steps)
     for k in range(1, n_steps):
         inv_s[k] = 1.0 / (k * ds)
+    # positions in cell units from the grid's north-west corner
+    u0 = (cx - xmin) * inv_res
+    v0 = (ymax - cy) * inv_res
     for q in range(n_rays):
         th = a0 + q * dth
         sx = math.sin(th) * ds * inv_res
         sy = math.cos(th) * ds * inv_res
-        # positions in cell units from the grid's north-west corner
-        u0 = (cx - xmin) * inv_res
-        v0 = (ymax - cy) * inv_res
         best = _NEG
         horizon[q, 0] = best
-        for k in range(1, n_steps):
+        k = 1
+        # the lens's own cell never blocks: a straight ray leaves it once and for all
+        while k < n_steps:
+            fj = u0 + k * sx
+            fi = v0 - k * sy
+            if fi >= 0.0 and fj >= 0.0 and int(fi) == ci and int(fj) == cj:
+                horizon[q, k] = best
+                k += 1
+            else:
+                break
+        entered = False
+        while k < n_steps:
             horizon[q, k] = best
             fj = u0 + k * sx
             fi = v0 - k * sy
-            if fi < 0.0 or fj < 0.0:
+            if fi < 0.0 or fj < 0.0 or fi >= rows or fj >= cols:
+                if entered:
+                    # out of the grid for good (the grid is convex): nothing more can block
+                    horizon[q, k + 1 :] = best
+                    break
+                k += 1
                 continue
-            i = int(fi)
-            j = int(fj)
-            if i >= rows or j >= cols or (i == ci and j == cj):
-                continue
-            slope = (dsm[i, j] - cz) * inv_s[k]
+            entered = True
+            slope = (dsm[int(fi), int(fj)] - cz) * inv_s[k]
             if slope > best:
                 best = slope
+            k += 1
     return horizon
 
 
@@ -309,9 +332,18 @@ def poses_levels(dsm, tz, xmin, ymax, res, params, thresholds):  # pragma: no co
             tl[:n] = out_l[:n]
             out_p, out_c, out_l = tp, tc, tl
         rmax2 = r * r
+        inv_res = 1.0 / res
         for i in range(i0, i1 + 1):
             dy = ymax - (i + 0.5) * res - cy
-            for j in range(j0, j1 + 1):
+            # only the columns whose centres can lie within the range on this row (a cell wider, to be safe:
+            # the exact test below decides)
+            half2 = rmax2 - dy * dy
+            if half2 < 0.0:
+                continue
+            half = math.sqrt(half2)
+            ja = max(j0, int(math.floor((cx - half - xmin) * inv_res - 0.5)) - 1)
+            jb = min(j1, int(math.ceil((cx + half - xmin) * inv_res - 0.5)) + 1)
+            for j in range(ja, jb + 1):
                 dx = xmin + (j + 0.5) * res - cx
                 d2h = dx * dx + dy * dy
                 if d2h > rmax2:
@@ -342,7 +374,13 @@ def poses_levels(dsm, tz, xmin, ymax, res, params, thresholds):  # pragma: no co
                 # (b) line of sight
                 if d2h > 1e-18:
                     dh = math.sqrt(d2h)
-                    rel = (_atan2(dx, dy) - a0) % two_pi
+                    # (x % 2 pi) without the division: x lies in [-2 pi, 3 pi + pad] here (see pose_params),
+                    # and one add or subtract of 2 pi gives the very same double (Sterbenz; fmod is exact)
+                    rel = _atan2(dx, dy) - a0
+                    if rel < 0.0:
+                        rel += two_pi
+                    elif rel >= two_pi:
+                        rel -= two_pi
                     q = int(rel / dth + 0.5)
                     if full:
                         q = q % n_rays
