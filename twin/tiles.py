@@ -76,7 +76,10 @@ class TileSpec:
 
 
 def tile_specs(grid: GridSpec, *, tile_m: float, halo_m: float, step: int = 1) -> list[TileSpec]:
-    """Cut ``grid`` into cores of about ``tile_m`` (a whole multiple of ``step`` cells) with a ``halo_m`` halo.
+    """Cut ``grid`` into square cores of at most about ``tile_m`` (whole multiples of ``step`` cells), ``halo_m`` halo.
+
+    The cores are as equal as whole cells allow: the longest side is split into as many tiles as
+    ``tile_m`` asks (allowing 5% more), not into full tiles and a thin remainder.
 
     Raises:
         TwinError: a tile size or halo that is not a positive number / not >= 0.
@@ -85,7 +88,10 @@ def tile_specs(grid: GridSpec, *, tile_m: float, halo_m: float, step: int = 1) -
         raise TwinError(f"tile size must be > 0 m, got {tile_m!r}")
     if not (math.isfinite(halo_m) and halo_m >= 0):
         raise TwinError(f"tile halo must be >= 0 m, got {halo_m!r}")
-    n = max(int(round(tile_m / grid.res_m / step)), 1) * step
+    want = max(tile_m / grid.res_m, 1.0)
+    # as many tiles a side as the longest side needs (a 5% longer tile rather than a sliver), all alike
+    k = max(int(math.ceil(max(grid.rows, grid.cols) / (1.05 * want))), 1)
+    n = int(math.ceil(max(grid.rows, grid.cols) / k / step)) * step
     h = int(math.ceil(halo_m / grid.res_m)) + 1
     out = []
     for ti, r0 in enumerate(range(0, grid.rows, n)):

@@ -33,7 +33,7 @@ from twin.tiles import (
     write_tile_cells,
 )
 
-from ._cluster import dask_client, peak_rss_mb, worker_name
+from ._cluster import dask_client, peak_rss_mb, warm_up, worker_name
 
 if TYPE_CHECKING:
     from twin.model import Camera, Twin
@@ -151,6 +151,7 @@ def tiled_coverage(
     workers_peak: dict[str, float] = {}
     with _client(client, scheduler, workers, memory_limit) as (cl, info):
         timings["cluster_start_s"] = time.perf_counter() - t0 - timings["prepare_s"]
+        timings["warm_up_s"] = warm_up(cl)
         t1 = time.perf_counter()
         for t in run_tiles(cl, _coverage_task, items(), desc="coverage tiles", total=len(specs),
                            window=max(2 * info["slots"], 2)):
