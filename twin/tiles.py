@@ -20,6 +20,7 @@ __all__ = [
     "TileSpec",
     "cameras_reaching",
     "cut_city",
+    "load_kernels",
     "load_tiled_cells",
     "merge_blind_spots",
     "merge_per_camera",
@@ -517,3 +518,28 @@ def load_tiled_cells(root: str | Path) -> TiledCellIndex:
     except (OSError, ValueError, KeyError) as e:
         raise TwinError(f"{root}: not a tiled cell lookup (index.json unreadable: {e})") from None
     return TiledCellIndex(root, grid, doc["tiles"], list(doc["camera_ids"]), list(doc["level_names"]))
+
+
+def load_kernels() -> float:
+    """Run each compiled kernel once on a tiny input (numba loads its cache then); seconds taken.
+
+    A worker calls it before its first tile so that no tile's time includes the load.
+    """
+    import time
+
+    from . import _rasterize, _visibility
+
+    t0 = time.perf_counter()
+    d = np.zeros((8, 8), dtype=np.float32)
+    p = np.zeros((1, 19))
+    p[0, :3] = (4.0, 4.0, 6.0)
+    p[0, 3:6] = (0.0, 1.0, 0.0)
+    p[0, 6:9] = (1.0, 0.0, 0.0)
+    p[0, 9:12] = (0.0, 0.0, 1.0)
+    p[0, 12:19] = (1.0, 0.5625, 0.0, 960.0, 3.0, 0.0, 6.3)
+    tz = d + np.float32(1.6)
+    _visibility.poses_levels(d, tz, 0.0, 8.0, 1.0, p, np.array([12.5]))
+    _visibility.visible_sector(d, tz, 0.0, 8.0, 1.0, 4.0, 4.0, 6.0, 3.0, 0.0, 7.0)
+    _visibility.aggregate(np.zeros(1, np.int64), np.ones(1, np.int8), 4)
+    _rasterize.burn([shapely.box(1, 1, 3, 3)], np.ones(1), d, 0.0, 8.0, 1.0, how="max")
+    return time.perf_counter() - t0

@@ -90,39 +90,14 @@ def peak_rss_mb() -> float:
     return r / (1024.0 * 1024.0) if sys.platform == "darwin" else r / 1024.0
 
 
-def _warm() -> float:
-    """Import the kernels and run each once on a tiny input (numba loads its cache on first call)."""
-    import time
-
-    import numpy as np
-
-    from twin import _rasterize, _visibility
-
-    t0 = time.perf_counter()
-    d = np.zeros((8, 8), dtype=np.float32)
-    p = np.zeros((1, 19))
-    p[0, :3] = (4.0, 4.0, 6.0)
-    p[0, 3:6] = (0.0, 1.0, 0.0)
-    p[0, 6:9] = (1.0, 0.0, 0.0)
-    p[0, 9:12] = (0.0, 0.0, 1.0)
-    p[0, 12:19] = (1.0, 0.5625, 0.0, 960.0, 3.0, 0.0, 6.3)
-    _visibility.poses_levels(d, d + np.float32(1.6), 0.0, 8.0, 1.0, p, np.array([12.5]))
-    _visibility.visible_sector(d, d + np.float32(1.6), 0.0, 8.0, 1.0, 4.0, 4.0, 6.0, 3.0, 0.0, 7.0)
-    _visibility.cut_levels(np.ones(1), np.ones(1), -np.ones(1), np.array([0.0, 1.0, 0.0]), np.array([1.0, 0, 0]),
-                           np.array([0.0, 0, 1]), 1.0, 0.5, False, 960.0, np.array([12.5]))
-    _visibility.aggregate(np.zeros(1, np.int64), np.ones(1, np.int8), 4)
-    import shapely
-
-    _rasterize.burn([shapely.box(1, 1, 3, 3)], np.ones(1), d, 0.0, 8.0, 1.0, how="max")
-    return time.perf_counter() - t0
-
-
 def warm_up(client: Any) -> float:
     """Load the kernels on every worker before the tiles (so no tile's time includes it); seconds taken."""
     import time
 
+    from twin.tiles import load_kernels
+
     t0 = time.perf_counter()
-    client.run(_warm)
+    client.run(load_kernels)
     return time.perf_counter() - t0
 
 
