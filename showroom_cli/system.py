@@ -128,6 +128,16 @@ FEATURES: tuple[Feature, ...] = (
         ),
     ),
     Feature(
+        "Monado for the VR tests (../shared/tools/monado): Vulkan on the CPU (lavapipe), GLX under Xvfb",
+        (
+            Piece("library", "libvulkan.so.1", "libvulkan1"),
+            Piece("file", "/usr/share/vulkan/icd.d/lvp_icd.x86_64.json", "mesa-vulkan-drivers"),
+            Piece("library", "libGLX.so.0", "libglx0"),
+            Piece("library", "libcjson.so.1", "libcjson1"),
+            Piece("library", "libxcb-randr.so.0", "libxcb-randr0"),
+        ),
+    ),
+    Feature(
         "VR: OpenXR loader and runtime",
         (Piece("python", "xr", "pip install -e ."), Piece("openxr-runtime", "active runtime", "")),
         required=False,
