@@ -307,7 +307,7 @@ class ProjectorSet:
         cam_xy = np.array([p.pose.position[:2] for p in self._order])
         focal = np.array([p.pose.focal_px for p in self._order])
         d = shapely.distance(shapely.points(cam_xy[pi]), boxes[ti])
-        score = focal[pi] / np.maximum(d, 1.0)  # px/m at the tile's nearest point
+        score = optics.pixel_density_ppm(focal[pi], np.maximum(d, 1.0))  # px/m at the tile's nearest point
         order = np.lexsort((-score, ti))
         pi, ti = pi[order], ti[order]
         starts = np.searchsorted(ti, np.arange(len(boxes) + 1))

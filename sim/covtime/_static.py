@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import shapely
 
+from twin import optics
 from twin.coverage import camera_poses, pose_levels, target_heights
 
 if TYPE_CHECKING:
@@ -92,7 +93,7 @@ def _variant_levels(
     raster: HeightRaster,
     tz: np.ndarray,
     pos: tuple[float, float, float],
-    ppm_num: float,
+    focal_px: float,
     thresholds: np.ndarray,
     factor: float,
     cut_m: float,
@@ -105,7 +106,7 @@ def _variant_levels(
     dy = cy - pos[1]
     dz = tz.ravel()[cells].astype(np.float64) - pos[2]
     d2h = dx * dx + dy * dy
-    ppm = ppm_num * factor / np.sqrt(d2h + dz * dz)
+    ppm = optics.pixel_density_ppm(focal_px * factor, np.sqrt(d2h + dz * dz))
     out = np.searchsorted(thresholds, ppm, side="right").astype(np.int8)
     # a factor only lowers pixel density: never above the pose's own level
     out = np.minimum(out, lev)
