@@ -61,7 +61,7 @@ def _coverage_over_time_args(p: argparse.ArgumentParser) -> None:
                    help="wall rotation: round_robin (default), priority_zones or alarm_driven")
     g.add_argument("--crews", type=int, default=None, metavar="N", help="repair crews (default 1)")
     g.add_argument("--settings", default=None, metavar="FILE",
-                   help="YAML of sim.coverage_time.CoverageTimeConfig fields (fault rates, night profiles, ...); "
+                   help="YAML of sim.covtime.CoverageTimeConfig fields (fault rates, night profiles, ...); "
                         "the options above override it")
     g.add_argument("--replications", type=int, default=3, metavar="N", help="independent runs (default 3)")
     g.add_argument("--compare", default="crews,rotation,cameras", metavar="LIST",

@@ -2,7 +2,7 @@
 
 What the cameras saw, and what the operators watched, over ``days`` of failures, repairs, PTZ
 patrols, night and wall rotation, with the city's cameras plus the planner's first
-``added_cameras`` new ones. Each camera set's static coverage (:func:`sim.coverage_time.prepare`,
+``added_cameras`` new ones. Each camera set's static coverage (:func:`sim.covtime.prepare`,
 the expensive part) is computed once per sweep in ``prepare``; so ``added_cameras`` is a
 prepare-stage parameter here, and the plan itself is made once for all of them.
 """
