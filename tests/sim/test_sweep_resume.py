@@ -59,7 +59,7 @@ def test_resume_refuses_another_sweep_and_run_refuses_to_overwrite(tmp_path: Pat
     spec = parse_sweep(DOC)
     run_sweep(spec, tmp_path / "o", serial=True, max_tasks=2, progress=False)
     before = (tmp_path / "o" / "tasks.jsonl").read_bytes()
-    with pytest.raises(SweepError, match=r"already holds a sweep: pass --resume"):
+    with pytest.raises(SweepError, match=r"already holds a sweep: resume it"):
         run_sweep(spec, tmp_path / "o", serial=True, progress=False)
     other = parse_sweep(DOC | {"seed": 4})
     with pytest.raises(SweepError, match=r"was written by a different sweep \(changed: seed\)"):
