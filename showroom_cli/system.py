@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import importlib.util
+import json
 import os
 import re
 import shutil
@@ -228,8 +229,6 @@ def probe(piece: Piece) -> Probe:
         manifest, why = _runtime_manifest()
         if manifest is None:
             return Probe(piece, False, detail=why)
-        import json
-
         try:
             lib = (manifest.parent / json.loads(manifest.read_text())["runtime"]["library_path"]).resolve()
         except (OSError, ValueError, KeyError) as e:
@@ -284,6 +283,26 @@ def depends_closure(packages: list[str]) -> set[str]:
     return seen
 
 
+@functools.lru_cache(maxsize=1)
+def runtime_libraries() -> tuple[tuple[str, str], ...]:
+    """The shared libraries the Monado build in ``../shared`` links (soname, path), as ``ldd`` resolves them.
+
+    The build is not a Debian package, but what it links must come from packages the install script
+    installs (its README lists them); libraries ``ldd`` cannot find are reported by ``probe``.
+    """
+    try:
+        lib = (MONADO_MANIFEST.parent / json.loads(MONADO_MANIFEST.read_text())["runtime"]["library_path"]).resolve()
+    except (OSError, ValueError, KeyError):
+        return ()
+    _, text = _run(["ldd", str(lib)])
+    out = []
+    for line in text.splitlines():
+        parts = line.split()
+        if len(parts) >= 3 and parts[1] == "=>" and parts[2].startswith("/"):
+            out.append((parts[0], parts[2]))
+    return tuple(out)
+
+
 def server_gst_elements() -> set[str]:
     """Every GStreamer element the feeds test server's pipelines use (asked of the server itself)."""
     rc, text = _run([SYSTEM_PYTHON, str(RTSP_SERVER), "--print-elements"])
@@ -298,10 +317,11 @@ def uncovered(script: Path = INSTALL_SCRIPT) -> list[dict[str, str]]:
     A piece counts as provided when the Debian package owning it here is in the script's packages or
     their dependencies. Pieces pip installs (``python``) and the OpenXR runtime (a build in
     ``../shared``) are not the script's business and are left out; a piece missing from this machine
-    is reported (its package cannot be checked).
+    is reported (its package cannot be checked). The libraries the Monado build links are checked too.
     """
     closure = depends_closure(script_packages(script))
     found = [probe(p) for f in FEATURES for p in f.pieces if p.kind not in ("python", "openxr-runtime")]
+    found += [Probe(Piece("library", name, ""), True, path) for name, path in runtime_libraries()]
     own = owners([pr.path for pr in found if pr.path])
     out = []
     for pr in found:

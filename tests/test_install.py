@@ -22,6 +22,13 @@ def test_every_piece_the_tests_use_comes_from_the_install_script() -> None:
     assert problems == [], "\n".join(f"{p['piece']}: {p['why']}" for p in problems)
 
 
+def test_the_libraries_the_monado_build_links_are_checked_too() -> None:
+    libs = dict(system.runtime_libraries())
+    assert {"libcjson.so.1", "libvulkan.so.1", "libusb-1.0.so.0"} <= set(libs), libs  # from its README's list
+    owners = system.owners(list(libs.values()))
+    assert set(owners) == set(libs.values()), "a library Monado links belongs to no Debian package"
+
+
 def test_the_piece_list_covers_every_element_of_the_test_servers() -> None:
     """The doctor's list of GStreamer elements holds every element the RTSP server's pipelines use."""
     used = system.server_gst_elements()
