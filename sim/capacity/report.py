@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from sim.capacity._config import CapacityConfig, check_server_room, hardware
+from sim.capacity._measured import apply_measured, is_measured_profile, load_measured
 from sim.capacity._model import BEYOND_FAILOVER, CAUSES
 from sim.capacity._sizing import CapacityPlan, build_topology, plan_capacity, run_time_figures
-from sim.capacity._measured import apply_measured, is_measured_profile, load_measured
 from sim.operators import Roster
 from sim.queueing import mmc_mean_wait_s
 from sim.streams import load_profile, main_kbps, mean_multiplier
