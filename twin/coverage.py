@@ -51,12 +51,17 @@ DEFAULT_TARGET_HEIGHT_M = 1.6
 
 
 def target_heights(raster: HeightRaster, target_height_m: float) -> np.ndarray:
-    """Target height per cell: ground + ``target_height_m`` on open ground, NaN inside buildings (cached)."""
+    """Target height per cell: ground + ``target_height_m`` on open ground, NaN inside buildings.
+
+    Kept with the raster for the last target height asked: a raster from :func:`~twin.raster.build_raster`
+    is read-only, so the building cells it is made from cannot change under it; the array is read-only too.
+    """
     cache = raster.__dict__.setdefault("_tz_cache", {})
     key = float(target_height_m)
     if key not in cache:
         tz = np.full(raster.shape, np.float32(target_height_m), dtype=np.float32)
         tz[raster.building] = np.nan
+        tz.flags.writeable = False
         cache.clear()
         cache[key] = tz
     return cache[key]

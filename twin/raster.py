@@ -270,6 +270,9 @@ def build_raster(
         grid.public |= sm > 0
         grid.street_cells, grid.street_len_m = _street_samples(lines, grid)
     grid.public &= ~grid.building
+    # read-only from here: what is derived from a raster (target heights, coverage) may be kept with it
+    for a in (grid.dsm, grid.building, grid.public, grid.priority, grid.street_cells, grid.street_len_m):
+        a.flags.writeable = False
     return grid
 
 

@@ -118,3 +118,17 @@ def test_twin_views_follow_the_data() -> None:
     t.buildings.append(twin.Building("Y", shapely.box(50, 50, 55, 55), 7.0))
     assert t.building_heights_m.tolist() == [12.0, 4.0, 4.0, 4.0, 0.5, 7.0]
     assert len(t.footprints) == 6 and t.footprints[-1].equals(shapely.box(50, 50, 55, 55))
+
+
+def test_a_raster_is_read_only_so_what_is_kept_with_it_stays_true() -> None:
+    # coverage keeps the target heights with the raster they come from: a raster cannot change under them
+    from twin.coverage import target_heights
+    from twin.raster import build_raster
+
+    g = build_raster(city(), resolution_m=2.0)
+    tz = target_heights(g, 1.6)
+    for a in (g.dsm, g.building, g.public, g.priority, tz):
+        with pytest.raises(ValueError, match="read-only"):
+            a[0, 0] = 1
+    assert target_heights(g, 1.6) is tz  # kept for the height asked ...
+    assert float(np.nanmax(target_heights(g, 5.0))) == 5.0  # ... and made anew for another
