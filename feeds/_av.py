@@ -29,7 +29,7 @@ import numpy as np
 from ._errors import StreamError
 from ._redact import redact_text, url_secrets
 from ._rtsp import preflight
-from .sources import StreamSpec, Timeouts
+from ._spec import StreamSpec, Timeouts
 
 __all__ = ["AvRtspReader", "PacketEvent"]
 

@@ -19,7 +19,7 @@ import numpy as np
 
 from ._auth import authorization
 from ._errors import StreamError
-from .sources import StreamSpec, Timeouts
+from ._spec import StreamSpec, Timeouts
 
 __all__ = ["MjpegReader", "SnapshotReader"]
 

@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 
 from ._errors import StreamEnded, StreamError
-from .sources import StreamSpec, Timeouts, file_path
+from ._spec import StreamSpec, Timeouts, file_path
 
 __all__ = ["FileReader", "RenderReader", "SyntheticReader", "pattern_frame"]
 

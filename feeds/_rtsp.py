@@ -27,7 +27,7 @@ import numpy as np
 from ._auth import authorization
 from ._errors import StreamError
 from ._redact import redact_text, url_secrets
-from .sources import StreamSpec, Timeouts
+from ._spec import StreamSpec, Timeouts
 
 __all__ = ["RtspReader", "preflight"]
 
