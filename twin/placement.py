@@ -22,6 +22,7 @@ __all__ = [
     "candidate_sites",
     "load_lenses",
     "plan_cameras",
+    "plan_options",
     "street_candidates",
 ]
 
@@ -301,6 +302,60 @@ def _greedy(
     return chosen, gains
 
 
+def plan_options(
+    twin: Twin,
+    k: int,
+    *,
+    level: str,
+    headings: int,
+    where: str,
+    min_spacing_m: float,
+    backup_weight: float,
+    budget: float | None,
+    exclude: list[str] | tuple[str, ...],
+    profile: str | DoriProfile | None,
+    candidates: list[Camera] | None,
+    pole_spacing_m: float,
+) -> tuple[DoriProfile, int, str, float, list[Camera]]:
+    """Check a plan's options and find its candidate sites: the one rule for every planner.
+
+    Both :func:`plan_cameras` and the tiled planner (``sim.tiled``) call this, so a plan asked of
+    either is refused for the same reasons in the same words.
+
+    Returns:
+        The DORI profile, the level's index in it (1-based), the level's name, its pixel density
+        (px/m) and the candidate sites left after ``exclude``.
+
+    Raises:
+        TwinError: K out of range, unknown level or profile, no candidates and no streets, bad options.
+    """
+    prof = profile if isinstance(profile, DoriProfile) else dori_profile(profile or twin.standards.dori)
+    li = prof.level_index(level)
+    level_name, ppm = prof.levels[li - 1]
+    if headings < 1:
+        raise TwinError(f"headings must be >= 1, got {headings}")
+    if where not in ("public", "open"):
+        raise TwinError(f"where must be 'public' or 'open', got {where!r}")
+    if min_spacing_m < 0 or backup_weight < 0:
+        raise TwinError("min spacing and backup weight must be >= 0")
+    if budget is not None and budget < 0:
+        raise TwinError(f"budget must be >= 0, got {budget:g}")
+    sites = candidate_sites(twin, candidates, pole_spacing_m=pole_spacing_m)
+    unknown = sorted(set(exclude) - {s.id for s in sites})
+    if unknown:
+        raise TwinError(f"excluded site(s) {unknown[:5]} are not candidate sites")
+    excluded = set(exclude)
+    sites = [s for s in sites if s.id not in excluded]
+    if not isinstance(k, int | np.integer) or k < 1:
+        raise TwinError(f"the number of cameras to add must be a whole number >= 1, got {k!r}")
+    if k > len(sites):
+        raise TwinError(
+            f"cannot add {k} cameras: only {len(sites)} candidate sites (one camera per site); "
+            "add candidates, add fewer cameras, or place street poles closer together"
+        )
+    return prof, li, level_name, float(ppm), sites
+
+
 def plan_cameras(
     twin: Twin,
     k: int,
@@ -354,30 +409,11 @@ def plan_cameras(
     from ._placement_milp import solve
 
     t0 = time.perf_counter()
-    prof = profile if isinstance(profile, DoriProfile) else dori_profile(profile or twin.standards.dori)
-    li = prof.level_index(level)
-    level_name, ppm = prof.levels[li - 1]
-    if headings < 1:
-        raise TwinError(f"headings must be >= 1, got {headings}")
-    if where not in ("public", "open"):
-        raise TwinError(f"where must be 'public' or 'open', got {where!r}")
-    if min_spacing_m < 0 or backup_weight < 0:
-        raise TwinError("min spacing and backup weight must be >= 0")
-    if budget is not None and budget < 0:
-        raise TwinError(f"budget must be >= 0, got {budget:g}")
-    sites = candidate_sites(twin, candidates, pole_spacing_m=pole_spacing_m)
-    unknown = sorted(set(exclude) - {s.id for s in sites})
-    if unknown:
-        raise TwinError(f"excluded site(s) {unknown[:5]} are not candidate sites")
-    excluded = set(exclude)
-    sites = [s for s in sites if s.id not in excluded]
-    if not isinstance(k, int | np.integer) or k < 1:
-        raise TwinError(f"the number of cameras to add must be a whole number >= 1, got {k!r}")
-    if k > len(sites):
-        raise TwinError(
-            f"cannot add {k} cameras: only {len(sites)} candidate sites (one camera per site); "
-            "add candidates, add fewer cameras, or place street poles closer together"
-        )
+    prof, li, level_name, ppm, sites = plan_options(
+        twin, k, level=level, headings=headings, where=where, min_spacing_m=min_spacing_m,
+        backup_weight=backup_weight, budget=budget, exclude=exclude, profile=profile,
+        candidates=candidates, pole_spacing_m=pole_spacing_m,
+    )
     if raster is None:
         raster = build_raster(twin, resolution_m=resolution_m)
     t1 = time.perf_counter()

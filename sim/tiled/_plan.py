@@ -20,11 +20,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from scipy.spatial import cKDTree
 
-from twin import TwinError, optics, select_cameras
+from twin import optics, select_cameras
 from twin.coverage import DEFAULT_TARGET_HEIGHT_M
 from twin.model import Camera
-from twin.placement import DEFAULT_LEVEL, _lens_of, candidate_sites
-from twin.profiles import DoriProfile, dori_profile
+from twin.placement import DEFAULT_LEVEL, _lens_of, plan_options
+from twin.profiles import DoriProfile
 from twin.raster import city_grid
 from twin.tiles import TileSpec, cameras_reaching, cut_city, tile_specs
 
@@ -72,29 +72,11 @@ def tiled_plan(
         twin.TwinError: K out of range, unknown level or profile, no candidates and no streets, bad options.
     """
     t0 = time.perf_counter()
-    prof = profile if isinstance(profile, DoriProfile) else dori_profile(profile or twin.standards.dori)
-    li = prof.level_index(level)
-    level_name, ppm = prof.levels[li - 1]
-    if headings < 1:
-        raise TwinError(f"headings must be >= 1, got {headings}")
-    if where not in ("public", "open"):
-        raise TwinError(f"where must be 'public' or 'open', got {where!r}")
-    if min_spacing_m < 0 or backup_weight < 0:
-        raise TwinError("min spacing and backup weight must be >= 0")
-    if budget is not None and budget < 0:
-        raise TwinError(f"budget must be >= 0, got {budget:g}")
-    sites = candidate_sites(twin, candidates, pole_spacing_m=pole_spacing_m)
-    unknown = sorted(set(exclude) - {s.id for s in sites})
-    if unknown:
-        raise TwinError(f"excluded site(s) {unknown[:5]} are not candidate sites")
-    sites = [s for s in sites if s.id not in set(exclude)]
-    if not isinstance(k, int | np.integer) or k < 1:
-        raise TwinError(f"the number of cameras to add must be a whole number >= 1, got {k!r}")
-    if k > len(sites):
-        raise TwinError(
-            f"cannot add {k} cameras: only {len(sites)} candidate sites (one camera per site); "
-            "add candidates, lower --add, or lower --pole-spacing"
-        )
+    prof, li, level_name, ppm, sites = plan_options(
+        twin, k, level=level, headings=headings, where=where, min_spacing_m=min_spacing_m,
+        backup_weight=backup_weight, budget=budget, exclude=exclude, profile=profile,
+        candidates=candidates, pole_spacing_m=pole_spacing_m,
+    )
     t_sites = time.perf_counter() - t0
     grid = city_grid(twin, resolution_m=resolution_m, check_size=False)
     base = select_cameras(twin, "all")

@@ -7,7 +7,6 @@ One cluster serves the whole module (a start costs seconds on this machine).
 from __future__ import annotations
 
 import json
-import logging
 from collections import Counter
 from pathlib import Path
 
@@ -19,17 +18,6 @@ from sim.sweep import parse_sweep, run_sweep
 from . import sweep_fixtures
 
 distributed = pytest.importorskip("distributed")
-
-
-@pytest.fixture(scope="module")
-def client():
-    cluster = distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0", silence_logs=logging.CRITICAL
-    )
-    c = distributed.Client(cluster)
-    yield c
-    c.close()
-    cluster.close()
 
 
 def normal_spec(**fixed) -> dict:
