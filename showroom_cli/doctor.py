@@ -7,11 +7,11 @@ import json
 import sys
 from typing import Any
 
-from showroom_cli import system
-
 
 def diagnose() -> dict[str, Any]:
     """Every feature's pieces as found on this machine, and the commands that install what is missing."""
+    from showroom_cli import system  # its probes pull in subprocess and more: only ``doctor`` pays for them
+
     features = []
     apt: list[str] = []
     pip: list[str] = []
