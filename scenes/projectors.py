@@ -367,7 +367,11 @@ class ProjectorSet:
         """
         if not self._order:
             return np.zeros(0, dtype=bool)
-        clip = self._footprint_boxes()[1] @ world_to_clip
+        return self._in_frustum(self._footprint_boxes()[1] @ world_to_clip)
+
+    @staticmethod
+    def _in_frustum(clip: np.ndarray) -> np.ndarray:
+        """Which boxes, given by their corners in clip space (n, 8, 4), the frustum meets."""
         w = clip[..., 3:4]
         outside = np.concatenate([clip[..., :3] < -w, clip[..., :3] > w], axis=2)  # (n, 8, 6)
         return ~np.any(np.all(outside, axis=1), axis=1)
@@ -406,7 +410,8 @@ class ProjectorSet:
             st.depth_renders += p.begin_frame()
         if not self._order:
             return st
-        vis = self.visible(world_to_clip)
+        clip = self._footprint_boxes()[1] @ world_to_clip  # (n, 8, 4): once a frame, for the test and the heights
+        vis = self._in_frustum(clip)
         st.visible = int(vis.sum())
         centre = self._footprint_boxes()[0]
         dist = np.hypot(centre[:, 0] - viewer_pos[0], centre[:, 1] - viewer_pos[1])
@@ -414,10 +419,10 @@ class ProjectorSet:
         seen = near_first[vis[near_first]]
         st.visible_ids = [self._order[j].id for j in seen]
         if len(seen):
-            clip = self._footprint_boxes()[1][seen] @ world_to_clip  # (k, 8, 4)
-            w = clip[..., 3]
+            cs = clip[seen]  # (k, 8, 4)
+            w = cs[..., 3]
             behind = np.any(w <= 1e-6, axis=1)  # a corner behind the eye: the viewer is at or in the footprint
-            y = np.clip(clip[..., 1] / np.where(w > 1e-6, w, 1.0), -1.0, 1.0)
+            y = np.clip(cs[..., 1] / np.where(w > 1e-6, w, 1.0), -1.0, 1.0)
             frac = np.where(behind, 1.0, (y.max(axis=1) - y.min(axis=1)) / 2.0)
             st.screen_frac = {self._order[j].id: float(f) for j, f in zip(seen, frac, strict=True)}
         pending = np.array([p.pending is not None for p in self._order])
