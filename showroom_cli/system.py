@@ -182,12 +182,18 @@ def owners(paths: list[str]) -> dict[str, str]:
     return out
 
 
-def _library_path(soname: str) -> str | None:
+@functools.lru_cache(maxsize=1)
+def _ldconfig_lines() -> tuple[str, ...]:
+    """``ldconfig -p``'s listing, read once for every library piece."""
     ldconfig = shutil.which("ldconfig") or next(
         (p for p in ("/sbin/ldconfig", "/usr/sbin/ldconfig") if Path(p).exists()), "ldconfig"
     )
     _, text = _run([ldconfig, "-p"])
-    hits = [ln for ln in text.splitlines() if ln.split() and ln.split()[0] == soname and "=>" in ln]
+    return tuple(text.splitlines())
+
+
+def _library_path(soname: str) -> str | None:
+    hits = [ln for ln in _ldconfig_lines() if ln.split() and ln.split()[0] == soname and "=>" in ln]
     hits.sort(key=lambda ln: "x86-64" not in ln)  # this machine's architecture first
     return hits[0].rsplit("=>", 1)[-1].strip() if hits else None
 
