@@ -10,6 +10,7 @@ from __future__ import annotations
 __all__ = ["DrillError", "Scenario", "parse_scenario", "read_scenario", "check_against_city"]
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -106,6 +107,25 @@ def _num(v: Any) -> bool:
     return isinstance(v, int | float) and not isinstance(v, bool)
 
 
+def _xy(v: Any) -> bool:
+    """``[x, y]``: a list of two numbers (local metres)."""
+    return isinstance(v, list) and len(v) == 2 and all(_num(c) for c in v)
+
+
+def _mappings(doc: dict[str, Any], key: str, probs: list[str]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """``(where, entry)`` for each mapping in the optional list ``doc[key]``; a problem for anything else."""
+    items = doc.get(key, []) or []
+    if not isinstance(items, list):
+        probs.append(f"`{key}` must be a list")
+        return
+    for k, e in enumerate(items):
+        where = f"{key}[{k}]"
+        if not isinstance(e, dict):
+            probs.append(f"{where} must be a mapping")
+            continue
+        yield where, e
+
+
 def parse_scenario(doc: Any, *, file: str = "<drill>", base: Path | None = None) -> Scenario:  # noqa: C901
     """Check a loaded YAML document against the drill schema; raise :class:`DrillError` listing every problem."""
     probs: list[str] = []
@@ -189,7 +209,7 @@ def parse_scenario(doc: Any, *, file: str = "<drill>", base: Path | None = None)
         b, xy = entry.get("building"), entry.get("xy")
         if (b is None) == (xy is None):
             probs.append(f"{where}: give exactly one of `building` (an id) or `xy` ([x, y] local metres)")
-        if xy is not None and not (isinstance(xy, list) and len(xy) == 2 and all(_num(v) for v in xy)):
+        if xy is not None and not _xy(xy):
             probs.append(f"{where}.xy must be [x, y] in local metres, got {xy!r}")
             xy = None
         return ScriptedFire(fid, float(at) * 60.0, str(g), None if b is None else str(b),
@@ -203,15 +223,7 @@ def parse_scenario(doc: Any, *, file: str = "<drill>", base: Path | None = None)
         f = fire(e, f"incidents[{k}]", _INCIDENT)
         if f:
             sc.fires.append(f)
-    injs = doc.get("injects", []) or []
-    if not isinstance(injs, list):
-        probs.append("`injects` must be a list")
-        injs = []
-    for k, e in enumerate(injs):
-        where = f"injects[{k}]"
-        if not isinstance(e, dict):
-            probs.append(f"{where} must be a mapping")
-            continue
+    for where, e in _mappings(doc, "injects", probs):
         kind = e.get("type")
         if kind not in INJECT_TYPES:
             probs.append(f"{where}.type must be one of {list(INJECT_TYPES)}, got {kind!r}")
@@ -244,7 +256,7 @@ def parse_scenario(doc: Any, *, file: str = "<drill>", base: Path | None = None)
             if (near is None) == (road is None):
                 probs.append(f"{where}: give exactly one of `near: [x, y]` (with radius_m) or `road` "
                              "(a road id or name)")
-            if near is not None and not (isinstance(near, list) and len(near) == 2 and all(_num(v) for v in near)):
+            if near is not None and not _xy(near):
                 probs.append(f"{where}.near must be [x, y] in local metres, got {near!r}")
             r = e.get("radius_m", 25.0)
             if not _num(r) or r <= 0:
@@ -258,15 +270,7 @@ def parse_scenario(doc: Any, *, file: str = "<drill>", base: Path | None = None)
             if not _num(f) or f <= 0:
                 probs.append(f"{where}.travel_factor must be a number > 0 (1.3: trips take 30 % longer), got {f!r}")
         sc.injects.append(d)
-    exp = doc.get("expected", []) or []
-    if not isinstance(exp, list):
-        probs.append("`expected` must be a list")
-        exp = []
-    for k, e in enumerate(exp):
-        where = f"expected[{k}]"
-        if not isinstance(e, dict):
-            probs.append(f"{where} must be a mapping")
-            continue
+    for where, e in _mappings(doc, "expected", probs):
         for key in sorted(set(e) - _EXPECTED, key=str):
             probs.append(f"{where}: unknown key {key!r}: use one of {sorted(_EXPECTED)}")
         if e.get("incident") not in ids:
