@@ -72,6 +72,19 @@ def dask_client(
             cluster.close()
 
 
+@contextlib.contextmanager
+def use_client(
+    client: Any, scheduler: str | None, workers: int | None, memory_limit: str | int | None
+) -> Iterator[tuple[Any, dict[str, Any]]]:
+    """An existing client as is (not closed on exit), or :func:`dask_client`'s."""
+    if client is not None:
+        yield client, {"kind": "client", "address": client.scheduler.address,
+                       "slots": sum(client.nthreads().values())}
+        return
+    with dask_client(scheduler=scheduler, workers=workers, memory_limit=memory_limit) as pair:
+        yield pair
+
+
 def peak_rss_mb() -> float:
     """This process's peak resident memory so far, MiB.
 

@@ -33,7 +33,7 @@ from twin.tiles import (
     write_tile_cells,
 )
 
-from ._cluster import dask_client, peak_rss_mb, warm_up, worker_name
+from ._cluster import peak_rss_mb, use_client, warm_up, worker_name
 
 if TYPE_CHECKING:
     from twin.model import Camera, Twin
@@ -149,7 +149,7 @@ def tiled_coverage(
     done = []
     index = []
     workers_peak: dict[str, float] = {}
-    with _client(client, scheduler, workers, memory_limit) as (cl, info):
+    with use_client(client, scheduler, workers, memory_limit) as (cl, info):
         timings["cluster_start_s"] = time.perf_counter() - t0 - timings["prepare_s"]
         timings["warm_up_s"] = warm_up(cl)
         t1 = time.perf_counter()
@@ -188,22 +188,3 @@ def _tiles_block(specs: list[TileSpec], grid: Any, tile_m: float, halo: float, i
                          "sum": round(sum(t.seconds for t in done), 3)},
     }
 
-
-class _client:  # noqa: N801 - used as a context manager
-    """An existing client as is, or :func:`dask_client`'s."""
-
-    def __init__(self, client: Any, scheduler: str | None, workers: int | None, memory_limit: Any):
-        self.client, self.args = client, (scheduler, workers, memory_limit)
-        self.cm = None
-
-    def __enter__(self) -> tuple[Any, dict[str, Any]]:
-        if self.client is not None:
-            return self.client, {"kind": "client", "address": self.client.scheduler.address,
-                                 "slots": sum(self.client.nthreads().values())}
-        s, w, m = self.args
-        self.cm = dask_client(scheduler=s, workers=w, memory_limit=m)
-        return self.cm.__enter__()
-
-    def __exit__(self, *exc: object) -> None:
-        if self.cm is not None:
-            self.cm.__exit__(*exc)

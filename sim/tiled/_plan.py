@@ -28,8 +28,8 @@ from twin.profiles import DoriProfile
 from twin.raster import city_grid
 from twin.tiles import TileSpec, cameras_reaching, cut_city, tile_specs
 
-from ._cluster import warm_up
-from ._coverage import DEFAULT_TILE_M, _client, camera_reach_m
+from ._cluster import use_client, warm_up
+from ._coverage import DEFAULT_TILE_M, camera_reach_m
 
 if TYPE_CHECKING:
     from twin.model import Twin
@@ -106,7 +106,7 @@ def tiled_plan(
 
     from twin import TilePlan
 
-    with _client(client, scheduler, workers, memory_limit) as (cl, info):
+    with use_client(client, scheduler, workers, memory_limit) as (cl, info):
         timings["warm_up_s"] = warm_up(cl)
         t1 = time.perf_counter()
         futs = {}
