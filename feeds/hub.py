@@ -70,6 +70,12 @@ def decode_for_size(height_px: float | None, *, thresholds: dict[str, float] | N
     return tier, level
 
 
+def _check_level(level: str) -> None:
+    """Raise FeedConfigError unless ``level`` is one of :data:`DECODE_LEVELS`."""
+    if level not in DECODE_LEVELS:
+        raise FeedConfigError(f"decode must be one of {', '.join(DECODE_LEVELS)}, got {level!r}")
+
+
 @dataclass(frozen=True)
 class FeedConfig:
     """One camera's streams and privacy masks, as the hub needs them."""
@@ -277,8 +283,7 @@ class FeedHub:
         }
         self._lock = threading.Lock()
         self._workers: dict[tuple[str, str], CaptureWorker] = {}
-        self._refs: dict[tuple[str, str], int] = {}
-        # per stream, how many subscribers ask for each decode level
+        # per subscribed stream, how many subscribers ask for each decode level (their sum: its subscribers)
         self._levels: dict[tuple[str, str], dict[str, int]] = {}
         self._idle_since: dict[tuple[str, str], float] = {}
         self._retired: list[CaptureWorker] = []
@@ -309,8 +314,7 @@ class FeedHub:
         cfg = self.configs.get(camera_id)
         if cfg is None:
             raise FeedConfigError(f"camera {camera_id!r} has no configured feed")
-        if decode not in DECODE_LEVELS:
-            raise FeedConfigError(f"decode must be one of {', '.join(DECODE_LEVELS)}, got {decode!r}")
+        _check_level(decode)
         if stream is not None and stream not in cfg.streams:
             raise FeedConfigError(f"camera {camera_id!r} has no stream {stream!r} (it has {', '.join(cfg.streams)})")
         name = stream if stream is not None else cfg.stream_for(tier)
@@ -329,7 +333,6 @@ class FeedHub:
                 self._workers[key] = w
             else:
                 w.set_decode(self._level_of(key))
-            self._refs[key] = self._refs.get(key, 0) + 1
             self._idle_since.pop(key, None)
         return Subscription(self, camera_id, name, w, decode)
 
@@ -339,8 +342,7 @@ class FeedHub:
         return max((lv for lv, n in counts.items() if n > 0), key=DECODE_LEVELS.index, default="none")
 
     def _relevel(self, camera_id: str, stream: str, old: str, new: str) -> None:
-        if new not in DECODE_LEVELS:
-            raise FeedConfigError(f"decode must be one of {', '.join(DECODE_LEVELS)}, got {new!r}")
+        _check_level(new)
         key = (camera_id, stream)
         with self._lock:
             counts = self._levels.setdefault(key, {})
@@ -359,14 +361,12 @@ class FeedHub:
         with self._lock:
             counts = self._levels.setdefault(key, {})
             counts[decode] = counts.get(decode, 0) - 1
-            w = self._workers.get(key)
-            if w is not None and any(n > 0 for n in counts.values()):
-                w.set_decode(self._level_of(key))
-            n = self._refs.get(key, 0) - 1
-            if n > 0:
-                self._refs[key] = n
+            if any(n > 0 for n in counts.values()):
+                w = self._workers.get(key)
+                if w is not None:
+                    w.set_decode(self._level_of(key))
                 return
-            self._refs.pop(key, None)
+            self._levels.pop(key, None)
             self._idle_since[key] = time.monotonic()
         if self.grace_s == 0:
             self._reap(time.monotonic())
@@ -423,7 +423,6 @@ class FeedHub:
             self._closed = True
             workers = list(self._workers.values()) + self._retired
             self._workers.clear()
-            self._refs.clear()
             self._levels.clear()
             self._idle_since.clear()
             self._retired = []
