@@ -25,6 +25,7 @@ __all__ = [
     "Renderer",
     "StreamSpec",
     "Timeouts",
+    "check_decode_level",
     "file_path",
     "stream_from_url",
 ]
@@ -35,6 +36,12 @@ KINDS = ("rtsp", "mjpeg", "snapshot", "file", "synthetic", "render")
 #: no frames), ``key`` (key frames only: one decode per GOP), ``full`` (every frame). The hub runs a
 #: stream at the highest level any of its subscribers asks for.
 DECODE_LEVELS = ("none", "key", "full")
+
+
+def check_decode_level(level: str) -> None:
+    """Raise FeedConfigError unless ``level`` is one of :data:`DECODE_LEVELS`."""
+    if level not in DECODE_LEVELS:
+        raise FeedConfigError(f"decode must be one of {', '.join(DECODE_LEVELS)}, got {level!r}")
 
 
 @runtime_checkable

@@ -23,9 +23,10 @@ import numpy as np
 
 from ._errors import FeedConfigError, StreamEnded, StreamError
 from ._redact import redact_text, url_secrets
+from ._spec import check_decode_level
 from .health import FeedState, Health, RateWindow
 from .privacy import PrivacyMask
-from .sources import DECODE_LEVELS, Reader, StreamSpec, Timeouts, open_reader
+from .sources import Reader, StreamSpec, Timeouts, open_reader
 
 __all__ = ["CaptureWorker", "Frame", "RetryPolicy"]
 
@@ -119,8 +120,7 @@ class CaptureWorker:
         seed: int = 0,
         decode: str = "full",
     ):
-        if decode not in DECODE_LEVELS:
-            raise FeedConfigError(f"decode must be one of {', '.join(DECODE_LEVELS)}, got {decode!r}")
+        check_decode_level(decode)
         self.decode = decode
         self.camera_id, self.stream, self.spec = camera_id, stream, spec
         self.mask = mask if mask else None
@@ -210,8 +210,7 @@ class CaptureWorker:
 
     def set_decode(self, level: str) -> None:
         """Change the decode level (``full``, ``key``, ``none``); takes effect at the next packet."""
-        if level not in DECODE_LEVELS:
-            raise FeedConfigError(f"decode must be one of {', '.join(DECODE_LEVELS)}, got {level!r}")
+        check_decode_level(level)
         self.decode = level
 
     def _gop(self) -> tuple[float | None, float | None]:

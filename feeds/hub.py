@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ._errors import FeedConfigError
+from ._spec import check_decode_level
 from .capture import CaptureWorker, Frame, RetryPolicy
 from .health import FeedState, Health
 from .privacy import PrivacyMask
@@ -68,12 +69,6 @@ def decode_for_size(height_px: float | None, *, thresholds: dict[str, float] | N
     level = "full" if height_px >= t["full_px"] else "key"
     tier = next(name for name, h in TIERS.items() if h >= height_px)
     return tier, level
-
-
-def _check_level(level: str) -> None:
-    """Raise FeedConfigError unless ``level`` is one of :data:`DECODE_LEVELS`."""
-    if level not in DECODE_LEVELS:
-        raise FeedConfigError(f"decode must be one of {', '.join(DECODE_LEVELS)}, got {level!r}")
 
 
 @dataclass(frozen=True)
@@ -314,7 +309,7 @@ class FeedHub:
         cfg = self.configs.get(camera_id)
         if cfg is None:
             raise FeedConfigError(f"camera {camera_id!r} has no configured feed")
-        _check_level(decode)
+        check_decode_level(decode)
         if stream is not None and stream not in cfg.streams:
             raise FeedConfigError(f"camera {camera_id!r} has no stream {stream!r} (it has {', '.join(cfg.streams)})")
         name = stream if stream is not None else cfg.stream_for(tier)
@@ -342,7 +337,7 @@ class FeedHub:
         return max((lv for lv, n in counts.items() if n > 0), key=DECODE_LEVELS.index, default="none")
 
     def _relevel(self, camera_id: str, stream: str, old: str, new: str) -> None:
-        _check_level(new)
+        check_decode_level(new)
         key = (camera_id, stream)
         with self._lock:
             counts = self._levels.setdefault(key, {})
