@@ -30,7 +30,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ._errors import FeedConfigError
-from .health import FeedState, Health
+from .health import Health
 from .hub import FeedHub
 
 __all__ = ["PROFILE_KIND", "measure_profile"]
@@ -105,7 +105,7 @@ def measure_profile(
             "frames": h.packets - f1,
             "key_frames": h.key_frames - k1,
             "url": h.url,
-            "state_at_end": str(h.state) if h.state != FeedState.ONLINE else "online",
+            "state_at_end": str(h.state),
         }
         cameras.setdefault(h.camera_id, {})[h.stream] = row
     return {
