@@ -359,9 +359,9 @@ class CaptureWorker:
                 reader = open_reader(
                     self.spec, camera_id=self.camera_id, timeouts=self.timeouts, stop=self._stop, decode=self.decode
                 )
-                attempt = 0 if getattr(reader, "packet_level", False) else attempt
                 self._bitrate_kbps = reader.bitrate_kbps
                 if getattr(reader, "packet_level", False):
+                    attempt = 0
                     self._read_packets(reader)
                     continue
                 first = True
