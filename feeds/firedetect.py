@@ -89,10 +89,6 @@ class FireDetectorParams:
     flicker: float = 0.4
     global_motion: float = 0.5
     cooldown_s: float = 30.0
-    #: white-patch colour balance before the smoke rule: each channel scaled so that its
-    #: ``wb_percentile`` reaches the brightest channel's (gain at most ``wb_max_gain``). Smoke is grey
-    #: under the scene's light, not under a neutral one: at dawn or under sodium lamps a grey rule on
-    #: raw pixels misses it (the real RISE clip: plume pixels B-R spread 130 raw, under 30 balanced)
     #: smoke evidence accumulates per pixel (an exponential average of "grey and moving" with this
     #: time constant); the smoke region is where it reaches ``smoke_accum_min``. A plume keeps
     #: churning in one place, so its pixels stay lit; a grey car or a passer-by lights each pixel briefly.
@@ -106,6 +102,10 @@ class FireDetectorParams:
     #: the smoke region's base may wander this much (share of the width): wind carries a plume, and a
     #: plume whose source is out of the picture has no fixed base (RISE: 0.26-0.34 of the width)
     smoke_max_drift: float = 0.08
+    #: white-patch colour balance before the smoke rule: each channel scaled so that its
+    #: ``wb_percentile`` reaches the brightest channel's (gain at most ``wb_max_gain``). Smoke is grey
+    #: under the scene's light, not under a neutral one: at dawn or under sodium lamps a grey rule on
+    #: raw pixels misses it (the real RISE clip: plume pixels B-R spread 130 raw, under 30 balanced)
     white_balance: bool = True
     wb_percentile: float = 99.0
     wb_max_gain: float = 3.0
