@@ -135,6 +135,15 @@ def _largest_blob(mask: np.ndarray, kernel: np.ndarray) -> tuple[np.ndarray, np.
     return np.nonzero((labels == best) & (m > 0))
 
 
+
+def _contrast(image: np.ndarray, ys: np.ndarray, xs: np.ndarray) -> float:
+    """Mean Laplacian magnitude over mean brightness at the pixels ``ys, xs`` of a BGR image.
+
+    Contrast, not raw edge energy: lights switched on scale both the edges and the brightness.
+    """
+    g = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+    return np.abs(cv2.Laplacian(g, cv2.CV_32F))[ys, xs].mean() / max(float(g[ys, xs].mean()), 1.0)
+
 class FireDetector:
     """Smoke/fire detection for one camera; call :meth:`update` with each analysed frame."""
 
@@ -230,10 +239,7 @@ class FireDetector:
         bg = self._mog.getBackgroundImage()
         if bg is None:
             return np.nan
-        g_now, g_was = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY), cv2.cvtColor(bg, cv2.COLOR_BGR2GRAY)
-        # contrast, not raw edge energy: lights switched on scale both the edges and the brightness
-        now = np.abs(cv2.Laplacian(g_now, cv2.CV_32F))[ys, xs].mean() / max(float(g_now[ys, xs].mean()), 1.0)
-        was = np.abs(cv2.Laplacian(g_was, cv2.CV_32F))[ys, xs].mean() / max(float(g_was[ys, xs].mean()), 1.0)
+        now, was = _contrast(small, ys, xs), _contrast(bg, ys, xs)
         return float(now / max(was, 1e-4))
 
     def _judge(self, kind: str, hist: deque[_Sample], shape: tuple[int, ...], t: float) -> DetectionEvent | None:
