@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 from twin.cityio import json_safe, write_json
 
+from ._check import STATUSES
+
 if TYPE_CHECKING:
     from . import ValidationResult
     from ._check import Check
@@ -133,7 +135,7 @@ def write_validation(result: ValidationResult, out: Path, *, require_all: bool =
             w.writerow([r[k] if r[k] is not None else "" for k in COLUMNS] + [r["seconds"]])
     (out / "validation.md").write_text(markdown_table(result.checks, notes=True), encoding="utf-8")
     (out / "validation.html").write_text(_html(result, plots), encoding="utf-8")
-    counts = {s: sum(1 for c in result.checks if c.status == s) for s in ("pass", "fail", "unavailable")}
+    counts = {s: sum(1 for c in result.checks if c.status == s) for s in STATUSES}
     summary = {
         "pass": result.passed(require_all=require_all),
         "complete": not result.unavailable,
