@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from typing import Any
 
 from showroom_cli.common import city_arg, load_city, out_dir
 from showroom_cli.tiled import add_tile_args
@@ -16,21 +17,7 @@ def _cmd_plan(args: argparse.Namespace) -> int:
 
     t0 = time.perf_counter()
     city = load_city(args.city)
-    if args.tiles:
-        from showroom_cli.tiled import tiled_plan_command
-
-        return tiled_plan_command(
-            args, city, level=args.level, headings=args.headings,
-            lenses=load_lenses(args.lenses) if args.lenses else None, budget=args.budget,
-            min_spacing_m=args.min_spacing, exclude=[s for s in (args.exclude or "").split(",") if s],
-            backup_weight=args.backup_weight, exact=args.exact, time_limit_s=args.time_limit,
-            resolution_m=args.resolution, profile=args.profile,
-            candidates=load_cameras(args.candidates, city.frame) if args.candidates else None,
-            pole_spacing_m=args.pole_spacing,
-        )
-    plan = plan_cameras(
-        city,
-        args.add,
+    kw: dict[str, Any] = dict(
         level=args.level,
         headings=args.headings,
         lenses=load_lenses(args.lenses) if args.lenses else None,
@@ -45,6 +32,11 @@ def _cmd_plan(args: argparse.Namespace) -> int:
         candidates=load_cameras(args.candidates, city.frame) if args.candidates else None,
         pole_spacing_m=args.pole_spacing,
     )
+    if args.tiles:
+        from showroom_cli.tiled import tiled_plan_command
+
+        return tiled_plan_command(args, city, **kw)
+    plan = plan_cameras(city, args.add, **kw)
     s = write_plan(plan, city, out_dir(args.out))
     b, a = s["before"]["public_share"][plan.level], s["after"]["public_share"][plan.level]
     print(f"added {s['added']} cameras: public space seen at {plan.level} {100 * b:.1f}% -> {100 * a:.1f}%")
