@@ -132,6 +132,32 @@ def pose_levels(
     return cells, lev
 
 
+def camera_rows(cameras: list[Camera], profile: DoriProfile, at_least: np.ndarray, public: np.ndarray,
+                exclusive: np.ndarray, cell_area_m2: float) -> list[dict[str, Any]]:
+    """The per-camera rows of :meth:`CoverageResult.per_camera` from per-camera cell counts.
+
+    ``at_least[k, q]``: cells camera ``k`` sees at level ``q`` or better (column 0 unused);
+    ``public``/``exclusive``: its public cells and the cells no other camera sees.
+    """
+    a = cell_area_m2
+    thr0 = profile.levels[0][1]
+    rows = []
+    for k, c in enumerate(cameras):
+        row: dict[str, Any] = {
+            "id": c.id,
+            "status": c.status,
+            "type": c.type,
+            "poses": len(camera_poses(c)),
+            "range_m": round(optics.camera_range_m(c, thr0), 2),
+        }
+        for q, name in enumerate(profile.names):
+            row[f"area_m2_{name}"] = round(float(at_least[k, q + 1]) * a, 2)
+        row["public_area_m2"] = round(float(public[k]) * a, 2)
+        row["exclusive_area_m2"] = round(float(exclusive[k]) * a, 2)
+        rows.append(row)
+    return rows
+
+
 @dataclass
 class CoverageResult:
     """Coverage of a set of cameras: per cell, which cameras see it and at which level.
@@ -182,22 +208,7 @@ class CoverageResult:
         phist = np.bincount(self.camera[pub], minlength=n_cam)
         only = self.count.ravel()[self.cells] == 1
         ohist = np.bincount(self.camera[only], minlength=n_cam)
-        thr0 = self.profile.levels[0][1]
-        rows = []
-        for k, c in enumerate(self.cameras):
-            row: dict[str, Any] = {
-                "id": c.id,
-                "status": c.status,
-                "type": c.type,
-                "poses": len(camera_poses(c)),
-                "range_m": round(optics.camera_range_m(c, thr0), 2),
-            }
-            for q, name in enumerate(self.level_names):
-                row[f"area_m2_{name}"] = round(float(at_least[k, q + 1]) * a, 2)
-            row["public_area_m2"] = round(float(phist[k]) * a, 2)
-            row["exclusive_area_m2"] = round(float(ohist[k]) * a, 2)
-            rows.append(row)
-        return rows
+        return camera_rows(self.cameras, self.profile, at_least, phist, ohist, a)
 
     def blind_spots(self, n: int = 10) -> list[dict[str, Any]]:
         """The ``n`` largest connected pieces of public space no camera sees (8-connected)."""

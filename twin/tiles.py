@@ -38,9 +38,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import shapely
 
-from . import optics
 from ._errors import TwinError
-from .coverage import CellIndex, camera_poses, compute_coverage
+from .coverage import CellIndex, camera_rows, compute_coverage
 from .raster import GridSpec, build_raster
 
 if TYPE_CHECKING:
@@ -418,24 +417,7 @@ def merge_per_camera(tiles: list[TileCoverage], grid: GridSpec, profile: DoriPro
         np.add.at(pub, idx, t.sums["cam_pub"])
         np.add.at(excl, idx, t.sums["cam_excl"])
     at_least = np.cumsum(hist[:, ::-1], axis=1)[:, ::-1]
-    a = grid.res_m * grid.res_m
-    thr0 = profile.levels[0][1]
-    rows = []
-    for k, c in enumerate(cameras):
-        poses = camera_poses(c)
-        row: dict[str, Any] = {
-            "id": c.id,
-            "status": c.status,
-            "type": c.type,
-            "poses": len(poses),
-            "range_m": round(optics.camera_range_m(c, thr0), 2),
-        }
-        for q, name in enumerate(profile.names):
-            row[f"area_m2_{name}"] = round(float(at_least[k, q + 1]) * a, 2)
-        row["public_area_m2"] = round(float(pub[k]) * a, 2)
-        row["exclusive_area_m2"] = round(float(excl[k]) * a, 2)
-        rows.append(row)
-    return rows
+    return camera_rows(cameras, profile, at_least, pub, excl, grid.res_m * grid.res_m)
 
 
 @dataclass
