@@ -60,6 +60,21 @@ def _sector_bbox(cx, cy, r, az_lo, span, xmin, ymax, res, rows, cols):  # pragma
     return i0, i1, j0, j1
 
 
+@njit(cache=True, inline="always")
+def _row_cols(dy, r2, cx, xmin, inv_res, j0, j1):  # pragma: no cover - compiled
+    """Columns ``ja..jb`` of a row ``dy`` from the lens whose centres can lie within range (``ja > jb``: none).
+
+    A cell wider on each side, to be safe: the caller's exact test decides.
+    """
+    half2 = r2 - dy * dy
+    if half2 < 0.0:
+        return 1, 0
+    half = math.sqrt(half2)
+    ja = max(j0, int(math.floor((cx - half - xmin) * inv_res - 0.5)) - 1)
+    jb = min(j1, int(math.ceil((cx + half - xmin) * inv_res - 0.5)) + 1)
+    return ja, jb
+
+
 @njit(cache=True)
 def visible_sector(dsm, tz, xmin, ymax, res, cx, cy, cz, r, az_lo, span):  # pragma: no cover - compiled
     """Target cells visible from a lens within horizontal range ``r`` and an azimuth sector.
@@ -126,14 +141,7 @@ def visible_sector(dsm, tz, xmin, ymax, res, cx, cy, cz, r, az_lo, span):  # pra
     for i in range(i0, i1 + 1):
         y = ymax - (i + 0.5) * res
         dy = y - cy
-        # only the columns whose centres can lie within the range on this row (a cell wider, to be safe:
-        # the exact test below decides)
-        half2 = r2 - dy * dy
-        if half2 < 0.0:
-            continue
-        half = math.sqrt(half2)
-        ja = max(j0, int(math.floor((cx - half - xmin) * inv_res - 0.5)) - 1)
-        jb = min(j1, int(math.ceil((cx + half - xmin) * inv_res - 0.5)) + 1)
+        ja, jb = _row_cols(dy, r2, cx, xmin, inv_res, j0, j1)
         for j in range(ja, jb + 1):
             x = xmin + (j + 0.5) * res
             dx = x - cx
@@ -335,14 +343,7 @@ def poses_levels(dsm, tz, xmin, ymax, res, params, thresholds):  # pragma: no co
         inv_res = 1.0 / res
         for i in range(i0, i1 + 1):
             dy = ymax - (i + 0.5) * res - cy
-            # only the columns whose centres can lie within the range on this row (a cell wider, to be safe:
-            # the exact test below decides)
-            half2 = rmax2 - dy * dy
-            if half2 < 0.0:
-                continue
-            half = math.sqrt(half2)
-            ja = max(j0, int(math.floor((cx - half - xmin) * inv_res - 0.5)) - 1)
-            jb = min(j1, int(math.ceil((cx + half - xmin) * inv_res - 0.5)) + 1)
+            ja, jb = _row_cols(dy, rmax2, cx, xmin, inv_res, j0, j1)
             for j in range(ja, jb + 1):
                 dx = xmin + (j + 0.5) * res - cx
                 d2h = dx * dx + dy * dy
