@@ -61,6 +61,27 @@ def _sector_bbox(cx, cy, r, az_lo, span, xmin, ymax, res, rows, cols):  # pragma
 
 
 @njit(cache=True, inline="always")
+def _ray_fan(r, res, span):  # pragma: no cover - compiled
+    """The rays of a lens with range ``r`` over a sector ``span`` wide: (full, ds, dth, pad, n_rays, n_steps).
+
+    ``ds``: sample spacing along a ray; ``dth``: angle between rays; ``pad``: one ray's angle either side
+    of a partial sector (0 all round).
+    """
+    two_pi = 2.0 * math.pi
+    full = span >= two_pi - 1e-12
+    ds = STEP_CELLS * res
+    dth = RAY_GAP_CELLS * res / max(r, res)
+    pad = 0.0 if full else dth
+    if full:
+        n_rays = int(math.ceil(two_pi / dth))
+        dth = two_pi / n_rays
+    else:
+        n_rays = int((span + 2.0 * pad) / dth) + 2
+    n_steps = int(r / ds) + 2
+    return full, ds, dth, pad, n_rays, n_steps
+
+
+@njit(cache=True, inline="always")
 def _row_cols(dy, r2, cx, xmin, inv_res, j0, j1):  # pragma: no cover - compiled
     """Columns ``ja..jb`` of a row ``dy`` from the lens whose centres can lie within range (``ja > jb``: none).
 
@@ -96,16 +117,7 @@ def visible_sector(dsm, tz, xmin, ymax, res, cx, cy, cz, r, az_lo, span):  # pra
         (flat cell index int64, dx, dy, dz float64): dz is target height minus lens height.
     """
     rows, cols = dsm.shape
-    full = span >= 2.0 * math.pi - 1e-12
-    ds = STEP_CELLS * res
-    dth = RAY_GAP_CELLS * res / max(r, res)
-    pad = 0.0 if full else dth
-    if full:
-        n_rays = int(math.ceil(2.0 * math.pi / dth))
-        dth = 2.0 * math.pi / n_rays
-    else:
-        n_rays = int((span + 2.0 * pad) / dth) + 2
-    n_steps = int(r / ds) + 2
+    full, ds, dth, pad, n_rays, n_steps = _ray_fan(r, res, span)
     ci = int(math.floor((ymax - cy) / res))
     cj = int(math.floor((cx - xmin) / res))
     horizon = np.empty((n_rays, n_steps), dtype=np.float32)
@@ -313,16 +325,7 @@ def poses_levels(dsm, tz, xmin, ymax, res, params, thresholds):  # pragma: no co
         az_lo, span = params[p, 17], params[p, 18]
         if r <= 0.0:
             continue
-        full = span >= two_pi - 1e-12
-        ds = STEP_CELLS * res
-        dth = RAY_GAP_CELLS * res / max(r, res)
-        pad = 0.0 if full else dth
-        if full:
-            n_rays = int(math.ceil(two_pi / dth))
-            dth = two_pi / n_rays
-        else:
-            n_rays = int((span + 2.0 * pad) / dth) + 2
-        n_steps = int(r / ds) + 2
+        full, ds, dth, pad, n_rays, n_steps = _ray_fan(r, res, span)
         a0 = az_lo - pad
         horizon = _horizon(dsm, xmin, ymax, res, cx, cy, cz, a0, dth, n_rays, ds, n_steps)
         i0, i1, j0, j1 = _sector_bbox(cx, cy, r, az_lo, span, xmin, ymax, res, rows, cols)
