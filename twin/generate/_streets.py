@@ -185,23 +185,32 @@ def make_coast(rng: np.random.Generator) -> Coast:
 
 
 @dataclass
-class Lattice:
-    """Arterial lattice: nodes P[i][j] (i: x-lines west to east, j: y-lines south to north) and sides."""
+class Grid:
+    """Arterial lattice: nodes P[i][j] (i: x-lines west to east, j: y-lines south to north) and sides.
+
+    What :func:`fill_superblock` reads; the metropolis generator uses it as it is.
+    """
 
     nodes: list[list[int]]
     vertical: list[list[Edge]]  # vertical[i][j]: P[i][j] -> P[i][j+1]
     horizontal: list[list[Edge]]  # horizontal[i][j]: P[i][j] -> P[i+1][j]
-    coast: Coast
 
     @property
     def nx(self) -> int:
-        """Number of x-lines (coastal road, arterials, east boundary)."""
+        """Number of x-lines (here: coastal road, arterials, east boundary)."""
         return len(self.nodes)
 
     @property
     def ny(self) -> int:
-        """Number of y-lines (south boundary, arterials, north boundary)."""
+        """Number of y-lines (here: south boundary, arterials, north boundary)."""
         return len(self.nodes[0])
+
+
+@dataclass
+class Lattice(Grid):
+    """The default city's lattice: a :class:`Grid` whose first x-line is the coastal road."""
+
+    coast: Coast
 
 
 def make_lattice(pts: Points, coast: Coast, rng: np.random.Generator) -> Lattice:
@@ -310,7 +319,7 @@ class _Names:
 
 
 def fill_superblock(
-    pts: Points, lat: Lattice, col: int, row: int, landuse: str, rng: np.random.Generator, names: _Names
+    pts: Points, lat: Grid, col: int, row: int, landuse: str, rng: np.random.Generator, names: _Names
 ) -> Superblock:
     """Draw the local streets of one superblock (none for a park)."""
     south, north = lat.horizontal[col][row], lat.horizontal[col][row + 1]

@@ -20,7 +20,7 @@ from __future__ import annotations
 __all__ = ["CAMERAS_PER_KM2", "LANDUSE_SHARES", "generate_metropolis"]
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import numpy as np
 import shapely
@@ -39,7 +39,7 @@ from twin.generate._district import (
     SERVER_ROOM,
     ZONE_NAMES,
 )
-from twin.generate._streets import Edge, Points, Street, _Names, fill_superblock
+from twin.generate._streets import Edge, Grid, Points, Street, _join, _Names, fill_superblock
 from twin.geo import LocalFrame
 from twin.model import CommandCenter, FireStation, Twin, Zone
 from twin.roads import RoadFeature, build_road_graph
@@ -66,31 +66,12 @@ DISTRICT_SUPERBLOCKS = 7
 SMALL_PARKS = 6
 
 
-@dataclass
-class _Lattice:
-    """The arterial lattice, shaped as :func:`fill_superblock` reads it."""
-
-    nodes: list[list[int]]
-    vertical: list[list[Edge]]
-    horizontal: list[list[Edge]]
-
-    @property
-    def nx(self) -> int:
-        """Number of x-lines."""
-        return len(self.nodes)
-
-    @property
-    def ny(self) -> int:
-        """Number of y-lines."""
-        return len(self.nodes[0])
-
-
 def _lines(half_m: float) -> np.ndarray:
     n = max(int(round(2.0 * half_m / ARTERIAL_SPACING_M)), 1)
     return np.linspace(-half_m, half_m, n + 1)
 
 
-def _lattice(pts: Points, hx: float, hy: float, rng: np.random.Generator) -> _Lattice:
+def _lattice(pts: Points, hx: float, hy: float, rng: np.random.Generator) -> Grid:
     xs, ys = _lines(hx), _lines(hy)
     nxl, nyl = len(xs), len(ys)
     dx = rng.uniform(-30.0, 30.0, nxl)
@@ -110,16 +91,16 @@ def _lattice(pts: Points, hx: float, hy: float, rng: np.random.Generator) -> _La
         [Edge(pts, xy[i : i + 2, j], nodes[i][j], nodes[i + 1][j], road=0 < j < nyl - 1) for j in range(nyl)]
         for i in range(nxl - 1)
     ]
-    return _Lattice(nodes, vertical, horizontal)
+    return Grid(nodes, vertical, horizontal)
 
 
-def _arterials(lat: _Lattice) -> list[Street]:
+def _arterials(lat: Grid) -> list[Street]:
     out = []
     for i in range(1, lat.nx - 1):
-        chain = [p for j in range(lat.ny - 1) for p in lat.vertical[i][j].chain()[(1 if j else 0) :]]
+        chain = _join([lat.vertical[i][j].chain() for j in range(lat.ny - 1)])
         out.append(Street(chain, NS_CLASSES[(i - 1) % len(NS_CLASSES)], f"Jalan Arteri Utara {i}"))
     for j in range(1, lat.ny - 1):
-        chain = [p for i in range(lat.nx - 1) for p in lat.horizontal[i][j].chain()[(1 if i else 0) :]]
+        chain = _join([lat.horizontal[i][j].chain() for i in range(lat.nx - 1)])
         out.append(Street(chain, EW_CLASSES[(j - 1) % len(EW_CLASSES)], f"Jalan Arteri Timur {j}"))
     return out
 
@@ -181,7 +162,7 @@ def generate_metropolis(
 
 
 def _zones_and_buildings(
-    lat: _Lattice, sbs: list, feats: list[RoadFeature], rng: np.random.Generator
+    lat: Grid, sbs: list, feats: list[RoadFeature], rng: np.random.Generator
 ) -> tuple[list[Zone], list]:
     """One zone per superblock; blocks are its land off the road ribbons; buildings per 2.5 km district."""
     lines = np.array([f.line for f in feats], dtype=object)
