@@ -32,12 +32,11 @@ import numpy as np
 from sim.sweep import _tables
 from sim.sweep._models import ModelAdapter, SweepError
 from sim.sweep._registry import warm_up
+from sim.sweep._spec import SweepSpec, Task, _canonical
 from sim.sweep._store import FORMAT, TaskStore, _write_atomic
 
 if TYPE_CHECKING:
     from twin import Twin
-
-from sim.sweep._spec import SweepSpec, Task, _canonical
 
 
 # ---------------------------------------------------------------------------------------------
