@@ -44,6 +44,8 @@ from .raster import HeightRaster, build_raster
 from .selection import select_cameras
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from .model import Camera, Twin
 
 #: Height of the target above the ground, metres: a person's face (REFERENCE.md).
@@ -132,6 +134,13 @@ def pose_levels(
     return cells, lev
 
 
+def seen_by(level: np.ndarray, camera: np.ndarray, camera_ids: Sequence[str],
+            level_names: Sequence[str]) -> list[tuple[str, str]]:
+    """The (level, camera index) pairs of one cell as [(camera id, level name)], best level first."""
+    pairs = sorted(zip(level.tolist(), camera.tolist(), strict=True), key=lambda p: (-p[0], p[1]))
+    return [(camera_ids[c], level_names[lv - 1]) for lv, c in pairs]
+
+
 def camera_rows(cameras: list[Camera], profile: DoriProfile, at_least: np.ndarray, public: np.ndarray,
                 exclusive: np.ndarray, cell_area_m2: float) -> list[dict[str, Any]]:
     """The per-camera rows of :meth:`CoverageResult.per_camera` from per-camera cell counts.
@@ -194,8 +203,7 @@ class CoverageResult:
             return []
         flat = int(i) * self.raster.shape[1] + int(j)
         m = self.cells == flat
-        pairs = sorted(zip(self.level[m].tolist(), self.camera[m].tolist(), strict=True), key=lambda p: (-p[0], p[1]))
-        return [(self.cameras[c].id, self.level_names[lv - 1]) for lv, c in pairs]
+        return seen_by(self.level[m], self.camera[m], [c.id for c in self.cameras], self.level_names)
 
     # ---- metrics -------------------------------------------------------------------------------
     def per_camera(self) -> list[dict[str, Any]]:
@@ -312,10 +320,7 @@ class CellIndex:
             return []
         lo = np.searchsorted(self.flat, i * self.cols + j, side="left")
         hi = np.searchsorted(self.flat, i * self.cols + j, side="right")
-        pairs = sorted(
-            zip(self.level[lo:hi].tolist(), self.camera[lo:hi].tolist(), strict=True), key=lambda p: (-p[0], p[1])
-        )
-        return [(self.camera_ids[c], self.level_names[lv - 1]) for lv, c in pairs]
+        return seen_by(self.level[lo:hi], self.camera[lo:hi], self.camera_ids, self.level_names)
 
 
 def load_cells(path: str) -> CellIndex:

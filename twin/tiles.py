@@ -39,7 +39,7 @@ import numpy as np
 import shapely
 
 from ._errors import TwinError
-from .coverage import CellIndex, camera_rows, compute_coverage
+from .coverage import CellIndex, camera_rows, compute_coverage, seen_by
 from .raster import GridSpec, build_raster
 
 if TYPE_CHECKING:
@@ -441,9 +441,7 @@ class TiledCellIndex:
                 with np.load(self.root / t["file"]) as z:
                     flat = z["row"].astype(np.int64) * g.cols + z["col"]
                     m = flat == i * g.cols + j
-                    pairs = sorted(zip(z["level"][m].tolist(), z["camera"][m].tolist(), strict=True),
-                                   key=lambda p: (-p[0], p[1]))
-                return [(self.camera_ids[c], self.level_names[lv - 1]) for lv, c in pairs]
+                    return seen_by(z["level"][m], z["camera"][m], self.camera_ids, self.level_names)
         return []
 
     def as_index(self) -> CellIndex:
