@@ -11,35 +11,17 @@
 from __future__ import annotations
 
 import csv
-import json
-import math
 import os
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from twin.cityio import json_safe, write_json
+
 from .evaluate import KINDS
 
 __all__ = ["format_table", "write_evaluation"]
-
-
-def _safe(o: Any) -> Any:
-    if isinstance(o, dict):
-        return {str(k): _safe(v) for k, v in o.items()}
-    if isinstance(o, list | tuple):
-        return [_safe(v) for v in o]
-    if isinstance(o, np.generic):
-        o = o.item()
-    if isinstance(o, float) and not math.isfinite(o):
-        return None
-    return o
-
-
-def _write_json(path: Path, doc: dict[str, Any]) -> None:
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(_safe(doc), indent=2, ensure_ascii=False, allow_nan=False) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
 
 
 def _fmt(x: float | None, nd: int = 2) -> str:
@@ -104,9 +86,10 @@ def write_evaluation(ev: dict[str, Any], out: str | Path) -> dict[str, Path]:
     scored = ev["score"]
     paths = {"summary": d / "summary.json", "per_clip": d / "per_clip.csv", "profile": d / "detection_profile.json",
              "delay": d / "delay.png", "confusion": d / "confusion.png"}
-    _write_json(paths["summary"], {"clips": scored["clips"], "totals": scored["totals"], "cpu": scored["cpu"],
-                                   "unlabelled_files": ev["unlabelled"], "detector_params": ev["params"]})
-    _write_json(paths["profile"], ev["profile"])
+    summary = {"clips": scored["clips"], "totals": scored["totals"], "cpu": scored["cpu"],
+               "unlabelled_files": ev["unlabelled"], "detector_params": ev["params"]}
+    write_json(paths["summary"], json_safe(summary))
+    write_json(paths["profile"], json_safe(ev["profile"]))
     tmp = paths["per_clip"].with_suffix(".csv.tmp")
     with tmp.open("w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
