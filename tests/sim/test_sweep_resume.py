@@ -93,7 +93,7 @@ def test_ctrl_c_loses_only_the_task_in_flight(tmp_path: Path) -> None:
     sweep = tmp_path / "s.yaml"
     sweep.write_text(
         "model: mmc\nreplications: 30\nseed: 5\nparams: {servers: 2, arrival_rate_per_s: 1.0}\n"
-        "fixed: {customers: 3000, warmup: 100}\n",
+        "fixed: {customers: 12000, warmup: 100}\n",
         encoding="utf-8",
     )
     out = tmp_path / "o"
