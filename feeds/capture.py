@@ -106,6 +106,9 @@ class CaptureWorker:
         retry: reconnect delays.
         seed: jitter seed (the hub derives one per stream).
         decode: the decode level to start at.
+        open_gate: a semaphore shared by the streams of one hub: an open (connect, describe, probe)
+            waits for a slot, so a hundred cameras coming up together (a hub start, a switch
+            reboot) do not all probe at once and time out on a busy machine.
     """
 
     def __init__(
@@ -119,8 +122,10 @@ class CaptureWorker:
         retry: RetryPolicy | None = None,
         seed: int = 0,
         decode: str = "full",
+        open_gate: threading.Semaphore | None = None,
     ):
         check_decode_level(decode)
+        self._open_gate = open_gate
         self.decode = decode
         self.camera_id, self.stream, self.spec = camera_id, stream, spec
         self.mask = mask if mask else None
@@ -351,14 +356,29 @@ class CaptureWorker:
                 first = False
                 self._came_online(nbytes)
 
+    def _wait_for_open_slot(self) -> bool:
+        """Take a slot of the hub's open gate (none: at once); False when the worker is stopped meanwhile."""
+        if self._open_gate is None:
+            return True
+        while not self._stop.is_set():
+            if self._open_gate.acquire(timeout=0.1):
+                return True
+        return False
+
     def _run(self) -> None:
         attempt = 0
         while not self._stop.is_set():
             reader: Reader | None = None
+            if not self._wait_for_open_slot():
+                break
             try:
-                reader = open_reader(
-                    self.spec, camera_id=self.camera_id, timeouts=self.timeouts, stop=self._stop, decode=self.decode
-                )
+                try:
+                    reader = open_reader(
+                        self.spec, camera_id=self.camera_id, timeouts=self.timeouts, stop=self._stop, decode=self.decode
+                    )
+                finally:
+                    if self._open_gate is not None:
+                        self._open_gate.release()
                 self._bitrate_kbps = reader.bitrate_kbps
                 if getattr(reader, "packet_level", False):
                     attempt = 0

@@ -17,6 +17,7 @@ once, at the highest level any of its subscribers asks for, and lowers it when t
 from __future__ import annotations
 
 import math
+import os
 import threading
 import time
 from collections.abc import Iterable, Sequence
@@ -250,6 +251,10 @@ class FeedHub:
         retry: reconnect delays.
         grace_s: how long a stream nobody watches stays open.
         seed: seeds each stream's reconnect jitter.
+        max_opening: how many streams may be opening (connect, describe, probe) at one time; the
+            others wait their turn. Default: two per CPU core, at least 4 (sixteen PyAV probes at
+            once on a two-core machine can time out; a dead camera holds a slot at most
+            ``timeouts.connect_s + timeouts.open_s``).
     """
 
     def __init__(
@@ -260,6 +265,7 @@ class FeedHub:
         retry: RetryPolicy | None = None,
         grace_s: float = 5.0,
         seed: int = 0,
+        max_opening: int | None = None,
     ):
         self.configs: dict[str, FeedConfig] = {}
         for c in configs:
@@ -270,6 +276,12 @@ class FeedHub:
             raise FeedConfigError(f"grace_s must be in [0, 3600], got {grace_s}")
         self.timeouts, self.retry = timeouts or Timeouts(), retry or RetryPolicy()
         self.grace_s, self.seed = grace_s, seed
+        if max_opening is None:
+            max_opening = max(4, 2 * (os.cpu_count() or 1))
+        if not (1 <= max_opening <= 1024):
+            raise FeedConfigError(f"max_opening must be in [1, 1024], got {max_opening}")
+        self.max_opening = max_opening
+        self._open_gate = threading.BoundedSemaphore(max_opening)
         self._masks = {
             c.camera_id: PrivacyMask(
                 c.privacy_masks, ref_size=c.mask_ref_size, mode=c.privacy_mode, camera_id=c.camera_id
@@ -324,6 +336,7 @@ class FeedHub:
                 w = CaptureWorker(
                     camera_id, name, cfg.streams[name], mask=self._masks[camera_id] or None,
                     timeouts=self.timeouts, retry=self.retry, seed=self.seed, decode=self._level_of(key),
+                    open_gate=self._open_gate,
                 ).start()
                 self._workers[key] = w
             else:

@@ -208,6 +208,7 @@ class _SocketPeer:
         self.port = self.sock.getsockname()[1]
         self.stop = threading.Event()
         self.conns: list[socket.socket] = []
+        self.accepted_at: list[float] = []  # time.monotonic() of each accepted connection
         self.thread = threading.Thread(target=self._run, daemon=True)
         self.thread.start()
 
@@ -221,6 +222,7 @@ class _SocketPeer:
             except OSError:
                 return
             self.conns.append(c)
+            self.accepted_at.append(time.monotonic())
             if self.mode == "redirect":
                 threading.Thread(target=self._redirect, args=(c,), daemon=True).start()
             if self.mode == "garbage":

@@ -132,6 +132,34 @@ def test_retry_delays_are_exponential_capped_jittered_and_seeded() -> None:
         RetryPolicy(base_s=5, max_s=1)
 
 
+def _hung_crowd_opened_within(silent_peer, *, cameras: int, max_opening: int, window_s: float) -> int:
+    """How many of ``cameras`` hung cameras (TCP accepted, never a word) the hub connects to in ``window_s``."""
+    from feeds import Timeouts
+
+    url = f"rtsp://127.0.0.1:{silent_peer.port}/main"
+    cfgs = [FeedConfig(f"H{i:02d}", {"main": stream_from_url(url)}) for i in range(cameras)]
+    # an open of a hung camera holds its slot connect_s: longer than the window we count in
+    timeouts = Timeouts(connect_s=2.0, open_s=2.0, read_s=2.0)
+    before = len(silent_peer.accepted_at)
+    with FeedHub(cfgs, timeouts=timeouts, max_opening=max_opening) as hub:
+        t0 = time.monotonic()
+        for c in cfgs:
+            hub.subscribe(c.camera_id)
+        wait_for(lambda: len(silent_peer.accepted_at) - before >= min(cameras, max_opening), 10.0)
+        time.sleep(max(0.0, t0 + window_s - time.monotonic()))
+        return sum(1 for a in silent_peer.accepted_at[before:] if a - t0 < window_s)
+
+
+def test_a_crowd_of_cameras_opens_a_few_at_a_time(silent_peer, no_leaked_threads) -> None:
+    # a hub start (or a switch reboot) brings ten cameras up together: only max_opening probe at once,
+    # the rest wait for a slot (a hung camera frees its slot after connect_s = 2 s, after the window)
+    assert _hung_crowd_opened_within(silent_peer, cameras=10, max_opening=3, window_s=1.5) == 3
+    # the same crowd with room for all: every camera connects at once (so the gate is what held them)
+    assert _hung_crowd_opened_within(silent_peer, cameras=10, max_opening=10, window_s=1.5) == 10
+    with pytest.raises(FeedConfigError, match=r"max_opening must be in \[1, 1024\], got 0"):
+        FeedHub([], max_opening=0)
+
+
 def test_reconnect_schedule_is_reproducible_per_seed(silent_peer) -> None:
     from feeds.capture import stream_seed
 
