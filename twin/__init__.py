@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from . import optics
 from ._errors import CameraError, CityError, Problem, TwinError
+from ._incremental import CameraPatch, CoverageState
+from ._nearby import NearbyChoice, best_nearby
 from ._tiles_plan import TilePlan
 from .cityio import LAYERS, CityRepairWarning, load, save
 from .coverage import CoverageResult, compute_coverage, load_cells, viewshed
 from .geo import LocalFrame
 from .gis import ImportReport, import_city
 from .info import city_info
+from .lenses import LENSES, LensSpec, lens_spec
 from .model import (
     Building,
     Camera,
@@ -34,6 +37,13 @@ from .selection import CAMERA_SPECS, select_cameras
 
 __all__ = [
     "LAYERS",
+    "LENSES",
+    "CameraPatch",
+    "CoverageState",
+    "NearbyChoice",
+    "best_nearby",
+    "LensSpec",
+    "lens_spec",
     "TilePlan",
     "DORI_PROFILES",
     "CAMERA_SPECS",

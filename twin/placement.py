@@ -187,7 +187,8 @@ def candidate_sites(
 class PlanResult:
     """The chosen cameras, in the order the greedy picked them, with what each added and the proof.
 
-    ``gains_beyond`` continues the greedy past K (to 3K, without a budget) for the marginal curve.
+    ``gains_beyond`` continues the greedy past K (to 3K, without a budget) for the marginal curve;
+    ``exact_cameras`` are the MILP's cameras when ``exact`` was asked and HiGHS found a solution.
     """
 
     cameras: list[Camera]
@@ -202,6 +203,7 @@ class PlanResult:
     gains_beyond: list[float] = field(default_factory=list)
     raster: HeightRaster | None = None
     before: CoverageResult | None = None
+    exact_cameras: list[Camera] = field(default_factory=list)
 
     @property
     def gap(self) -> float | None:
@@ -377,11 +379,12 @@ def plan_cameras(
     pole_spacing_m: float = 50.0,
     target_height_m: float = DEFAULT_TARGET_HEIGHT_M,
     where: str = "public",
+    fixed: list[Camera] | None = None,
 ) -> PlanResult:
     """Choose ``k`` new camera poses (see the module docstring).
 
     Args:
-        twin: the city; its existing and planned cameras are kept.
+        twin: the city; its existing and planned cameras are kept (or ``fixed``).
         k: how many cameras to add (at most one per site).
         level: the DORI level a cell must be seen at to count.
         headings: headings tried per site, evenly spaced from north.
@@ -400,6 +403,8 @@ def plan_cameras(
         pole_spacing_m: spacing of generated street poles when the city has no candidates.
         target_height_m: target height above the ground.
         where: ``"public"`` counts public space only (streets and squares), ``"open"`` all open ground.
+        fixed: the cameras kept, which the new ones plan around (default the city's existing and
+            planned cameras): a planner's locked cameras.
 
     Raises:
         TwinError: K out of range, unknown level or profile, no candidates and no streets, bad options.
@@ -418,7 +423,7 @@ def plan_cameras(
         raster = build_raster(twin, resolution_m=resolution_m)
     t1 = time.perf_counter()
     # what the cameras already in the city see at the level
-    base_cams = select_cameras(twin, "all")
+    base_cams = select_cameras(twin, "all") if fixed is None else list(fixed)
     before = compute_coverage(twin, base_cams, raster=raster, profile=prof, target_height_m=target_height_m)
     c0_all = np.bincount(before.cells[before.level >= li], minlength=raster.cells)
     mask = raster.public if where == "public" else ~raster.building
@@ -491,31 +496,32 @@ def plan_cameras(
             time_limit_s=time_limit_s,
         )
     t5 = time.perf_counter()
-    planned = []
-    for rank, p in enumerate(chosen, start=1):
+
+    def camera_of(rank: int, p: int) -> Camera:
         s, ln = sites[pose_site[p]], pose_lens[p]
-        planned.append(
-            Camera(
-                id=f"PLAN-{rank:03d}",
-                name=f"site {s.id}",
-                x=s.x,
-                y=s.y,
-                mount_height_m=s.mount_height_m,
-                heading_deg=pose_heading[p],
-                tilt_deg=s.tilt_deg,
-                hfov_deg=ln.hfov_deg,
-                width_px=ln.width_px,
-                height_px=ln.height_px,
-                fps=s.fps,
-                codec=s.codec,
-                # the site's stream bitrate holds for its own sensor; another resolution uses the planning table
-                bitrate_kbps=s.bitrate_kbps if (ln.width_px, ln.height_px) == (s.width_px, s.height_px) else None,
-                # a fisheye lens is a dome's (twin.optics); the city format allows 360 only on a dome
-                type="dome" if optics.is_fisheye(ln.hfov_deg) else "fixed",
-                status="planned",
-                cost=float(pcost[p]),
-            )
+        return Camera(
+            id=f"PLAN-{rank:03d}",
+            name=f"site {s.id}",
+            x=s.x,
+            y=s.y,
+            mount_height_m=s.mount_height_m,
+            heading_deg=pose_heading[p],
+            tilt_deg=s.tilt_deg,
+            hfov_deg=ln.hfov_deg,
+            width_px=ln.width_px,
+            height_px=ln.height_px,
+            fps=s.fps,
+            codec=s.codec,
+            # the site's stream bitrate holds for its own sensor; another resolution uses the planning table
+            bitrate_kbps=s.bitrate_kbps if (ln.width_px, ln.height_px) == (s.width_px, s.height_px) else None,
+            # a fisheye lens is a dome's (twin.optics); the city format allows 360 only on a dome
+            type="dome" if optics.is_fisheye(ln.hfov_deg) else "fixed",
+            status="planned",
+            cost=float(pcost[p]),
         )
+
+    planned = [camera_of(rank, p) for rank, p in enumerate(chosen, start=1)]
+    exact_cams = [camera_of(rank, int(p)) for rank, p in enumerate(milp_res.poses, start=1)] if milp_res else []
     base_value = float((w_all * (c0_all >= 1)).sum() + (b_all * (c0_all >= 2)).sum())
     return PlanResult(
         cameras=planned,
@@ -546,4 +552,5 @@ def plan_cameras(
         gains_beyond=beyond,
         raster=raster,
         before=before,
+        exact_cameras=exact_cams,
     )

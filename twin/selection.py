@@ -11,7 +11,9 @@ The rule, written once (every command and the 3D view call :func:`select_cameras
 FILE           a cameras layer (``.geojson``, ``.gpkg``, ``.shp``, ``.fgb``, or ``.json`` holding a
                GeoJSON object; e.g. the ``plan.geojson``
                that ``showroom plan`` writes): ``all`` plus the file's cameras, a file camera replacing
-               the city's camera of the same id (so a file can re-aim or re-lens a camera)
+               the city's camera of the same id (so a file can re-aim or re-lens a camera); a GeoJSON
+               feature whose ``edit`` property is ``delete`` (a plan saved by a planning session,
+               :class:`sim.planning.PlanSession`) removes the camera of its id instead
 FILE           any other file: camera ids, one a line (``#`` comments, anything after a comma
                ignored) or a JSON list: exactly those cameras of the city, in the file's order
 =============  =========================================================================================
@@ -22,7 +24,7 @@ earlier one in its place.
 
 from __future__ import annotations
 
-__all__ = ["CAMERA_SPECS", "LAYER_SUFFIXES", "dedupe_cameras", "select_cameras"]
+__all__ = ["CAMERA_SPECS", "LAYER_SUFFIXES", "dedupe_cameras", "deleted_ids", "select_cameras"]
 
 import json
 import os
@@ -61,6 +63,29 @@ def _is_geojson(p: Path) -> bool:
     """A ``.json`` file that holds an object (a FeatureCollection) rather than a list of ids."""
     if p.suffix.lower() != ".json":
         return False
+    with open(p, "rb") as fh:
+        return fh.read(4096).lstrip().startswith(b"{")
+
+
+def deleted_ids(path: str | os.PathLike[str]) -> set[str]:
+    """Ids of the features of a GeoJSON cameras layer marked ``"edit": "delete"`` (cameras a plan removes).
+
+    Other formats carry no deletions (an empty set).
+    """
+    p = Path(path)
+    if not (p.name.lower().endswith((".geojson", ".json")) and _is_geojson_text(p)):
+        return set()
+    try:
+        doc = json.loads(p.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return set()  # the layer reader has already said what is wrong with the file
+    feats = doc.get("features", []) if isinstance(doc, dict) else []
+    return {str(f["properties"]["id"]) for f in feats if isinstance(f, dict)
+            and isinstance(f.get("properties"), dict) and f["properties"].get("edit") == "delete"
+            and f["properties"].get("id") is not None}
+
+
+def _is_geojson_text(p: Path) -> bool:
     with open(p, "rb") as fh:
         return fh.read(4096).lstrip().startswith(b"{")
 
@@ -122,7 +147,8 @@ def select_cameras(twin: Twin, spec: str | os.PathLike[str] | Sequence[Camera]) 
         from .cityio import load_cameras
 
         extra = load_cameras(p, twin.frame)
-        return dedupe_cameras(twin.cameras_by_status("existing", "planned") + extra)
+        gone = deleted_ids(p)
+        return [c for c in dedupe_cameras(twin.cameras_by_status("existing", "planned") + extra) if c.id not in gone]
     ids = _read_ids(p)
     known = {c.id: c for c in twin.cameras}
     missing = [i for i in ids if i not in known]
