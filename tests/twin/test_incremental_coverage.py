@@ -59,9 +59,11 @@ def test_fifty_edits_equal_a_full_recompute(city_raster: tuple[twin.Twin, twin.H
                     placed.remove(cid)
                 continue
             if op == "move":
-                new = dataclasses.replace(old, x=old.x + float(rng.uniform(-40, 40)), y=old.y + float(rng.uniform(-40, 40)))
+                dx, dy = rng.uniform(-40, 40, size=2)
+                new = dataclasses.replace(old, x=old.x + float(dx), y=old.y + float(dy))
             elif op == "aim":
-                new = dataclasses.replace(old, heading_deg=float(rng.uniform(0, 360)), tilt_deg=float(rng.uniform(5, 40)))
+                h, t = float(rng.uniform(0, 360)), float(rng.uniform(5, 40))
+                new = dataclasses.replace(old, heading_deg=h, tilt_deg=t)
             else:
                 new = dataclasses.replace(old, hfov_deg=40.0 if old.hfov < 60 else 30.0, type="fixed", presets=[])
             win = state.replace(cid, new)
