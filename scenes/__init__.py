@@ -4,6 +4,7 @@ Headless (EGL on llvmpipe) or in the showroom's window alike: builders take a No
 :class:`Graphics` (engine + host output), never ShowBase's globals. See docs/rendering.md.
 """
 
+from ._life import LifeLike, LifeView
 from .city import CityMesh, build_city
 from .engine import Graphics, HeadlessEngine, OffscreenView, configure_panda
 from .entities import SimEntities, fire_diameter_m, flame_height_m, load_rgb
@@ -31,6 +32,8 @@ __all__ = [
     "FrameStats",
     "Graphics",
     "HeadlessEngine",
+    "LifeLike",
+    "LifeView",
     "OffscreenRenderer",
     "OffscreenView",
     "ProjectorSet",

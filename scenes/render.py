@@ -163,6 +163,7 @@ def render_sequence(
     tour: Any = None,
     on_view: Callable[[list[str]], None] | None = None,
     realtime: bool = False,
+    on_frame: Callable[[float], None] | None = None,
 ) -> dict[str, Any]:
     """Render ``seconds`` x ``fps`` frames along ``path`` ("tour" or a camera id) into ``out_dir``.
 
@@ -173,6 +174,7 @@ def render_sequence(
     frame (live sources, whose ``seq`` tells a new frame from a repeat). ``on_view`` gets the
     cameras in view after each frame, nearest first (to watch only those feeds). ``realtime`` paces
     the frames to the wall clock (live feeds then show ``seconds`` of real time), never faster.
+    ``on_frame(t)`` runs before each frame is drawn (the root steps street life there).
     Writes ``frames/frame_%05d.png`` and ``render.mp4``; returns the summary (also written by the
     CLI as summary.json).
     """
@@ -221,6 +223,8 @@ def render_sequence(
                 scene.set_ptz(path, heading_deg=preset.heading_deg, tilt_deg=preset.tilt_deg, hfov_deg=preset.hfov_deg)
                 shown_preset = preset
             renderer.look_as(path)
+        if on_frame is not None:
+            on_frame(t)
         t0 = time.perf_counter()
         img = renderer.render()
         frame_ms.append((time.perf_counter() - t0) * 1000.0)

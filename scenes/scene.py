@@ -22,6 +22,7 @@ from panda3d.core import Lens, Mat4, NodePath, RenderState
 
 import twin
 
+from ._life import LifeView
 from .city import CityMesh, build_city
 from .engine import Graphics
 from .entities import SimEntities
@@ -91,6 +92,7 @@ class CityScene:
         self.markers: Markers = build_markers(city, self.root, cameras=self.cameras)
         cc = city.command_center
         self.entities = SimEntities(self.root, rack_origin=(cc.x, cc.y, _roof_m(city, cc.x, cc.y) + 1.0))
+        self.life = LifeView(self.root)
         self._coverage_group = self.root.attach_new_node("coverage")
         self._overlay_on = dict(OVERLAYS)
         self._overlay_on["frustums"] = False
@@ -110,6 +112,10 @@ class CityScene:
     def push_snapshot(self, snapshot: Any) -> None:
         """The sim's newest state snapshot (trucks, fires, racks): a :class:`scenes.entities.SnapshotLike`."""
         self.entities.push(snapshot)
+
+    def push_life(self, state: Any) -> None:
+        """Street life now (the sim's ``LifeState``, read as :class:`scenes.LifeLike`): vehicles and pedestrians."""
+        self.life.push(state)
 
     def set_sim_time(self, t: float) -> None:
         """Place sim entities at sim time ``t`` (interpolated between the last two snapshots)."""
@@ -238,6 +244,7 @@ class CityScene:
         self._clear_coverage()
         self.projectors.destroy()
         self.entities.destroy()
+        self.life.destroy()
         self.markers.destroy()
         self.city.destroy()
         self.root.remove_node()

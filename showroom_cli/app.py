@@ -57,6 +57,7 @@ def _make_app(city: Any, live: Any, opts: ViewOptions, provider: Any) -> Any:  #
     from scenes.hud import FrameBudget
     from scenes.picking import pick_camera
     from scenes.visit import GuidedTour
+    from showroom_cli.life import StreetLife
     from showroom_cli.vr import HeadsetFrames, has_display
     from sim.clock import SimClock
 
@@ -103,6 +104,7 @@ def _make_app(city: Any, live: Any, opts: ViewOptions, provider: Any) -> Any:  #
             self.clock = SimClock(
                 live.env, speed=opts.speed, snapshot_step_s=live.snapshot_step_s, snapshot=live.snapshot
             )
+            self.life = StreetLife.beside(city, live)
             self.budget = FrameBudget()
             self.hud_on = True
             self.hud = OnscreenText(
@@ -207,6 +209,7 @@ def _make_app(city: Any, live: Any, opts: ViewOptions, provider: Any) -> Any:  #
             if not hasattr(live, "seek"):
                 return
             self.clock.rebind(live.seek(float(self.clock.env.now) + dt_s))
+            self.life.attach(self.clock.env)
             self.jumps += 1
 
         jumps = 0
@@ -363,6 +366,7 @@ def _make_app(city: Any, live: Any, opts: ViewOptions, provider: Any) -> Any:  #
                 self.scene.push_snapshot(self._pushed[1])
             # one snapshot step behind the clock, so the scene always blends between two snapshots
             self.scene.set_sim_time(self.clock.target - self.clock.snapshot_step_s)
+            self.life.frame(self.scene, speed=self.clock.speed)
             t_feeds0 = time.perf_counter()
             eye = self._place_eye(dt, t)
             self.pump.choose(eye, now, self._visible, self._screen_px)

@@ -58,8 +58,11 @@ def _cmd_render(args: argparse.Namespace) -> int:
     import scenes
     import twin
     from scenes.render import OffscreenRenderer, render_sequence
+    from showroom_cli.life import StreetLife
 
     size = parse_size(args.size)
+    if not 0.0 <= args.life_hour < 24.0:
+        raise twin.TwinError(f"--life-hour must be in [0, 24), got {args.life_hour:g}")
     if args.seconds <= 0 or args.fps <= 0:
         raise twin.TwinError(f"--seconds and --fps must be > 0, got {args.seconds:g} and {args.fps:g}")
     overlays = {o for spec in args.overlay or [] for o in spec.split(",") if o}
@@ -87,6 +90,7 @@ def _cmd_render(args: argparse.Namespace) -> int:
         from tqdm import tqdm
 
         live = _LiveFeeds(cams, args.upload_budget) if args.feeds == "live" else None
+        life = None if args.no_life else StreetLife(city, seed=args.seed, hour=args.life_hour)
         n = max(1, round(args.seconds * args.fps))
         try:
             with tqdm(total=n, unit="frame", disable=not sys.stderr.isatty()) as bar:
@@ -94,6 +98,7 @@ def _cmd_render(args: argparse.Namespace) -> int:
                     renderer, out, path=args.path, seconds=args.seconds, fps=args.fps,
                     frames=live.frame if live else None, feed_fps=None if live else 5.0,
                     on_view=live.view if live else None, realtime=live is not None,
+                    on_frame=life.on_frame(renderer.scene) if life else None,
                     progress=lambda k, total: bar.update(1),
                 )
         finally:
@@ -104,6 +109,7 @@ def _cmd_render(args: argparse.Namespace) -> int:
     if live_summary is not None:
         summary["live"] = live_summary
     summary["overlays"] = sorted(overlays)
+    summary["life"] = None if life is None else {"hour": args.life_hour, "seed": args.seed, **life.model.counts()}
     summary["cameras"] = args.cameras
     summary["run_time_s"] = round(time.perf_counter() - t0, 3)
     write_json(out / "summary.json", summary)
@@ -134,5 +140,10 @@ def add(sub: argparse._SubParsersAction) -> None:
                         "feed hub, the nearest in view (synthetic streams for cameras without a URL)")
     p.add_argument("--upload-budget", type=int, default=32, metavar="N",
                    help="most feed frames uploaded per frame; the furthest cameras keep their still")
+    p.add_argument("--life-hour", type=float, default=8.0, metavar="H",
+                   help="hour of day of the street life (vehicles, pedestrians; density by the traffic profile), "
+                        "default 8 (the morning peak)")
+    p.add_argument("--no-life", action="store_true", help="empty streets: no vehicles, no pedestrians")
+    p.add_argument("--seed", type=int, default=0, help="street life's seed (default 0)")
     p.add_argument("--out", required=True, metavar="DIR")
     p.set_defaults(func=_cmd_render)

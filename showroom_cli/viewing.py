@@ -152,6 +152,9 @@ def render_tour(
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     renderer = OffscreenRenderer(city, size=size, cameras=cameras)
+    from showroom_cli.life import StreetLife
+
+    life = StreetLife(city)
     try:
         summary = render_sequence(
             renderer,
@@ -160,6 +163,7 @@ def render_tour(
             seconds=seconds,
             fps=fps,
             tour=GuidedTour.build(city, seconds=seconds, lang=lang),
+            on_frame=life.on_frame(renderer.scene),
         )
     finally:
         renderer.close()

@@ -24,7 +24,7 @@ from .queueing import (
     mmc_servers_for_wait,
     mmc_wait_quantile_s,
 )
-from .snapshot import FireState, RackState, SceneSnapshot, TruckState
+from .snapshot import FireState, LifeState, RackState, SceneSnapshot, TruckState
 from .standards import STANDARDS, StandardProfile, compliance, standard
 from .streams import PROFILES, StreamProfile, load_profile
 from .sweep import ModelAdapter, SweepError, SweepSpec, load_sweep, parse_sweep, register_model, run_sweep
@@ -32,6 +32,7 @@ from .travel import TravelModel, TravelParams
 
 __all__ = [
     "FireState",
+    "LifeState",
     "RackState",
     "SceneSnapshot",
     "TruckState",

@@ -9,9 +9,11 @@ scenario's start, kW.
 
 from __future__ import annotations
 
-__all__ = ["FireState", "RackState", "SceneSnapshot", "TruckState"]
+__all__ = ["FireState", "LifeState", "RackState", "SceneSnapshot", "TruckState"]
 
 from dataclasses import dataclass
+
+import numpy as np
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,3 +72,48 @@ class SceneSnapshot:
     trucks: tuple[TruckState, ...] = ()
     fires: tuple[FireState, ...] = ()
     racks: tuple[RackState, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class LifeState:
+    """Street life at sim time ``t`` (s): every vehicle and pedestrian, as read-only arrays (never one object each).
+
+    Attributes:
+        t: sim time (s).
+        hour: the hour of day (0..24) it shows.
+        vehicle_xy: (n, 2) vehicle centres (m, local frame), on their lanes.
+        vehicle_heading_rad: (n,) direction of travel, counter-clockwise from east.
+        vehicle_kind: (n,) index into ``kinds``.
+        pedestrian_xy: (m, 2) pedestrians (m).
+        pedestrian_heading_rad: (m,) their walking direction, counter-clockwise from east.
+        vehicle_id: (n,) each vehicle's stable id while it lives (its colour follows it).
+        pedestrian_id: (m,) the same for pedestrians.
+        kinds: the vehicle kinds' names.
+    """
+
+    t: float
+    hour: float
+    vehicle_xy: np.ndarray
+    vehicle_heading_rad: np.ndarray
+    vehicle_kind: np.ndarray
+    pedestrian_xy: np.ndarray
+    pedestrian_heading_rad: np.ndarray
+    vehicle_id: np.ndarray
+    pedestrian_id: np.ndarray
+    kinds: tuple[str, ...] = ("motorcycle", "car", "bus")
+
+    @classmethod
+    def of(cls, **fields: object) -> LifeState:
+        """A state from arrays (copied to compact dtypes and made read-only)."""
+        a = {
+            "vehicle_xy": np.asarray(fields.pop("vehicle_xy"), dtype=np.float32).reshape(-1, 2),
+            "vehicle_heading_rad": np.asarray(fields.pop("vehicle_heading_rad"), dtype=np.float32).ravel(),
+            "vehicle_kind": np.asarray(fields.pop("vehicle_kind"), dtype=np.int8).ravel(),
+            "pedestrian_xy": np.asarray(fields.pop("pedestrian_xy"), dtype=np.float32).reshape(-1, 2),
+            "pedestrian_heading_rad": np.asarray(fields.pop("pedestrian_heading_rad"), dtype=np.float32).ravel(),
+            "vehicle_id": np.asarray(fields.pop("vehicle_id"), dtype=np.int32).ravel(),
+            "pedestrian_id": np.asarray(fields.pop("pedestrian_id"), dtype=np.int32).ravel(),
+        }
+        for v in a.values():
+            v.flags.writeable = False
+        return cls(**fields, **a)  # type: ignore[arg-type]
