@@ -5,6 +5,9 @@ Headless (EGL on llvmpipe) or in the showroom's window alike: builders take a No
 """
 
 from ._life import LifeLike, LifeView
+from ._inspect import CATEGORIES, FrameInspector, FrameReport, tag_category
+from ._story import load_story
+from ._tourrender import StoryStage, render_story
 from .city import CityMesh, build_city
 from .engine import Graphics, HeadlessEngine, OffscreenView, configure_panda
 from .entities import SimEntities, fire_diameter_m, flame_height_m, load_rgb
@@ -20,6 +23,13 @@ from .tour import TourPath
 from .vcctv import VirtualCCTV
 
 __all__ = [
+    "CATEGORIES",
+    "FrameInspector",
+    "FrameReport",
+    "StoryStage",
+    "load_story",
+    "render_story",
+    "tag_category",
     "DEPTH_MASK",
     "KEYMAP",
     "LEVEL_RGBA",

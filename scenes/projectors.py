@@ -296,6 +296,7 @@ class ProjectorSet:
         # x: 1 / depth map width; the shader scales it by each depth lens's tan(half fov) to a texel's angle
         root.set_shader_input("proj_params", LVecBase4f(1.0 / s.depth_px, s.occlusion_tolerance_m, s.edge_fade, 0.0))
         root.set_shader_input("video_on", 1.0)
+        root.set_shader_input("inspect_video", 0.0)  # scenes._inspect turns it on for its pass
         self.tile_cameras: dict[tuple[int, int], list[str]] = {}
         self.truncated_tiles = 0
         if not self._order or not self.city.tiles:

@@ -34,12 +34,17 @@ def catmull_rom(keys: np.ndarray, u: float) -> np.ndarray:
 
 @dataclass
 class TourPath:
-    """Eye positions and look-at targets (n, 3) at evenly spaced key times over ``seconds``."""
+    """Eye positions and look-at targets (n, 3) at key times over ``seconds``.
+
+    ``times`` (n,), increasing, places the keys (a guided tour holds at each stop); None spaces
+    them evenly. The spline's parameter follows time piecewise linearly between keys.
+    """
 
     eyes: np.ndarray
     targets: np.ndarray
     seconds: float
     min_eye_m: float = 40.0
+    times: np.ndarray | None = None
 
     @classmethod
     def over(cls, twin: Twin, seconds: float) -> TourPath:
@@ -63,7 +68,10 @@ class TourPath:
 
     def pose_at(self, t: float) -> tuple[np.ndarray, np.ndarray]:
         """Eye and target at time ``t`` seconds (clamped to the tour)."""
-        u = 0.0 if self.seconds <= 0 else t / self.seconds * (len(self.eyes) - 1)
+        if self.times is not None:
+            u = float(np.interp(t, self.times, np.arange(len(self.times), dtype=float)))
+        else:
+            u = 0.0 if self.seconds <= 0 else t / self.seconds * (len(self.eyes) - 1)
         eye = catmull_rom(self.eyes, u)
         # a spline can dip between keys: never below roof level (the city's towers stay under it)
         eye[2] = max(eye[2], self.min_eye_m)

@@ -1,42 +1,36 @@
-"""The visitors' guided tour, captioned in Bahasa Indonesia or English.
+"""The visitors' guided tour: a story in Bahasa Indonesia or English that the frame bears out.
 
-Stops: the command center, the cameras, the fire control room and the server room.
-
-Captions are data (``assets/tour/captions.yaml``) with the city's own figures filled in; the path is
-a :class:`scenes.TourPath` through the stops, so it renders headless exactly as in the window.
+The city, a camera's view and its DORI levels, a fire breaking out, found on a camera, a truck sent
+and arriving, the War Room, the server room, night, the plan for the next cameras. The story is data
+(``assets/tour/captions.yaml``, read by :mod:`scenes._story`): each stop has a shot, a time of day
+(or an event of the tour's fire, whose facts the root reads from the fire model:
+``sim.storyline.story_facts``) and the claims its frame must meet (checked by
+:class:`scenes.FrameInspector`). The eye follows a :class:`scenes.TourPath` through the shots, so
+the tour renders headless exactly as in the window.
 """
 
 from __future__ import annotations
 
-__all__ = ["LANGUAGES", "GuidedTour", "load_captions"]
+__all__ = ["LANGUAGES", "GuidedTour", "TourView", "load_captions"]
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import shapely
-import yaml
 
-from twin import Twin, TwinError
+from twin import Twin, TwinError, dori_profile, optics
 
+from ._story import CAPTIONS_FILE, LANGUAGES, Claim, Stop, Story, clock_s, load_story, shot_pose
 from .tour import TourPath
-
-CAPTIONS_FILE = Path(__file__).resolve().parents[1] / "assets" / "tour" / "captions.yaml"
-LANGUAGES = ("id", "en")
 
 
 def load_captions(lang: str, path: Path = CAPTIONS_FILE) -> list[tuple[str, str]]:
-    """The tour's (stop key, caption template) pairs in ``lang``."""
+    """The tour's (stop key, caption template) pairs in ``lang``, every stop (whatever it needs)."""
     if lang not in LANGUAGES:
         raise TwinError(f"unknown tour language {lang!r}: use one of {', '.join(LANGUAGES)} (id = Bahasa Indonesia)")
-    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    out = []
-    for k, stop in enumerate(doc["stops"]):
-        if lang not in stop:
-            raise TwinError(f"{path.name}: stop {k} ({stop.get('key')}) has no {lang!r} caption")
-        out.append((str(stop["key"]), str(stop[lang])))
-    return out
+    return [(s.key, s.text[lang]) for s in load_story(path).stops]
 
 
 def _figures(t: Twin, lang: str) -> dict[str, Any]:
@@ -54,7 +48,52 @@ def _figures(t: Twin, lang: str) -> dict[str, Any]:
         "n_trucks": sum(s.trucks for s in t.fire_stations),
         "n_servers": sr.servers,
         "retention_days": f"{sr.retention_days:g}",
+        "n_existing": sum(1 for c in t.cameras if c.status == "existing"),
+        "n_candidates": f"{sum(1 for c in t.cameras if c.status == 'candidate'):,}".replace(",", thousands),
     }
+
+
+def _hhmm(s: float) -> str:
+    s = int(round(s)) % 86400
+    return f"{s // 3600:02d}:{s // 60 % 60:02d}"
+
+
+def _story_figures(t: Twin, facts: dict[str, Any], story: Story, lang: str) -> dict[str, Any]:
+    """The fire's facts in words: clocks, who found it on which camera, the camera's DORI reach."""
+    cam = next(c for c in t.cameras if c.id == facts["camera"])
+    pose = optics.camera_pose(cam)
+    prof = dori_profile(t.standards.dori)
+    fire = np.array([[*facts["fire_xy"], 1.6]])
+    ppm = float(pose.density_ppm(fire)[0])
+    level = ([n for n, v in prof.levels if ppm >= v] or ["-"])[-1]
+    start = float(facts["start_s"])
+    found = story.phrases.get("found_by", {}).get(facts["source"], {}).get(lang, "{cam_id}")
+    response_s = facts["arrive"] - facts["detected"]
+    within = "within" if response_s <= 15 * 60 else "beyond"
+    out = {
+        "cam_id": cam.id,
+        "mount_m": f"{cam.mount_height_m:g}",
+        "fire_dist_m": f"{float(np.hypot(*(np.asarray(facts['fire_xy']) - [cam.x, cam.y]))):.0f}",
+        "fire_ppm": f"{ppm:.0f}",
+        "fire_level": level,
+        "ignition_clock": _hhmm(start + facts["ignition"]),
+        "detect_clock": _hhmm(start + facts["detected"]),
+        "detect_after_s": f"{facts['detected'] - facts['ignition']:.0f}",
+        "dispatch_clock": _hhmm(start + facts["dispatch"]),
+        "arrive_clock": _hhmm(start + facts["arrive"]),
+        "station": facts["station"],
+        "truck": facts["truck"],
+        "eta_min": f"{(facts['arrive'] - facts['enroute']) / 60.0:.1f}",
+        "response_min": f"{response_s / 60.0:.1f}",
+        "target_phrase": story.phrases.get("target", {}).get(within, {}).get(lang, within),
+    }
+    for name in ("Recognise", "Observe", "Detect", "Identify"):
+        if name in prof.names:
+            out[f"{name.lower()}_m"] = f"{optics.camera_range_m(cam, prof.ppm(name)):.0f}"
+    out["found_by"] = found.format(**out)
+    if lang == "id":
+        out = {k: v.replace(".", ",") if k in ("eta_min", "response_min") else v for k, v in out.items()}
+    return out
 
 
 CLEARANCE_M = 20.0  # the eye stays this far above any roof within CELL_M of it
@@ -84,8 +123,27 @@ def roof_grid(t: Twin, cell_m: float = CELL_M) -> tuple[np.ndarray, tuple[float,
 
 
 @dataclass
+class TourView:
+    """Where the tour is at one moment: the eye, the caption, the clock, the camera looked through."""
+
+    eye: np.ndarray
+    target: np.ndarray
+    stop: int
+    key: str
+    caption: str
+    clock_s: float
+    sim_s: float
+    camera: str | None = None
+    overlay: str | None = None
+
+
+@dataclass
 class GuidedTour:
-    """A path through the stops and the caption shown at each moment."""
+    """The story's stops on a timeline: the eye's path, the caption, the time of day and the sim time.
+
+    Each stop holds from ``hold_times[k, 0]`` to ``hold_times[k, 1]`` (tour seconds), after a flight
+    from the stop before; its key frame (the one its claims are checked on) is the middle of its hold.
+    """
 
     path: TourPath
     stop_times: np.ndarray
@@ -93,60 +151,123 @@ class GuidedTour:
     keys: list[str]
     roofs: np.ndarray | None = None
     roofs_origin: tuple[float, float, float] = (0.0, 0.0, CELL_M)
+    stops: list[Stop] = field(default_factory=list)
+    hold_times: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
+    clocks: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
+    cameras: list[str | None] = field(default_factory=list)
+    start_s: float = 0.0
+    date: str = "2026-03-16"
+    facts: dict[str, Any] | None = None
 
     @classmethod
-    def build(cls, t: Twin, *, seconds: float = 60.0, lang: str = "id") -> GuidedTour:
-        """The tour of ``t`` over ``seconds``, captions in ``lang``."""
+    def build(
+        cls,
+        t: Twin,
+        *,
+        seconds: float | None = None,
+        lang: str = "id",
+        facts: dict[str, Any] | None = None,
+        have: set[str] | frozenset[str] = frozenset(),
+        viewpoints: dict[str, tuple[Any, Any]] | None = None,
+        path: Path = CAPTIONS_FILE,
+    ) -> GuidedTour:
+        """The tour of ``t`` over ``seconds`` (default: the story's, 3-5 minutes), captions in ``lang``.
+
+        Args:
+            t: the city.
+            seconds: the tour's length; None: the captions file's ``seconds``.
+            lang: ``id`` (Bahasa Indonesia) or ``en``.
+            facts: the fire's story (``sim.storyline.story_facts``); without it the stops that need
+                the story are left out.
+            have: what the scene can show besides: ``night`` (a sun and clock), ``war_room``.
+            viewpoints: named (eye, target) pairs from the scene's parts (``war_room``, ``server_room``).
+            path: the captions file.
+        """
+        load_captions(lang, path)  # checks the language
+        story = load_story(path)
+        seconds = story.seconds if seconds is None else float(seconds)
         if seconds <= 0:
             raise TwinError(f"a tour must last > 0 s, got {seconds:g}")
-        tmpl = load_captions(lang)
+        avail = set(have) | ({"story"} if facts else set())
+        stops = [s for s in story.stops if set(s.needs) <= avail]
         figs = _figures(t, lang)
-        xmin, ymin, xmax, ymax = t.bounds()
-        cx, cy = (xmin + xmax) / 2, (ymin + ymax) / 2
-        s = max(xmax - xmin, ymax - ymin, 200.0)
+        if facts:
+            figs |= _story_figures(t, facts, story, lang)
+        n = len(stops)
+        # a flight into each stop (but the first), then its hold; holds share the rest by weight
+        fly = min(6.0, 0.25 * seconds / max(n, 1)) if n > 1 else 0.0
+        w = np.array([s.hold for s in stops])
+        holds = (seconds - fly * (n - 1)) * w / w.sum()
+        a = np.concatenate([[0.0], np.cumsum(holds[:-1] + fly)])
+        hold_times = np.stack([a, a + holds], 1)
+        c0 = np.array([clock_s(s, facts, story.path) for s in stops])
+        clocks = np.stack([c0, c0 + np.array([s.span_s for s in stops])], 1)
+        for k in range(1, n):
+            if clocks[k, 0] < clocks[k - 1, 1] - 1e-6:
+                raise TwinError(
+                    f"{story.path.name}: stop {stops[k].key!r} starts at {_hhmm(clocks[k, 0])}, before stop "
+                    f"{stops[k - 1].key!r} ends ({_hhmm(clocks[k - 1, 1])}): the story's clock only runs forward"
+                )
+        start_s = float(facts["start_s"]) if facts else 0.0
         cc = t.command_center
-        cams = [c for c in t.cameras if c.status == "existing"] or list(t.cameras)
-        if cams:
-            # the camera nearest the command center with another camera within 150 m: a busy junction
-            xy = np.array([[c.x, c.y] for c in cams])
-            d_cc = np.hypot(xy[:, 0] - cc.x, xy[:, 1] - cc.y)
-            cam = cams[int(np.argmin(d_cc))]
-            cam_xy = (cam.x, cam.y)
-        else:
-            cam_xy = (cx, cy)
-        if t.fire_stations:
-            st = min(t.fire_stations, key=lambda f: (f.x - cc.x) ** 2 + (f.y - cc.y) ** 2)
-            fs_xy = (st.x, st.y)
-        else:
-            fs_xy = (cc.x, cc.y)
-        stops = {
-            "overview": ([cx, ymin - 0.3 * s, 0.45 * s], [cx, cy, 0.0]),
-            "command_center": ([cc.x - 120.0, cc.y - 160.0, 90.0], [cc.x, cc.y, 0.0]),
-            "cameras": ([cam_xy[0] - 60.0, cam_xy[1] - 90.0, 60.0], [cam_xy[0], cam_xy[1], 0.0]),
-            "fire_control": ([fs_xy[0] - 90.0, fs_xy[1] - 130.0, 90.0], [fs_xy[0], fs_xy[1], 0.0]),
-            "server_room": ([cc.x + 50.0, cc.y - 80.0, 50.0], [cc.x, cc.y, 4.0]),
-            "farewell": ([xmax + 0.1 * s, cy - 0.25 * s, 0.4 * s], [cx, cy, 0.0]),
-        }
-        keys = [k for k, _ in tmpl]
-        unknown = [k for k in keys if k not in stops]
-        if unknown:
-            raise TwinError(f"captions name tour stops that do not exist: {unknown}; known: {sorted(stops)}")
-        eyes = np.array([stops[k][0] for k in keys], dtype=float)
-        targets = np.array([stops[k][1] for k in keys], dtype=float)
-        n = len(keys)
-        times = np.linspace(0.0, seconds, n) if n > 1 else np.zeros(1)
-        captions = [c.format(**figs) for _, c in tmpl]
+        roof = _roof_at(t, cc.x, cc.y)
+        eyes, targets, cams = [], [], []
+        for k, s in enumerate(stops):
+            mid = float(clocks[k].mean()) - start_s
+            eye, target, cam = shot_pose(t, s.shot, facts=facts, sim_s=mid, viewpoints=viewpoints, roof_m=roof)
+            # a slow push in while the stop holds (none through a camera: it does not move)
+            push = 0.0 if cam else 0.12
+            eyes += [eye, eye + push * (target - eye)]
+            targets += [target, target]
+            cams.append(cam)
+        key_t = hold_times.reshape(-1)
+        captions = [s.text[lang].format(**figs) for s in stops]
         roofs, origin = roof_grid(t)
-        return cls(TourPath(eyes, targets, float(seconds)), times, captions, keys, roofs, origin)
+        tour_path = TourPath(np.array(eyes), np.array(targets), float(seconds), min_eye_m=2.0, times=key_t)
+        return cls(
+            tour_path, hold_times.mean(axis=1), captions, [s.key for s in stops], roofs, origin, stops,
+            hold_times, clocks, cams, start_s, story.date, facts,
+        )  # fmt: skip
+
+    # ---- the timeline -------------------------------------------------------------------------
+    def stop_at(self, t: float) -> int:
+        """The stop shown at tour time ``t``: its flight in and its hold."""
+        return int(np.clip(np.searchsorted(self.hold_times[:, 1], t, side="left"), 0, len(self.keys) - 1))
 
     def caption_at(self, t: float) -> str:
-        """The caption of the stop nearest in time to ``t`` (each shows for its share of the tour)."""
-        i = int(np.argmin(np.abs(self.stop_times - t)))
-        return self.captions[i]
+        """The caption shown at ``t`` (from the flight into a stop to the end of its hold)."""
+        return self.captions[self.stop_at(t)]
+
+    def clock_at(self, t: float) -> float:
+        """Time of day at tour time ``t``, seconds after midnight (runs on through holds and flights)."""
+        return float(np.interp(t, self.hold_times.reshape(-1), self.clocks.reshape(-1)))
+
+    def sim_time_at(self, t: float) -> float:
+        """The fire scenario's sim time at ``t`` (0 before its start)."""
+        return max(0.0, self.clock_at(t) - self.start_s)
+
+    def key_time(self, k: int) -> float:
+        """Tour time of stop ``k``'s key frame (the middle of its hold)."""
+        return float(self.hold_times[k].mean())
+
+    def claims(self, k: int) -> tuple[Claim, ...]:
+        """What stop ``k``'s frame must show."""
+        return self.stops[k].claims
 
     def pose_at(self, t: float) -> tuple[np.ndarray, np.ndarray]:
-        """Eye and look-at target at ``t``; the eye is lifted clear of nearby roofs."""
-        eye, target = self.path.pose_at(t)
+        """Eye and look-at target at ``t``; the eye is lifted clear of nearby roofs (but through a camera)."""
+        k = self.stop_at(t)
+        a, b = self.hold_times[k]
+        if self.cameras and self.cameras[k] and a <= t <= b:
+            return self.path.eyes[2 * k].copy(), self.path.targets[2 * k].copy()
+        if len(self.hold_times) and a <= t <= b:
+            # a straight push while a stop holds: the spline's tangents there come from the long flights
+            w = (t - a) / max(b - a, 1e-9)
+            p = self.path
+            eye = (1 - w) * p.eyes[2 * k] + w * p.eyes[2 * k + 1]
+            target = (1 - w) * p.targets[2 * k] + w * p.targets[2 * k + 1]
+        else:
+            eye, target = self.path.pose_at(t)
         if self.roofs is not None:
             x0, y0, cell = self.roofs_origin
             i = int(np.clip((eye[1] - y0) // cell, 0, self.roofs.shape[0] - 1))
@@ -154,3 +275,19 @@ class GuidedTour:
             eye = eye.copy()
             eye[2] = max(float(eye[2]), float(self.roofs[i, j]) + CLEARANCE_M)
         return eye, target
+
+    def view_at(self, t: float) -> TourView:
+        """Everything the renderer needs at ``t``."""
+        k = self.stop_at(t)
+        eye, target = self.pose_at(t)
+        a, b = self.hold_times[k]
+        cam = self.cameras[k] if self.cameras and a <= t <= b else None
+        return TourView(eye, target, k, self.keys[k], self.captions[k], self.clock_at(t), self.sim_time_at(t), cam,
+                        self.stops[k].overlay if self.stops else None)  # fmt: skip
+
+
+def _roof_at(t: Twin, x: float, y: float) -> float:
+    if not t.buildings:
+        return 0.0
+    inside = shapely.contains_xy(t.footprints, x, y)
+    return float(t.building_heights_m[inside].max()) if inside.any() else 0.0

@@ -61,6 +61,9 @@ def _cmd_render(args: argparse.Namespace) -> int:
     from showroom_cli.life import StreetLife
 
     size = parse_size(args.size)
+    if args.story or args.stills:
+        return _cmd_render_story(args, size)
+    args.seconds = 10.0 if args.seconds is None else args.seconds
     if not 0.0 <= args.life_hour < 24.0:
         raise twin.TwinError(f"--life-hour must be in [0, 24), got {args.life_hour:g}")
     if args.seconds <= 0 or args.fps <= 0:
@@ -121,6 +124,24 @@ def _cmd_render(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_render_story(args: argparse.Namespace, size: tuple[int, int]) -> int:
+    """``--story`` / ``--stills``: the guided tour with its live fire, each caption's claims checked."""
+    import twin
+    from showroom_cli import viewing
+
+    if args.path != "tour":
+        raise twin.TwinError(f"--story and --stills render the guided tour: drop --path {args.path}")
+    if (args.seconds is not None and args.seconds <= 0) or args.fps <= 0:
+        raise twin.TwinError(f"--seconds and --fps must be > 0, got {args.seconds:g} and {args.fps:g}")
+    city = load_city(args.city)
+    cams = pick_cameras(city, args.cameras)
+    out = out_dir(args.out)
+    stills = out_dir(args.stills) if args.stills else None
+    return viewing.render_tour(city, out, seconds=args.seconds, lang=args.lang, size=size, fps=args.fps,
+                               cameras=cams, stills=stills, video=bool(args.story), life=not args.no_life,
+                               seed=args.seed)  # fmt: skip
+
+
 def add(sub: argparse._SubParsersAction) -> None:
     """Add the command's subparser to ``sub``."""
     p = sub.add_parser("render", help="render the 3D city with projected feeds to PNG frames and an MP4, headless")
@@ -128,7 +149,15 @@ def add(sub: argparse._SubParsersAction) -> None:
     cameras_arg(p, "all", "the cameras shown (their video projected, their markers drawn)")
     p.add_argument("--path", default="tour", metavar="tour|CAMERA_ID",
                    help="the visitors' fly-over (default) or a camera's own view (one of the cameras shown)")
-    p.add_argument("--seconds", type=float, default=10.0, metavar="S", help="video length (default 10)")
+    p.add_argument("--seconds", type=float, default=None, metavar="S",
+                   help="video length (default 10; with --story the story's own, 3-5 minutes)")
+    p.add_argument("--story", action="store_true",
+                   help="the guided tour: captions, its fire running live, each caption's claims checked against "
+                        "its frame (summary.json captions)")
+    p.add_argument("--stills", metavar="DIR",
+                   help="write each story stop's key frame, captioned, to DIR (without --story: key frames only, "
+                        "no video)")
+    p.add_argument("--lang", choices=("id", "en"), default="id", help="the story's captions (default id)")
     p.add_argument("--fps", type=float, default=10.0, metavar="F", help="frames per second (default 10)")
     p.add_argument("--size", default="1280x720", metavar="WxH", help="frame size (default 1280x720)")
     p.add_argument("--overlay", action="append", metavar="NAME",

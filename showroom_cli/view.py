@@ -46,7 +46,7 @@ def _cmd_view(args: argparse.Namespace) -> int:
     if provider is None and not _has_display():
         out = Path(args.out)
         print(f"{why}; no display either: rendering the guided tour to a video instead ({out}/render.mp4)")
-        return viewing.render_tour(city, out, seconds=args.seconds or 30.0, lang=args.lang, size=size, cameras=cams)
+        return viewing.render_tour(city, out, seconds=args.seconds, lang=args.lang, size=size, cameras=cams)
     print(why)
     if args.speed <= 0:
         raise twin.TwinError(f"--speed must be > 0, got {args.speed:g}")

@@ -7,6 +7,7 @@ rendered headless to a video.
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -135,39 +136,84 @@ class FeedPump:
         self.watch.close()
 
 
+def story_sim(city: Any, *, life: bool = True, seed: int = 0) -> tuple[dict[str, Any] | None, Any, Any]:
+    """The tour's fire: its facts (``sim.storyline``), ``advance(sim_s) -> snapshot`` over a live run, and
+    ``on_frame(scene, sim_s)`` handing the scene its street life (None without).
+
+    A city the tour's fire scenario was not written for gets no fire: (None, None, on_frame).
+    """
+    import twin
+    from scenes import load_story
+    from sim.live import LiveCity
+    from sim.storyline import story_facts
+
+    from showroom_cli.life import StreetLife
+
+    scenario = load_story().scenario
+    facts, live = None, None
+    if scenario is not None:
+        try:
+            facts = story_facts(city, scenario)
+            live = LiveCity(city, scenario)
+        except twin.TwinError as e:  # tell the tour without its fire
+            print(f"warning: the tour leaves its fire out: {e}", file=sys.stderr)
+    street = None
+    if life:
+        street = StreetLife.beside(city, live, seed=seed) if live is not None else StreetLife(city, seed=seed)
+        street.set_speed(600.0)  # the story jumps minutes between stops: coarse steps keep it cheap
+    env = live.env if live is not None else (street.model.env if street is not None else None)
+
+    def advance(sim_s: float) -> Any:
+        if env is not None and sim_s > env.now:
+            env.run(until=sim_s)
+        return live.snapshot() if live is not None else None
+
+    def on_frame(scene: Any, sim_s: float) -> None:
+        if street is not None:
+            street.frame(scene, sim_s)
+
+    return facts, advance, on_frame
+
+
 def render_tour(
     city: Any,
     out: Path,
     *,
-    seconds: float = 30.0,
+    seconds: float | None = None,
     lang: str = "id",
     size: tuple[int, int] = (1280, 720),
     fps: float = 10.0,
     cameras: list[Any] | None = None,
+    stills: Path | None = None,
+    video: bool = True,
+    life: bool = True,
+    seed: int = 0,
 ) -> int:
-    """No headset and no display: render the guided tour, captions burnt in, to ``out``/render.mp4."""
-    from scenes.render import OffscreenRenderer, render_sequence
+    """No headset and no display: render the guided tour, captions burnt in, to ``out``/render.mp4.
+
+    The tour's fire runs live (``sim.live.LiveCity``) as the story says, with street life beside it;
+    ``seconds`` None: the story's own length (3-5 minutes). Each caption's key frame is measured and
+    its claims checked (summary.json ``captions``); ``stills``: a folder for the key frames;
+    ``video`` False: the key frames only.
+    """
+    from scenes import render_story
+    from scenes.render import OffscreenRenderer
     from scenes.visit import GuidedTour
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    facts, advance, on_frame = story_sim(city, life=life, seed=seed)
+    tour = GuidedTour.build(city, seconds=seconds, lang=lang, facts=facts)
     renderer = OffscreenRenderer(city, size=size, cameras=cameras)
-    from showroom_cli.life import StreetLife
-
-    life = StreetLife(city)
     try:
-        summary = render_sequence(
-            renderer,
-            out,
-            path="tour",
-            seconds=seconds,
-            fps=fps,
-            tour=GuidedTour.build(city, seconds=seconds, lang=lang),
-            on_frame=life.on_frame(renderer.scene),
-        )
+        summary = render_story(renderer, tour, out, fps=fps, advance=advance, on_frame=on_frame, stills=stills,
+                               video=video)  # fmt: skip
     finally:
         renderer.close()
     summary["captions_lang"] = lang
     (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
-    print(f"wrote {summary['frames']} frames and {out}/render.mp4")
+    false = summary["captions_false"]
+    what = f"{summary['frames']} frames and {out}/render.mp4" if video else f"{len(summary['captions'])} key frames"
+    print(f"wrote {what}; {summary['captions_true']} of {len(summary['captions'])} captions shown true"
+          + (f" (not shown: {', '.join(false)})" if false else ""))  # fmt: skip
     return 0

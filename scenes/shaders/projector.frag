@@ -14,6 +14,8 @@ in vec4 v_color;
 out vec4 frag_color;
 
 uniform float video_on;
+// 1 in the inspector's pass (scenes/_inspect.py): red = how much projected video covers this pixel
+uniform float inspect_video;
 // x: 1 / depth-map width (px), y: absolute occlusion tolerance (m), z: edge fade width (uv)
 uniform vec4 proj_params;
 
@@ -68,4 +70,5 @@ void main() {
     vec3 base = v_color.rgb;
     vec3 video = wsum > 1e-12 ? acc / wsum : base;
     frag_color = vec4(mix(base, video, cover * video_on), v_color.a);
+    if (inspect_video > 0.5) frag_color = vec4(cover * video_on, 0.0, 0.0, 1.0);
 }

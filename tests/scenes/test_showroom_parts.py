@@ -85,16 +85,17 @@ def test_tour_captions_in_both_languages_with_the_citys_figures() -> None:
     id_ = GuidedTour.build(t, seconds=50, lang="id")
     en = GuidedTour.build(t, seconds=50, lang="en")
     assert id_.keys == en.keys
-    assert {"command_center", "cameras", "fire_control", "server_room"} <= set(id_.keys)
+    # without a fire story (no sim facts) the tour tells only what the city shows
+    assert {"city", "command_center", "server_room", "next_101"} <= set(id_.keys)
+    assert "fire" not in id_.keys and "found" not in id_.keys
     assert "3 bangunan, 1 km jalan dan 2 kamera CCTV" in id_.captions[0]  # candidates are not cameras yet
     assert "3 buildings, 1 km of road and 2 CCTV cameras" in en.captions[0]
-    assert "2 pos dengan 5 mobil pemadam" in id_.captions[id_.keys.index("fire_control")]
+    assert "1 candidate sites" in en.captions[en.keys.index("next_101")]
     assert en.caption_at(0.0) == en.captions[0] and en.caption_at(50.0) == en.captions[-1]
-    # the fire-control stop looks at the station nearest the command center
+    # the command-center stop looks at the command center
     cc = t.command_center
-    near = min(t.fire_stations, key=lambda f: (f.x - cc.x) ** 2 + (f.y - cc.y) ** 2)
-    _, target = en.pose_at(float(en.stop_times[en.keys.index("fire_control")]))
-    assert np.allclose(target[:2], [near.x, near.y])
+    _, target = en.pose_at(float(en.stop_times[en.keys.index("command_center")]))
+    assert np.allclose(target[:2], [cc.x, cc.y])
 
 
 def test_unknown_tour_language() -> None:

@@ -1,0 +1,148 @@
+"""The guided tour tells the truth: each caption's key frame shows what the caption says.
+
+One small render (320x180) of every stop's key frame on the default city, with the tour's fire
+scenario running live (sim.live.LiveCity) as the tour drives it; the inspector (scenes/_inspect.py)
+is checked first against a closed form on a hand-made scene.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import scenes
+import twin
+from scenes._story import load_story
+from scenes.render import OffscreenRenderer
+from scenes.visit import GuidedTour
+from showroom_cli.common import load_city
+from sim.live import LiveCity
+from sim.storyline import story_facts
+
+from .conftest import Rig, make_twin
+
+ROOT = Path(__file__).resolve().parents[2]
+SCENARIO = ROOT / "assets" / "tour" / "fire.yaml"
+SIZE = (320, 180)
+
+
+def test_inspector_counts_a_roof_seen_from_straight_above_as_the_pinhole_says(engine) -> None:
+    # a 20 m x 20 m block, 2 m tall, 200 m below an eye looking straight down through a 60-degree lens
+    city = make_twin(buildings=[(-10, -10, 10, 10, 2.0)], extent=(-400, -400, 400, 400))
+    rig = Rig(engine, city, size=(200, 200))
+    rig.view.lens.set_fov(60.0, 60.0)
+    rig.look((0.0, 0.0, 200.0), (0.0, 0.001, 0.0))
+    img = rig.render(2)
+    ins = scenes.FrameInspector(rig.scene, rig.view, engine)
+    try:
+        rep = ins.measure(img)
+    finally:
+        ins.destroy()
+    f_px = 100.0 / math.tan(math.radians(30.0))
+    base, roof = (20.0 * f_px / 200.0) ** 2, (20.0 * f_px / 198.0) ** 2  # walls fill the ring between them
+    px = rep.shares["building"] * 200 * 200
+    assert roof - 2 * 4 * math.sqrt(roof) <= px <= base + 2 * 4 * math.sqrt(base), (px, roof, base)
+    assert rep.shares["ground"] == pytest.approx(1.0 - rep.shares["building"], abs=1e-9)
+    assert rep.projected_video == 0.0, "no camera, no projected video"
+    # the camera marker sits at the command center, outside the view
+    assert "camera_markers" not in rep.counts
+
+
+@pytest.fixture(scope="module")
+def story(engine):
+    city = load_city(None)
+    facts = story_facts(city, SCENARIO)
+    tour = GuidedTour.build(city, lang="en", facts=facts)
+    live = LiveCity(city, SCENARIO)
+
+    def advance(sim_s: float):
+        if sim_s > live.env.now:
+            live.env.run(until=sim_s)
+        return live.snapshot()
+
+    r = OffscreenRenderer(city, size=SIZE, engine=engine)
+    stage = scenes.StoryStage(r, tour, advance=advance)
+    shots = {}
+    try:
+        for k, key in enumerate(tour.keys):
+            img, rep, _ = stage.key_frame(k)
+            shots[key] = (img, rep)
+        # the same view with the projected video switched off: the inspector must see none
+        stage.prepare(tour.key_time(tour.keys.index("projected")))
+        r.scene.set_overlay("video", False)
+        img = r.render()
+        off = stage.inspect(img)
+        r.scene.set_overlay("video", True)
+    finally:
+        stage.close()
+        r.close()
+    return city, facts, tour, shots, off
+
+
+def test_the_story_is_all_there_and_lasts_three_to_five_minutes(story) -> None:
+    _, _, tour, _, _ = story
+    for key in ("city", "camera_dori", "camera_view", "fire", "found", "dispatch", "arrive", "server_room", "next_101"):
+        assert key in tour.keys
+    assert 180.0 <= tour.path.seconds <= 300.0
+    # the clock runs forward, from the morning into the evening
+    clocks = [tour.clock_at(tour.key_time(k)) for k in range(len(tour.keys))]
+    assert clocks == sorted(clocks) and clocks[0] < 12 * 3600 < 17 * 3600 < clocks[-1]
+
+
+@pytest.mark.parametrize(
+    "key", ["city", "command_center", "camera_dori", "camera_view", "projected", "fire", "found", "dispatch",
+            "arrive", "server_room", "next_101"],
+)  # fmt: skip
+def test_each_caption_shows_what_it_says(story, key) -> None:
+    _, _, tour, shots, _ = story
+    k = tour.keys.index(key)
+    _, rep = shots[key]
+    assert tour.claims(k), f"stop {key} claims nothing about its frame"
+    for c in tour.claims(k):
+        assert c.holds(rep.value(c.measure)), f"{key}: {tour.captions[k]!r} claims {c}, measured {rep.value(c.measure)}"
+
+
+def test_the_inspector_can_say_no(story) -> None:
+    _, _, tour, shots, off = story
+    # the overview is taken before the fire starts: no fire, no truck on the road in it
+    _, city_rep = shots["city"]
+    assert city_rep.value("fire") == 0.0 and city_rep.value("smoke") == 0.0
+    assert off.projected_video == 0.0 < shots["projected"][1].projected_video
+    # night has not fallen in the first stop: the frame is bright
+    assert city_rep.luma_mean > 100.0
+
+
+def test_captions_tell_the_fire_models_own_numbers(story) -> None:
+    city, facts, tour, _, _ = story
+    found = tour.captions[tour.keys.index("found")]
+    assert f"{facts['detected'] - facts['ignition']:.0f} seconds after it started" in found
+    assert facts["camera"] in found and facts["source"] in ("operator", "analytics")
+    arrive = tour.captions[tour.keys.index("arrive")]
+    assert f"{(facts['arrive'] - facts['detected']) / 60:.1f} minutes" in arrive
+    assert ("within" in arrive) == (facts["arrive"] - facts["detected"] <= 900)
+    # the camera's DORI reach, from the pixel-density formula by hand (ppm = f_px / slant distance)
+    cam = next(c for c in city.cameras if c.id == facts["camera"])
+    hfov = 2 * math.atan(cam.sensor_width_mm / (2 * cam.focal_mm))
+    f_px = cam.width_px / (2 * math.tan(hfov / 2))
+    d = math.hypot(*(np.asarray(facts["fire_xy"]) - [cam.x, cam.y]))
+    ppm = f_px / math.hypot(d, cam.mount_height_m - 1.6)
+    assert f"seen at {ppm:.0f} pixels per metre" in tour.captions[tour.keys.index("camera_view")]
+
+
+def test_both_languages_have_the_same_stops() -> None:
+    city = load_city(None)
+    a = GuidedTour.build(city, lang="id", seconds=200)
+    b = GuidedTour.build(city, lang="en", seconds=200)
+    assert a.keys == b.keys and "fire" not in a.keys, "without the fire's facts the fire is not told"
+    assert "Selamat datang" in a.captions[0]
+
+
+def test_a_claim_on_an_unknown_measure_names_the_file_and_stop(tmp_path) -> None:
+    doc = (ROOT / "assets" / "tour" / "captions.yaml").read_text(encoding="utf-8")
+    bad = tmp_path / "captions.yaml"
+    bad.write_text(doc.replace('fire_count: ">= 1"', 'flames: ">= 1"'), encoding="utf-8")
+    with pytest.raises(twin.TwinError, match=r"captions.yaml: stop 'fire': unknown measure 'flames'"):
+        load_story(bad)
