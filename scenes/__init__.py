@@ -4,8 +4,8 @@ Headless (EGL on llvmpipe) or in the showroom's window alike: builders take a No
 :class:`Graphics` (engine + host output), never ShowBase's globals. See docs/rendering.md.
 """
 
-from ._life import LifeLike, LifeView
 from ._inspect import CATEGORIES, FrameInspector, FrameReport, tag_category
+from ._life import LifeLike, LifeView
 from ._story import load_story
 from ._tourrender import StoryStage, render_story
 from .city import CityMesh, build_city

@@ -137,17 +137,18 @@ class FeedPump:
 
 
 def story_sim(city: Any, *, life: bool = True, seed: int = 0) -> tuple[dict[str, Any] | None, Any, Any]:
-    """The tour's fire: its facts (``sim.storyline``), ``advance(sim_s) -> snapshot`` over a live run, and
-    ``on_frame(scene, sim_s)`` handing the scene its street life (None without).
+    """The tour's fire and street life, for the tour's renderer.
+
+    Returns the fire's facts (``sim.storyline``), ``advance(sim_s) -> snapshot`` over a live run,
+    and ``on_frame(scene, sim_s)`` handing the scene its street life.
 
     A city the tour's fire scenario was not written for gets no fire: (None, None, on_frame).
     """
     import twin
     from scenes import load_story
+    from showroom_cli.life import StreetLife
     from sim.live import LiveCity
     from sim.storyline import story_facts
-
-    from showroom_cli.life import StreetLife
 
     scenario = load_story().scenario
     facts, live = None, None
