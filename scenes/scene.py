@@ -11,13 +11,13 @@ from __future__ import annotations
 
 __all__ = ["CityScene", "SceneSettings", "FrameStats", "OVERLAYS"]
 
+import dataclasses
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import shapely
 from panda3d.core import Lens, Mat4, NodePath, RenderState
 
 import twin
@@ -30,6 +30,7 @@ from .markers import Markers, build_markers
 from .overlays import KEYMAP, LEVEL_RGBA, coverage_overlay
 from .projectors import ProjectorSet, ProjectorSettings, UploadStats
 from .vcctv import VirtualCCTV
+from .warroom import WarRoom
 
 #: Overlay names and whether each is on when a scene is built.
 OVERLAYS: dict[str, bool] = {"coverage": True, "frustums": False, "video": True, "markers": True, "entities": True}
@@ -51,12 +52,11 @@ class FrameStats:
     update_ms: float
 
 
-def _roof_m(city: twin.Twin, x: float, y: float) -> float:
-    """Height of the building standing at (x, y), 0 on open ground (the racks stand on its roof)."""
-    if not city.buildings:
-        return 0.0
-    inside = shapely.contains_xy(city.footprints, x, y)
-    return float(city.building_heights_m[inside].max()) if inside.any() else 0.0
+def _without(city: twin.Twin, index: int) -> twin.Twin:
+    """The city less one building (the War Room's, drawn by :mod:`scenes.warroom`); the city itself if -1."""
+    if index < 0:
+        return city
+    return dataclasses.replace(city, buildings=[b for k, b in enumerate(city.buildings) if k != index])
 
 
 class CityScene:
@@ -87,11 +87,15 @@ class CityScene:
         self.graphics = graphics
         self.cameras: list[twin.Camera] = twin.select_cameras(city, "all" if cameras is None else cameras)
         self.root = parent.attach_new_node(f"scene-{city.name}")
-        self.city: CityMesh = build_city(city, self.root, tile_m=self.settings.tile_m)
+        # the command center is the War Room's building (scenes.warroom), not a block of the city mesh
+        self.warroom = WarRoom(city, self.root)
+        self.city: CityMesh = build_city(_without(city, self.warroom.layout.building_index), self.root,
+                                         tile_m=self.settings.tile_m)
         self.projectors = ProjectorSet(self.cameras, self.city, graphics, self.root, self.settings.projectors)
         self.markers: Markers = build_markers(city, self.root, cameras=self.cameras)
         cc = city.command_center
-        self.entities = SimEntities(self.root, rack_origin=(cc.x, cc.y, _roof_m(city, cc.x, cc.y) + 1.0))
+        # the racks' load bars stand on the War Room's roof, read from the air (inside: the server room)
+        self.entities = SimEntities(self.root, rack_origin=(cc.x, cc.y, self.warroom.layout.height_m + 1.0))
         self.life = LifeView(self.root)
         self._coverage_group = self.root.attach_new_node("coverage")
         self._overlay_on = dict(OVERLAYS)
@@ -110,8 +114,9 @@ class CityScene:
             self.projectors.submit(cid, f)
 
     def push_snapshot(self, snapshot: Any) -> None:
-        """The sim's newest state snapshot (trucks, fires, racks): a :class:`scenes.entities.SnapshotLike`."""
+        """The sim's newest state snapshot (trucks, fires, racks; the War Room's wall, incidents, staff)."""
         self.entities.push(snapshot)
+        self.warroom.push(snapshot)
 
     def push_life(self, state: Any) -> None:
         """Street life now (the sim's ``LifeState``, read as :class:`scenes.LifeLike`): vehicles and pedestrians."""
@@ -198,6 +203,7 @@ class CityScene:
         w2c = np.array(m, dtype=np.float64)  # Mat4's buffer, row-major like get_cell(row, col)
         pos = viewer.get_pos(self.root)
         up = self.projectors.update(np.array([pos[0], pos[1], pos[2]]), w2c)
+        self.warroom.update()
         return FrameStats(uploads=up, update_ms=(time.perf_counter() - t0) * 1000.0)
 
     def virtual_cctv(
@@ -243,6 +249,7 @@ class CityScene:
         self._vcctvs.clear()
         self._clear_coverage()
         self.projectors.destroy()
+        self.warroom.destroy()
         self.entities.destroy()
         self.life.destroy()
         self.markers.destroy()

@@ -9,7 +9,7 @@ scenario's start, kW.
 
 from __future__ import annotations
 
-__all__ = ["FireState", "LifeState", "RackState", "SceneSnapshot", "TruckState"]
+__all__ = ["FireState", "IncidentState", "LifeState", "RackState", "SceneSnapshot", "TruckState", "WallState"]
 
 from dataclasses import dataclass
 
@@ -58,20 +58,59 @@ class FireState:
 
 @dataclass(frozen=True, slots=True)
 class RackState:
-    """A recording server's rack and its disk load (0..1)."""
+    """A recording server's rack: its load (0..1), whether it is up, whether it is a failover spare."""
 
     id: str
     load: float
+    up: bool = True
+    spare: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class WallState:
+    """The video wall at sim time ``t``: per tile, the camera shown (``""``: dark), since when, alarm or not.
+
+    Tiles run row by row from the top left (the wall's reading order).
+    """
+
+    t: float
+    camera_ids: tuple[str, ...]
+    since_s: tuple[float, ...]
+    alarm: tuple[bool, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentState:
+    """One open incident on the fire control room's board.
+
+    Attributes:
+        id: the incident's id.
+        phase: ``notified``, ``dispatched``, ``en route``, ``on scene`` or ``water on``.
+        truck: the truck assigned (``""`` before dispatch, ``mutual aid`` when none of ours).
+        elapsed_s: seconds since notification (stopped when the water is on).
+        limit_s: the standard's limit for notification to water on the fire (s).
+        standard: the standard profile's name.
+    """
+
+    id: str
+    phase: str
+    truck: str
+    elapsed_s: float
+    limit_s: float
+    standard: str = ""
 
 
 @dataclass(frozen=True, slots=True)
 class SceneSnapshot:
-    """The sim's state at sim time ``t`` (s): trucks, fires and server racks."""
+    """The sim's state at sim time ``t`` (s): trucks, fires, server racks, and the War Room's wall, board and staff."""
 
     t: float
     trucks: tuple[TruckState, ...] = ()
     fires: tuple[FireState, ...] = ()
     racks: tuple[RackState, ...] = ()
+    wall: WallState | None = None
+    incidents: tuple[IncidentState, ...] = ()
+    staff_on_duty: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -95,14 +95,16 @@ def test_fire_truck_and_racks_in_pixels(rig):
     assert rr > 200 and 60 < g < 170 and b < 80, f"the flame is orange, got BGR {(b, g, rr)}"
     b, g, rr = r.color_at(img, (10, 0, 1.5))
     assert rr > 120 and g < 60 and b < 60, "the truck is red"
-    # two racks centred on the command center (open ground here: z 1 m), 4 m apart: green and red
-    r.look((-40, -75, 20), (-40, -50, 5))
+    # two racks centred on the command center, 4 m apart, green and red, on the roof of the War Room's
+    # building (a new 10 m block here: open ground; racks from z 11 m)
+    roof = r.scene.warroom.layout.height_m + 1.0
+    r.look((-40, -85, roof + 15), (-40, -50, roof + 5))
     img = r.render(1)
-    b, g, rr = r.color_at(img, (-42, -50, 6))
+    b, g, rr = r.color_at(img, (-42, -50, roof + 5))
     assert g > 150 and rr < 80, "an idle rack is green"
-    b, g, rr = r.color_at(img, (-38, -50, 6))
+    b, g, rr = r.color_at(img, (-38, -50, roof + 5))
     assert rr > 200 and g < 60, "a rack at full load is red"
     r.scene.set_overlay("entities", False)
     img = r.render(1)
-    b, g, rr = r.color_at(img, (-38, -50, 6))
+    b, g, rr = r.color_at(img, (-38, -50, roof + 5))
     assert not (rr > 200 and g < 60)

@@ -1,0 +1,210 @@
+"""The War Room: the command-center building with its video wall, desks, incident board and server room.
+
+:class:`WarRoom` is built with a :class:`scenes.CityScene` (``scene.warroom``). The root hands it
+what the sim and the feeds say, through the scene: the sim's snapshot (``wall``, ``incidents``,
+``racks``, ``staff_on_duty``: see ``sim.snapshot``) with :meth:`WarRoom.push`, the wall cameras'
+frames with :meth:`WarRoom.submit_frames`; :meth:`WarRoom.update` uploads what changed once a
+frame. The scene never asks the sim or the feeds for anything.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from panda3d.core import NodePath
+
+import twin
+
+from ..masks import DEPTH_MASK
+from ._building import FLOOR_H_M, PLINTH_M, WALL_ROOM_H_M, WALL_T_M, Layout, build_shell, layout_for
+from ._furniture import Desks, Racks, desk_positions
+from ._panels import Panel, board_rows, draw_board, draw_racks, rack_rows
+from ._wall import VideoWall, WallSpec
+
+#: Eye height of a standing visitor, m.
+EYE_M = 1.7
+
+
+@dataclass
+class WarRoomStats:
+    """What the War Room did in the last :meth:`WarRoom.update` and since it was built."""
+
+    wall_uploads: int
+    wall_tile_writes: int
+    board_redraws: int
+    rack_redraws: int
+    update_ms: float
+
+
+def _get(obj: Any, key: str, default: Any = None) -> Any:
+    if isinstance(obj, Mapping):
+        return obj.get(key, default)
+    return getattr(obj, key, default)
+
+
+class _Obj:
+    """A mapping read by attribute (the wall, board and racks take either)."""
+
+    def __init__(self, d: Mapping[str, Any]):
+        self.__dict__.update(d)
+
+
+class WarRoom:
+    """The command center's building and interior under ``parent``, in the city's frame.
+
+    Args:
+        city: the twin (its command center's place and footprint, its operators).
+        parent: the scene's root.
+        wall: the video wall's grid and pixels.
+        desks: operator desks (default: the largest shift of the city's operators).
+    """
+
+    def __init__(self, city: twin.Twin, parent: NodePath, *, wall: WallSpec | None = None, desks: int | None = None):
+        self.layout: Layout = layout_for(city)
+        lay = self.layout
+        self.root = parent.attach_new_node("warroom")
+        # the projectors' depth maps need not see it (its floor covers the ground they paint)
+        self.root.hide(DEPTH_MASK)
+        self.building = build_shell(lay, self.root)
+        WR, FR, SR = lay.wall_room, lay.fire_room, lay.server_room
+        # the video wall on the back wall of its room, facing the desks
+        self.wall_spec = wall or WallSpec()
+        aw, ah = self.wall_spec.atlas_px
+        width_m = min(WR.u1 - WR.u0 - 3.0, 15.0, (WALL_ROOM_H_M - 1.6) * aw / ah)
+        height_m = width_m * ah / aw
+        self._wall_center = (WR.center[0], WR.v1 - WALL_T_M / 2 - 0.05, 1.1 + height_m / 2)
+        self.wall = VideoWall(self.building, self.wall_spec, width_m=width_m, center=self._wall_center)
+        # desks in rows facing the wall, the first row 6 m before it
+        ops = city.command_center.operators
+        n_desks = int(desks if desks is not None else math.ceil(ops.count / max(ops.shifts, 1)))
+        xy = desk_positions(n_desks, center_u=WR.center[0], front_v=WR.v1 - 6.0, row_w_m=WR.u1 - WR.u0 - 3.0)
+        self.desks = Desks(self.building, xy)
+        # the incident board on the fire control room's outer wall, facing into the room
+        board_w = min(FR.v1 - FR.v0 - 1.5, 5.0)
+        self.board = Panel(self.building, "incident-board", (1024, 576), width_m=board_w)
+        self.board.node.set_pos(FR.u1 - WALL_T_M / 2 - 0.03, FR.center[1], 2.0)
+        self.board.node.set_h(-90.0)
+        # the server room: racks in a row facing its door, a status panel on the outer wall
+        self.racks = Racks(self.building, origin=(SR.center[0] - 0.5, SR.center[1] + 1.0), facing_v=-1.0)
+        self.status = Panel(self.building, "server-status", (768, 432), width_m=min(SR.v1 - SR.v0 - 1.5, 3.2))
+        self.status.node.set_pos(SR.u1 - WALL_T_M / 2 - 0.03, SR.center[1], 2.0)
+        self.status.node.set_h(-90.0)
+        self.board.show(((), ""), lambda img: draw_board(img, (), ""))
+        self.status.show((), lambda img: draw_racks(img, ()))
+        self.incidents: tuple[Any, ...] = ()
+        self.rack_states: tuple[Any, ...] = ()
+        self.last = WarRoomStats(0, 0, 0, 0, 0.0)
+
+    # ---- what the root hands over --------------------------------------------------------------
+    def push(self, snapshot: Any) -> None:
+        """Read a sim snapshot's War Room parts (any it lacks keep their last state)."""
+        wall = _get(snapshot, "wall")
+        if wall is not None:
+            self.set_wall(_Obj(wall) if isinstance(wall, Mapping) else wall)
+        incidents = _get(snapshot, "incidents")
+        if incidents is not None:
+            self.set_incidents(incidents)
+        racks = _get(snapshot, "racks")
+        if racks:
+            self.set_racks(racks)
+        staff = _get(snapshot, "staff_on_duty")
+        if staff is not None:
+            self.desks.set_on_duty(int(staff))
+
+    def set_wall(self, state: Any) -> list[int]:
+        """The wall's cameras now (a ``WallState``); returns the tiles that changed camera."""
+        return self.wall.set_state(state)
+
+    def wall_cameras(self) -> list[str]:
+        """The cameras on the wall now: the root hands their frames to :meth:`submit_frames`."""
+        return self.wall.wanted()
+
+    def submit_frames(self, frames: Mapping[str, Any]) -> int:
+        """Frames of wall cameras by id (BGR, top row first, or ``(frame, seq)``); returns tiles written."""
+        return self.wall.submit(frames)
+
+    def set_incidents(self, incidents: Any) -> bool:
+        """The open incidents (``IncidentState``s or mappings); the board redraws if what it shows changed."""
+        items = tuple(_Obj(i) if isinstance(i, Mapping) else i for i in incidents)
+        self.incidents = items
+        rows = board_rows(items)
+        std = str(_get(items[0], "standard", "")) if items else ""
+        return self.board.show((rows, std), lambda img: draw_board(img, rows, std))
+
+    def set_racks(self, racks: Any) -> bool:
+        """The recording servers' racks (``RackState``s or mappings); lights and panel redraw on change."""
+        self.rack_states = tuple(racks)
+        rows = rack_rows(self.rack_states)
+        loads = [float(np.clip(_get(r, "load", 0.0), 0.0, 1.0)) for r in self.rack_states]
+        a = self.racks.set_racks(rows, loads)
+        b = self.status.show(rows, lambda img: draw_racks(img, rows))
+        return a or b
+
+    def set_staff(self, on_duty: int) -> None:
+        """Operators at their desks now."""
+        self.desks.set_on_duty(on_duty)
+
+    # ---- per frame -----------------------------------------------------------------------------
+    def update(self) -> WarRoomStats:
+        """Upload the wall's atlas if any tile changed (once a frame at most)."""
+        t0 = time.perf_counter()
+        up = self.wall.upload()
+        self.last = WarRoomStats(int(up), self.wall.tile_writes, self.board.redraws, self.racks.redraws,
+                                 (time.perf_counter() - t0) * 1000.0)
+        return self.last
+
+    # ---- where to look -------------------------------------------------------------------------
+    def viewpoints(self) -> dict[str, tuple[tuple[float, float, float], tuple[float, float, float]]]:
+        """Good views, name -> (eye, target) in the city's frame: entrance, video_wall, fire_control, server_room."""
+        lay = self.layout
+        d = lay.depth_m / 2.0
+        WR, FR, SR = lay.wall_room, lay.fire_room, lay.server_room
+        cu, cv, cz = self._wall_center
+        # far enough back that the whole wall fits a 60-degree view, at most the room's depth
+        dist = min(self.wall.width_m / 2.0 / math.tan(math.radians(30.0)) * 1.15, WR.v1 - WR.v0 - 1.0)
+        rack_u, rack_v = self.racks.origin
+        return {
+            "entrance": (lay.to_city(0.0, -d - 34.0, 7.0), lay.to_city(0.0, -d, 5.0)),
+            "video_wall": (lay.to_city(cu, cv - dist, 3.0), lay.to_city(cu, cv, cz)),
+            "fire_control": (lay.to_city(FR.u0 + 1.0, FR.v0 + 1.0, EYE_M), lay.to_city(FR.u1, FR.center[1], 2.0)),
+            "server_room": (lay.to_city(rack_u - 2.0, SR.v0 + 0.8, EYE_M + 0.3),
+                            lay.to_city(rack_u + 0.5, rack_v, 1.0)),
+        }
+
+    def room_at(self, x: float, y: float, z: float = EYE_M + PLINTH_M) -> str | None:
+        """The room a point of the city frame is in (``lobby``, ``video_wall``, ``fire_control``, ``server_room``)."""
+        lay = self.layout
+        c, s = math.cos(lay.heading_rad), math.sin(lay.heading_rad)
+        dx, dy, z = x - lay.x, y - lay.y, z - PLINTH_M
+        u, v = c * dx + s * dy, -s * dx + c * dy
+        for name, r, h in (("lobby", lay.lobby, FLOOR_H_M), ("video_wall", lay.wall_room, WALL_ROOM_H_M),
+                           ("fire_control", lay.fire_room, FLOOR_H_M), ("server_room", lay.server_room, FLOOR_H_M)):
+            if r.u0 <= u <= r.u1 and r.v0 <= v <= r.v1 and 0.0 <= z <= h:
+                return name
+        return None
+
+    def stats(self) -> dict[str, Any]:
+        """Figures: tiles, desks, operators shown, racks, uploads and redraws so far."""
+        return {
+            "tiles": self.wall_spec.tiles,
+            "desks": len(self.desks.figures),
+            "operators_shown": self.desks.shown(),
+            "racks": len(self.racks.bodies),
+            "wall_uploads": self.wall.uploads,
+            "wall_tile_writes": self.wall.tile_writes,
+            "board_redraws": self.board.redraws,
+            "rack_redraws": self.racks.redraws,
+        }
+
+    def destroy(self) -> None:
+        """Remove the building and release its textures."""
+        self.wall.destroy()
+        self.board.destroy()
+        self.status.destroy()
+        self.racks.destroy()
+        self.root.remove_node()
