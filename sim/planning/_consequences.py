@@ -20,7 +20,7 @@ shows the last figures until new ones arrive:
 
 from __future__ import annotations
 
-__all__ = ["Consequences", "FireFigure"]
+__all__ = ["Consequences", "FireFigure", "camera_key"]
 
 import dataclasses
 import math
@@ -48,19 +48,23 @@ class FireFigure:
     total_minutes: float | None = None
 
 
-def _key(cameras: list[Camera]) -> tuple[Any, ...]:
-    return tuple(sorted((c.id, round(c.x, 3), round(c.y, 3), round(c.heading_deg, 3), round(c.tilt_deg, 3),
-                         round(c.mount_height_m, 3), round(c.hfov, 3), c.width_px, c.height_px, c.type)
-                        for c in cameras))
+def camera_key(c: Camera) -> tuple[Any, ...]:
+    """What of a camera the fire run depends on (pose, lens, type): equal keys, equal runs."""
+    return (c.id, c.x, c.y, c.heading_deg, c.tilt_deg, c.mount_height_m, c.hfov, c.width_px, c.height_px, c.type,
+            tuple(c.presets), c.correction)
 
 
 class Consequences:
     """The background worker: server sizing per band and the paired fire run, newest request first.
 
+    A thread in the session's process queues the requests and waits; the runs themselves go to one
+    child process (:mod:`sim.planning._worker`), so they never hold this process's interpreter lock.
+
     Args:
         city: the city (its server room, fire stations, roads, existing cameras).
         band: camera-count band of the server sizing.
         fire: run the fire study at all.
+        servers: run the server sizing at all.
         fire_days: simulated days of the paired fire run.
         seed: the seed of both runs.
         capacity_days: simulated days of each capacity replication.
@@ -68,12 +72,13 @@ class Consequences:
         notify: called (from the worker thread) when a figure arrives.
     """
 
-    def __init__(self, city: Twin, *, band: int = 10, fire: bool = True, fire_days: float = 730.0, seed: int = 0,
-                 capacity_days: float = 1.0, capacity_replications: int = 2,
+    def __init__(self, city: Twin, *, band: int = 10, fire: bool = True, servers: bool = True,
+                 fire_days: float = 730.0, seed: int = 0, capacity_days: float = 1.0, capacity_replications: int = 2,
                  notify: Callable[[], None] | None = None) -> None:
         self.city = city
         self.band = int(band)
         self.fire_on = bool(fire)
+        self.servers_on = bool(servers)
         self.fire_days = float(fire_days)
         self.seed = int(seed)
         self.capacity_days = float(capacity_days)
@@ -81,12 +86,11 @@ class Consequences:
         self.notify = notify
         self._cv = threading.Condition()
         self._servers: dict[tuple[int, int], int] = {}
-        self._fire: dict[tuple[Any, ...], FireFigure] = {}
+        self._fire: dict[Any, FireFigure] = {}
         self._want_cap: tuple[tuple[int, int], list[Camera]] | None = None
-        self._want_fire: tuple[tuple[Any, ...], list[Camera]] | None = None
+        self._want_fire: tuple[Any, list[Camera]] | None = None
         self._last_fire: FireFigure | None = None
-        self._travel: Any = None
-        self._base: Any = None
+        self._executor: Any = None
         self._stop = False
         self._busy = False
         self.errors: list[str] = []
@@ -94,15 +98,17 @@ class Consequences:
         self._thread.start()
 
     # ---- requests ------------------------------------------------------------------------------
-    def band_key(self, cameras: list[Camera]) -> tuple[int, int]:
+    def band_key(self, cameras: list[Camera], total_kbps: float | None = None) -> tuple[int, int]:
         """The cache key of a camera set's sizing: (top of its count band, band of its total bitrate)."""
         top = max(self.band, math.ceil(len(cameras) / self.band) * self.band)
-        kbps = sum(c.planned_bitrate_kbps for c in cameras)
+        kbps = sum(c.planned_bitrate_kbps for c in cameras) if total_kbps is None else total_kbps
         return top, (round(math.log(kbps) / math.log(1.1)) if kbps > 0 else 0)
 
-    def servers(self, cameras: list[Camera]) -> tuple[int | None, str]:
+    def servers(self, cameras: list[Camera], *, total_kbps: float | None = None) -> tuple[int | None, str]:
         """The recording servers for ``cameras`` and ``"done"``, or the last figure and ``"running"``."""
-        key = self.band_key(cameras)
+        if not self.servers_on:
+            return None, "off"
+        key = self.band_key(cameras, total_kbps)
         with self._cv:
             if key in self._servers:
                 return self._servers[key], "done"
@@ -111,11 +117,14 @@ class Consequences:
             last = next(reversed(self._servers.values()), None) if self._servers else None
             return last, "running"
 
-    def fire(self, cameras: list[Camera]) -> FireFigure:
-        """The fire figure of ``cameras`` if known, else the request queued (superseding any older one)."""
+    def fire(self, cameras: list[Camera], *, key: Any = None) -> FireFigure:
+        """The fire figure of ``cameras`` if known, else the request queued (superseding any older one).
+
+        ``key``: the set's :func:`camera_key` values as a frozenset, when the caller keeps them.
+        """
         if not self.fire_on:
             return FireFigure(None, None, None, "off")
-        key = _key(cameras)
+        key = frozenset(camera_key(c) for c in cameras) if key is None else key
         with self._cv:
             if key in self._fire:
                 return self._fire[key]
@@ -131,11 +140,14 @@ class Consequences:
             return self._cv.wait_for(lambda: not (self._busy or self._want_cap or self._want_fire), timeout_s)
 
     def close(self) -> None:
-        """Stop the worker (a run in progress finishes first)."""
+        """Stop the worker; a run in progress is abandoned (its process killed)."""
         with self._cv:
             self._stop = True
             self._cv.notify_all()
-        self._thread.join(timeout=120.0)
+        if self._executor is not None:
+            self._executor.close(kill=True)
+        self._thread.join(timeout=60.0)
+        self._executor = None
 
     # ---- the worker ----------------------------------------------------------------------------
     def _run(self) -> None:
@@ -163,7 +175,8 @@ class Consequences:
                         self._last_fire = fig
             except Exception as e:  # a failed run must not kill the worker; the panel says it failed
                 with self._cv:
-                    self.errors.append(f"{job[0]}: {e}")
+                    if not self._stop:
+                        self.errors.append(f"{job[0]}: {e}")
             finally:
                 with self._cv:
                     self._busy = False
@@ -171,37 +184,19 @@ class Consequences:
             if self.notify is not None:
                 self.notify()
 
-    def _size(self, top: int, cameras: list[Camera]) -> int:
-        from sim.capacity import CapacityConfig, plan_capacity
+    def _pool(self) -> Any:
+        if self._executor is None:
+            import pickle
 
-        if not cameras:
-            return 0
-        padded = list(cameras)
-        k = 0
-        while len(padded) < top:
-            c = cameras[k % len(cameras)]
-            padded.append(dataclasses.replace(c, id=f"{c.id}~band{k}"))
-            k += 1
-        cfg = dataclasses.replace(CapacityConfig(), days=self.capacity_days)
-        plan = plan_capacity(padded, self.city.command_center.server_room, replications=self.capacity_replications,
-                             config=cfg, seed=self.seed)
-        return int(plan.evaluation.room.servers)
+            from sim.planning._worker import WorkerProcess
+
+            self._executor = WorkerProcess(pickle.dumps(self.city), self.seed, self.fire_days, self.capacity_days,
+                                           self.capacity_replications)
+        return self._executor
+
+    def _size(self, top: int, cameras: list[Camera]) -> int:
+        return int(self._pool().call("servers_for", top, cameras))
 
     def _fire_run(self, cameras: list[Camera]) -> FireFigure:
-        import numpy as np
-
-        from sim.fire import FireParams, minutes_saved, run_fire
-        from sim.travel import TravelModel
-
-        params = FireParams()
-        if self._travel is None:
-            self._travel = TravelModel(self.city.roads, self.city.fire_stations, params.travel)
-        kw = dict(days=self.fire_days, seed=self.seed, params=params, compare=False, travel=self._travel,
-                  sensitivity=False)
-        if self._base is None:
-            self._base = run_fire(self.city, cameras="existing", **kw)
-        plan = run_fire(self.city, cameras=list(cameras), **kw)
-        s = minutes_saved(plan.with_cameras.outcome, self._base.with_cameras.outcome)
-        lo, hi = s.get("mean_ci95", [s["mean"], s["mean"]])
-        n = int(np.isfinite(plan.with_cameras.outcome.t_water).sum())
-        return FireFigure(float(s["mean"]), float(lo), float(hi), "done", n, float(s["total_minutes"]))
+        d = self._pool().call("fire_figure", cameras)
+        return FireFigure(d["mean"], d["lo"], d["hi"], "done", int(d["n"]), d["total"])

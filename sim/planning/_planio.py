@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import shapely
 
-from twin.cityio import camera_properties, feature_collection, write_geojson
+from twin.cityio import COORD_DECIMALS, camera_properties, feature_collection, write_geojson
 
 if TYPE_CHECKING:
     import os
@@ -31,9 +31,8 @@ def snap_xy(frame: LocalFrame, x_m: float, y_m: float) -> tuple[float, float]:
 
     A session keeps its cameras on that grid, so a saved plan's coverage is the session's cell for cell.
     """
-    doc = feature_collection([(shapely.Point(x_m, y_m), {})], frame)
-    lon, lat = doc["features"][0]["geometry"]["coordinates"]
-    x, y = frame.to_local(lon, lat)
+    lon, lat = frame.to_wgs84(x_m, y_m)
+    x, y = frame.to_local(round(float(lon), COORD_DECIMALS), round(float(lat), COORD_DECIMALS))
     return float(x), float(y)
 
 

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 import twin
-from sim.planning._consequences import Consequences, FireFigure
+from sim.planning._consequences import Consequences, FireFigure, camera_key
 from sim.planning._planio import snap_xy
 
 if TYPE_CHECKING:
@@ -112,6 +112,7 @@ class PlanSession:
         resolution_m: raster cell size.
         seed: seed of the background runs (capacity, fire).
         fire: run the paired fire study in the background.
+        servers: size the recording servers in the background.
         profile: DORI profile (default the city's).
         level: the planning level of suggestions and fills (default Observe).
         band: camera-count band of the server sizing cache.
@@ -120,7 +121,8 @@ class PlanSession:
     """
 
     def __init__(self, city: twin.Twin, *, cameras: Any = "all", resolution_m: float = 1.0, seed: int = 0,
-                 fire: bool = True, profile: str | None = None, level: str = twin.placement.DEFAULT_LEVEL,
+                 fire: bool = True, servers: bool = True, profile: str | None = None,
+                 level: str = twin.placement.DEFAULT_LEVEL,
                  band: int = 10, fire_days: float = 730.0, raster: twin.HeightRaster | None = None) -> None:
         self.city = city
         self.raster = raster or twin.build_raster(city, resolution_m=resolution_m)
@@ -129,6 +131,9 @@ class PlanSession:
         self.seed = int(seed)
         start = twin.select_cameras(city, cameras)
         self._cams: dict[str, twin.Camera] = {c.id: c for c in start}
+        # what the panel reads per camera, kept per edit rather than summed over every camera per frame
+        self._keys = {c.id: camera_key(c) for c in start}
+        self._kbps = {c.id: c.planned_bitrate_kbps for c in start}
         self._initial = dict(self._cams)
         self._locked: set[str] = set()
         self._history: list[EditRecord] = []
@@ -140,7 +145,7 @@ class PlanSession:
         self.state = twin.CoverageState(self.raster, profile=self.profile, cameras=start)
         self._before = self.state.figures()
         self._last_ms = 0.0
-        self.consequences = Consequences(city, band=band, fire=fire, fire_days=fire_days, seed=seed,
+        self.consequences = Consequences(city, band=band, fire=fire, servers=servers, fire_days=fire_days, seed=seed,
                                          notify=self._notify)
         self._panel_now()  # queue the starting plan's sizing and fire run
 
@@ -312,13 +317,17 @@ class PlanSession:
             cid = r.camera_id
             if r.before is not None and r.after is not None and r.before is not r.after:
                 self.state.replace(cid, r.after)
-                self._cams[cid] = r.after
             elif r.before is None and r.after is not None:
                 self.state.add(cid, r.after)
-                self._cams[cid] = r.after
             elif r.before is not None and r.after is None:
                 self.state.remove(cid)
-                del self._cams[cid]
+            if r.after is None:
+                for d in (self._cams, self._keys, self._kbps):
+                    d.pop(cid, None)
+            elif r.after is not r.before:
+                self._cams[cid] = r.after
+                self._keys[cid] = camera_key(r.after)
+                self._kbps[cid] = r.after.planned_bitrate_kbps
             if r.locked_after and r.after is not None:
                 self._locked.add(cid)
             else:
@@ -350,12 +359,12 @@ class PlanSession:
         t0 = time.perf_counter()
         cams = self.cameras
         fig = self.state.figures()
-        kbps = float(sum(c.planned_bitrate_kbps for c in cams))
+        kbps = float(sum(self._kbps.values()))
         room = self.city.command_center.server_room
         # 1 Mbit/s continuous is 10.8 GB a day (REFERENCE.md), plus ~70 kbit/s of container overhead a stream
         storage_tb = (kbps + 70.0 * len(cams)) / 1000.0 * 10.8e-3 * room.retention_days
-        servers, s_status = self.consequences.servers(cams) if cams else (0, "done")
-        fire = self.consequences.fire(cams)
+        servers, s_status = self.consequences.servers(cams, total_kbps=kbps) if cams else (0, "done")
+        fire = self.consequences.fire(cams, key=frozenset(self._keys.values()))
         ms = self._last_ms + (time.perf_counter() - t0) * 1000.0
         return Panel(
             area_m2_by_level={"before": self._before["area_m2"], "after": fig["area_m2"],

@@ -14,11 +14,13 @@ from __future__ import annotations
 from ._cameras import camera_from_properties, camera_properties, load_cameras
 from ._layers import building_height_m
 from ._load import load
+from ._read import _COORD_DECIMALS as COORD_DECIMALS
 from ._read import CAMERA_MARGIN_M, KNOWN_PROPERTIES, LAYERS, CityRepairWarning
 from ._write import feature_collection, json_safe, save, write_geojson, write_json
 
 __all__ = [
     "CAMERA_MARGIN_M",
+    "COORD_DECIMALS",
     "KNOWN_PROPERTIES",
     "LAYERS",
     "CityRepairWarning",
