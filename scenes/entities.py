@@ -32,16 +32,16 @@ from typing import Any, Protocol
 
 import numpy as np
 import shapely
-from panda3d.core import NodePath, TransparencyAttrib
+from panda3d.core import NodePath
 
-from ._mesh import Soup, boxes, geom_node
+from ._fire_look import FireLook
+from ._mesh import boxes, geom_node
+from ._truck_look import TruckLook
 from .masks import DEPTH_MASK
 
 #: Heat release rate per unit area of the burning fuel (kW/m2): sizes the fire's base from its HRR.
 #: 500 kW/m2 is a common design value for furnished rooms (SFPE Handbook); make it a setting.
 HRRPUA_KW_M2 = 500.0
-TRUCK_SIZE_M = (2.5, 8.0, 3.2)
-TRUCK_RGB = (210, 30, 30)
 RACK_SIZE_M = (3.0, 5.0, 10.0)  # server racks drawn 5x life size, so they read from the air
 
 
@@ -113,16 +113,6 @@ def _as_dict(obj: Any, part: str = "snapshot") -> dict[str, Any]:
     return {k: getattr(obj, k) for k in _FIELDS[part] if getattr(obj, k, None) is not None}
 
 
-def _cone(n: int = 12) -> Soup:
-    """A unit cone (base radius 0.5 at z=0, apex at z=1), unlit colours filled in later."""
-    a = np.linspace(0.0, 2.0 * math.pi, n + 1)
-    rim = np.stack([0.5 * np.cos(a), 0.5 * np.sin(a), np.zeros_like(a)], 1)
-    apex = np.array([0.0, 0.0, 1.0])
-    tris = np.stack([rim[:-1], rim[1:], np.broadcast_to(apex, rim[:-1].shape)], 1)
-    nrm = np.repeat(np.stack([np.cos(a[:-1]), np.sin(a[:-1]), np.full(n, 0.5)], 1), 3, axis=0)
-    return Soup(tris, nrm, np.full((n * 3, 4), 255))
-
-
 def _by_id(snap: Mapping[str, Any], key: str) -> dict[str, dict[str, Any]]:
     return {str(d["id"]): d for d in (_as_dict(x, key) for x in snap.get(key, []) or [])}
 
@@ -154,12 +144,12 @@ class SimEntities:
         self.root = parent.attach_new_node("sim-entities")
         self.root.hide(DEPTH_MASK)
         self.rack_origin = rack_origin
-        self._truck_geom = geom_node("truck", boxes([[0, 0, TRUCK_SIZE_M[2] / 2]], TRUCK_SIZE_M, TRUCK_RGB))
-        self._cone = geom_node("cone", _cone())
+        self._truck_look = TruckLook()
         rack = boxes([[0, 0, RACK_SIZE_M[2] / 2]], RACK_SIZE_M, (255, 255, 255), lit=False)
         self._rack_geom = geom_node("rack", rack)
         self.trucks: dict[str, NodePath] = {}
         self.fires: dict[str, tuple[NodePath, NodePath]] = {}
+        self._fire_looks: dict[str, FireLook] = {}
         self.racks: dict[str, NodePath] = {}
         self._prev: _Snapshot | None = None
         self._cur: _Snapshot | None = None
@@ -179,11 +169,11 @@ class SimEntities:
         prev = self._prev if self._prev is not None else self._cur
         t0, t1 = prev.t, self._cur.t
         a = 1.0 if t1 <= t0 else float(np.clip((t - t0) / (t1 - t0), 0.0, 1.0))
-        self._place_trucks(prev, self._cur, a)
-        self._place_fires(prev, self._cur, a)
+        self._place_trucks(prev, self._cur, a, t)
+        self._place_fires(prev, self._cur, a, t)
         self._place_racks(self._cur)
 
-    def _place_trucks(self, prev: _Snapshot, cur: _Snapshot, a: float) -> None:
+    def _place_trucks(self, prev: _Snapshot, cur: _Snapshot, a: float, t: float) -> None:
         pa, pb = prev.trucks, cur.trucks
         for tid in list(self.trucks):
             if tid not in pb:
@@ -205,46 +195,30 @@ class SimEntities:
                     heading = math.degrees(math.atan2(xb[0] - xa[0], xb[1] - xa[1]))
             node = self.trucks.get(tid)
             if node is None:
-                node = self.root.attach_new_node(f"truck-{tid}")
-                node.attach_new_node(self._truck_geom.make_copy())
+                node = self._truck_look.make(self.root, tid)
                 self.trucks[tid] = node
             node.set_pos(float(xy[0]), float(xy[1]), 0.45)  # on the road ribbon
             if heading is not None:
                 node.set_h(-float(heading))
+            TruckLook.flash(node, t, str(db.get("state", "")))
 
-    def _place_fires(self, prev: _Snapshot, cur: _Snapshot, a: float) -> None:
+    def _place_fires(self, prev: _Snapshot, cur: _Snapshot, a: float, t: float) -> None:
         pa, pb = prev.fires, cur.fires
         for fid in list(self.fires):
             if fid not in pb:
-                for n in self.fires.pop(fid):
-                    n.remove_node()
+                self.fires.pop(fid)
+                self._fire_looks.pop(fid).remove()
         for fid, db in pb.items():
             q1 = float(db.get("hrr_kw", 0.0))
             q0 = float(pa[fid].get("hrr_kw", q1)) if fid in pa else q1
             q = q0 + a * (q1 - q0)
-            nodes = self.fires.get(fid)
-            if nodes is None:
-                flame = self.root.attach_new_node(self._cone.make_copy())
-                flame.set_color(1.0, 0.45, 0.05, 1.0)
-                flame.set_light_off()
-                smoke = self.root.attach_new_node(self._cone.make_copy())
-                smoke.set_color(0.3, 0.3, 0.32, 0.35)
-                smoke.set_transparency(TransparencyAttrib.M_alpha)
-                smoke.set_depth_write(False)
-                smoke.set_bin("fixed", 20)
-                nodes = (flame, smoke)
-                self.fires[fid] = nodes
-            flame, smoke = nodes
+            look = self._fire_looks.get(fid)
+            if look is None:
+                look = self._fire_looks[fid] = FireLook(self.root, fid)
+                self.fires[fid] = (look.flame, look.plume)
             d = max(fire_diameter_m(q), 0.3)
             h = max(flame_height_m(q), 0.3)
-            z = float(db.get("z_m", 0.0))
-            flame.set_pos(float(db["x"]), float(db["y"]), z)
-            flame.set_scale(d, d, h)
-            # the smoke plume: an upside-down cone from the flame's tip, widening upwards
-            plume_m = h * 3.0 + 8.0
-            smoke.set_pos(float(db["x"]), float(db["y"]), z + h + plume_m)
-            smoke.set_scale(d * 3.0 + 4.0, d * 3.0 + 4.0, -plume_m)
-            smoke.set_two_sided(True)
+            look.update(float(db["x"]), float(db["y"]), float(db.get("z_m", 0.0)), q, t, diameter_m=d, flame_m=h)
 
     def _place_racks(self, cur: _Snapshot) -> None:
         racks = cur.racks

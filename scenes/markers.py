@@ -17,6 +17,7 @@ from panda3d.core import NodePath
 from twin import Camera, Twin, select_cameras
 
 from ._mesh import Soup, boxes, geom_node, line_node
+from ._ptz import PtzHeads
 from .masks import DEPTH_MASK, VCCTV_MASK
 from .pose import CameraPose, camera_pose
 
@@ -38,6 +39,8 @@ class Markers:
     frustums: NodePath
     stations: NodePath
     command_center: NodePath
+    #: the PTZ cameras on guard tours: heads that turn (:meth:`scenes.CityScene.turn_ptz`)
+    ptz: PtzHeads | None = None
 
     def destroy(self) -> None:
         """Detach every marker."""
@@ -72,8 +75,12 @@ def build_markers(twin: Twin, parent: NodePath, *, cameras: Sequence[Camera] | N
         rot = np.array([p.rotation for p in poses])
         body_c = pos + rot[:, :, 1] * 0.3  # the body sits in front of the pole, along the view
         rgb = np.array([STATUS_RGB.get(c.status, STATUS_RGB["existing"]) for c in cams], dtype=float)
-        soups.append(boxes(body_c, (0.35, 0.7, 0.3), rgb, rot))
+        # a PTZ camera on a guard tour gets a head of its own that turns; the others are merged
+        fixed = np.array([not (c.type == "ptz" and c.presets) for c in cams])
+        soups.append(boxes(body_c[fixed], (0.35, 0.7, 0.3), rgb[fixed], rot[fixed]))
     cam_node = root.attach_new_node(geom_node("camera-bodies", Soup.concat(soups)))
+    touring = [c for c in cams if c.type == "ptz" and c.presets]
+    ptz = PtzHeads(cam_node, touring, [STATUS_RGB.get(c.status, STATUS_RGB["existing"]) for c in touring])
     fr = _frustum_segments(poses)
     frustums = root.attach_new_node(line_node("frustums", fr, (255, 210, 40, 255)) if len(fr) else "frustums")
     frustums.set_light_off()
@@ -98,6 +105,6 @@ def build_markers(twin: Twin, parent: NodePath, *, cameras: Sequence[Camera] | N
         ]
     )
     command = root.attach_new_node(geom_node("command-center", beacon))
-    return Markers(root, cam_node, frustums, stations, command)
+    return Markers(root, cam_node, frustums, stations, command, ptz)
 
 

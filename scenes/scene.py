@@ -134,6 +134,15 @@ class CityScene:
             if v.camera.id == camera_id:
                 v.set_pose(pose)
 
+    def turn_ptz(self, t_s: float) -> None:
+        """PTZ cameras on their guard tours at ``t_s``: marker heads slew, projectors move to each new preset."""
+        if self.markers.ptz is None:
+            return
+        for cid, cam, aim in self.markers.ptz.turn(t_s):
+            if cid in self.projectors.projectors:
+                p = cam.presets[aim.preset]
+                self.set_ptz(cid, heading_deg=p.heading_deg, tilt_deg=p.tilt_deg, hfov_deg=p.hfov_deg)
+
     # ---- overlays ---------------------------------------------------------------------------
     def set_coverage(
         self,
