@@ -6,6 +6,7 @@ Headless (EGL on llvmpipe) or in the showroom's window alike: builders take a No
 
 from ._inspect import CATEGORIES, FrameInspector, FrameReport, tag_category
 from ._life import LifeLike, LifeView
+from ._planning import PlanningLayer, changed_window, ground_footprint
 from ._story import load_story
 from ._tourrender import StoryStage, render_story
 from .city import CityMesh, build_city
@@ -13,6 +14,7 @@ from .engine import Graphics, HeadlessEngine, OffscreenView, configure_panda
 from .entities import SimEntities, fire_diameter_m, flame_height_m, load_rgb
 from .masks import DEPTH_MASK, VCCTV_MASK, VIEW_MASK
 from .overlays import KEYMAP, LEVEL_RGBA, coverage_overlay, coverage_rgba
+from .picking import SurfaceHit, pick_camera, pick_surface
 from .pose import CameraPose, camera_pose, footprint
 from .projectors import ProjectorSet, ProjectorSettings, UploadStats
 from .render import OffscreenRenderer, render_sequence, write_mp4
@@ -46,25 +48,31 @@ __all__ = [
     "LifeView",
     "OffscreenRenderer",
     "OffscreenView",
+    "PlanningLayer",
     "ProjectorSet",
     "ProjectorSettings",
     "SceneSettings",
     "SimEntities",
     "StereoRig",
+    "SurfaceHit",
     "TourPath",
     "UploadStats",
     "VirtualCCTV",
     "build_city",
     "camera_hue_bgr",
     "camera_pose",
+    "changed_window",
     "configure_panda",
     "coverage_overlay",
     "coverage_rgba",
     "fire_diameter_m",
     "flame_height_m",
     "footprint",
+    "ground_footprint",
     "load_rgb",
     "pattern_frame",
+    "pick_camera",
+    "pick_surface",
     "render_sequence",
     "solid_frame",
     "write_mp4",

@@ -23,6 +23,7 @@ from panda3d.core import Lens, Mat4, NodePath, RenderState
 import twin
 
 from ._life import LifeView
+from ._planning import PlanningLayer
 from .city import CityMesh, build_city
 from .engine import Graphics
 from .entities import SimEntities
@@ -101,6 +102,7 @@ class CityScene:
         self._overlay_on = dict(OVERLAYS)
         self._overlay_on["frustums"] = False
         self._vcctvs: list[VirtualCCTV] = []
+        self._plan: PlanningLayer | None = None
         self.build_s = time.perf_counter() - t0
 
     # ---- feeds and sim ----------------------------------------------------------------------
@@ -227,6 +229,19 @@ class CityScene:
         self._vcctvs.append(v)
         return v
 
+    def plan_layer(self, levels: np.ndarray, geotransform: Sequence[float], **kw: Any) -> PlanningLayer:
+        """The planning mode's layer (:class:`scenes.PlanningLayer`): plan cameras, footprints, DORI drape, inset.
+
+        Its drape hangs in the coverage overlay and its cameras in the markers (their keys toggle
+        them); a second call replaces the first.
+        """
+        if self._plan is not None:
+            self._plan.destroy()
+        self._plan = PlanningLayer(
+            self.graphics, self.root, self._coverage_group, self.markers.root, levels, geotransform, **kw
+        )
+        return self._plan
+
     def camera(self, camera_id: str) -> twin.Camera:
         """The scene's camera with this id (a plan's too); KeyError if the scene has none such."""
         for c in self.cameras:
@@ -256,6 +271,9 @@ class CityScene:
         for v in self._vcctvs:
             v.destroy()
         self._vcctvs.clear()
+        if self._plan is not None:
+            self._plan.destroy()
+            self._plan = None
         self._clear_coverage()
         self.projectors.destroy()
         self.warroom.destroy()
