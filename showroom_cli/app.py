@@ -151,6 +151,12 @@ def _make_app(city: Any, live: Any, opts: ViewOptions, provider: Any) -> Any:  #
             if provider is not None:
                 self.start_headset(graphics)
             self._bind_keys()
+            self.planning = None
+            if opts.plan_session is not None:
+                from showroom_cli.planning_mode import open_planning
+
+                self.planning = open_planning(self, city, opts)
+                self._coverage_shown = True  # 'c' toggles the plan's DORI drape
             self._script = list(opts.script)
             self._t0 = time.perf_counter()
             self._last = self._t0
@@ -344,6 +350,8 @@ def _make_app(city: Any, live: Any, opts: ViewOptions, provider: Any) -> Any:  #
                 if step.get("close_window"):
                     # what ShowBase does when the window manager closes its window (windowEvent: not open)
                     self.userExit()
+                if self.planning is not None:
+                    self.planning.script_step(step)
                 if "fail" in step:
                     raise RuntimeError(f"scripted failure: {step['fail']}")
 
@@ -372,6 +380,8 @@ def _make_app(city: Any, live: Any, opts: ViewOptions, provider: Any) -> Any:  #
             self.pump.choose(eye, now, self._visible, self._screen_px)
             self.pump.pump(self.scene)
             self._update_panel()
+            if self.planning is not None:
+                self.planning.frame()
             t_scene0 = time.perf_counter()
             # in VR the visitor's left eye (last frame's pose) decides which cameras' video is seen
             viewer = self.rig.views[0].camera if self.rig is not None and self.rig.eyes else self.cam
@@ -450,6 +460,7 @@ def _make_app(city: Any, live: Any, opts: ViewOptions, provider: Any) -> Any:  #
                 "teleports": self.teleports,
                 "jumps": self.jumps,
                 "timeline": live.timeline(float(self.clock.env.now)) if hasattr(live, "timeline") else [],
+                "plan": None if self.planning is None else self.planning.trace(),
             }
 
         def close_all(self) -> int:
@@ -465,6 +476,8 @@ def _make_app(city: Any, live: Any, opts: ViewOptions, provider: Any) -> Any:  #
             if opts.trace:
                 Path(opts.trace).write_text(json.dumps(self.trace_state(), indent=2) + "\n", encoding="utf-8")
             self.pump.close()
+            if self.planning is not None:
+                self.planning.destroy()
             if self.panel_sub is not None:
                 self.panel_sub.close()
             self.hub.close(timeout_s=2.0)

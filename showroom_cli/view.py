@@ -50,11 +50,19 @@ def _cmd_view(args: argparse.Namespace) -> int:
     print(why)
     if args.speed <= 0:
         raise twin.TwinError(f"--speed must be > 0, got {args.speed:g}")
+    session = None
+    if args.plan:
+        from showroom_cli.planning_mode import open_session, scene_cameras
+
+        print(f"planning mode: the coverage of {args.cameras!r} at {args.plan_resolution:g} m ...", flush=True)
+        session = open_session(city, args.cameras, resolution_m=args.plan_resolution, seed=args.seed)
+        cams = scene_cameras(session)
     live = ReplayLog(args.replay) if args.replay else LiveCity(city, args.scenario, seed=args.seed)
     opts = viewing.ViewOptions(
         size=size, speed=args.speed, lang=args.lang, tour=args.tour, feed_budget=args.feeds,
         script=viewing.load_script(args.script) if args.script else [], quit_after_s=args.seconds,
         training=live.training, trace=args.trace, xr_mode=args.xr, cameras=cams,
+        plan_session=session, plan_out=str(Path(args.out) / "plan.geojson"), plan_fill=args.fill,
     )
     return app.run_view(city, live, opts, provider)
 
@@ -79,6 +87,13 @@ def add(sub: argparse._SubParsersAction) -> None:
                    "when there is no display)")
     p.add_argument("--script", metavar="FILE", help="scripted key/mouse input (JSON), for tests and demos")
     p.add_argument("--trace", metavar="FILE", help="write what the session did (JSON) on exit")
+    p.add_argument("--plan", action="store_true", help="planning mode: place, aim, move and delete cameras and see "
+                   "their coverage, cost and fire minutes at once (start from a plan with --cameras plan.geojson)")
+    p.add_argument("--plan-resolution", type=float, default=1.0, metavar="M",
+                   help="planning mode: coverage raster cell size in metres")
+    p.add_argument("--fill", type=int, default=10, metavar="K",
+                   help="planning mode: cameras the optimiser adds on shift+F (around the locked ones)")
     p.add_argument("--seed", type=int, default=DEFAULT_SEED)
-    p.add_argument("--out", default="out/showroom", metavar="DIR", help="where the tour video goes without a display")
+    p.add_argument("--out", default="out/showroom", metavar="DIR",
+                   help="where the tour video goes without a display; planning mode saves DIR/plan.geojson (Ctrl+S)")
     p.set_defaults(func=_cmd_view)

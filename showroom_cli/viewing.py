@@ -32,6 +32,10 @@ class ViewOptions:
     xr_mode: str = "off"
     #: the cameras shown (twin.select_cameras); None: the city's ``all``
     cameras: list[Any] | None = None
+    #: planning mode (``--plan``): the :class:`sim.planning.PlanSession` edited, where Ctrl+S saves, fill size
+    plan_session: Any = None
+    plan_out: str | None = None
+    plan_fill: int = 10
 
 
 def due(step: dict[str, Any], t: float, vr_frames: int) -> bool:

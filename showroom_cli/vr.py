@@ -134,6 +134,9 @@ class HeadsetFrames:
         if self._lasers is not None:
             self._lasers.remove_node()
             self._lasers = None
+        planning = getattr(self, "planning", None)
+        if planning is not None:  # the trigger places, grabs and moves plan cameras instead of opening feeds
+            planning.vr_hands(hands)
         if not hands:
             return
         segs = LineSegs("lasers")
@@ -145,7 +148,7 @@ class HeadsetFrames:
             d.normalize()
             segs.move_to(o)
             segs.draw_to(o + d * 500.0)
-            if c.select:
+            if c.select and planning is None:
                 k = pick_camera(np.array(o), np.array(d), self.cam_xyz, max_angle_deg=3.0)
                 if k is not None:
                     self.open_panel(self.cam_ids[k])

@@ -1,0 +1,214 @@
+"""Planning by hand in the showroom: a real window under Xvfb (and a simulated headset), scripted mouse and keys.
+
+The city is a small generated one (600 x 600 m) so a run takes seconds. Where the pointer lands is
+solved by hand from the window's starting view (eye over the city's southern edge, pitch -30 degrees,
+60-degree horizontal field of view); the panel's figures are checked against a second planning
+session driven through the Python API with the same edits; the screenshot against the level colours
+the reference session gives the cells around the new camera.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+import twin
+
+from .test_showroom_window import xvfb  # noqa: F401 - the module-scoped X server fixture
+
+ROOT = Path(__file__).resolve().parents[2]
+SIZE = (640, 360)
+QUIET_DRILL = """\
+drill: A quiet afternoon (planning)
+city: default
+seed: 1
+start: "14:00"
+duration_min: 60
+cameras: existing
+standard: indonesia
+background_rate_per_hour: 0.0
+incidents:
+  - id: Q1
+    at_min: 55
+    building: B0000001
+    growth: slow
+"""
+
+
+@pytest.fixture(scope="module")
+def small_city(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    d = tmp_path_factory.mktemp("plan-city")
+    r = subprocess.run(
+        [sys.executable, str(ROOT / "showroom.py"), "city", "generate", "--size-km", "0.6", "0.6",
+         "--out", str(d / "city")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert r.returncode == 0, r.stderr[-2000:]
+    (d / "quiet.yaml").write_text(QUIET_DRILL, encoding="utf-8")
+    return d / "city", d / "quiet.yaml"
+
+
+def ground_point(city: twin.Twin, fx: float, fy: float) -> tuple[float, float]:
+    """Where film point (fx, fy) of the starting view meets z = 0, solved by hand.
+
+    The eye starts at (x mid, ymin - 0.25 H, 0.3 H) looking north, pitched 30 degrees down; the lens
+    is 60 degrees wide, tan(vfov/2) = tan(30 deg) * h / w. The ray is forward + fy tan(vfov/2) up +
+    fx tan(hfov/2) right.
+    """
+    xmin, ymin, xmax, ymax = city.bounds()
+    eye = np.array([(xmin + xmax) / 2, ymin - 0.25 * (ymax - ymin), 0.3 * (ymax - ymin)])
+    p = math.radians(30.0)
+    th = math.tan(math.radians(30.0))
+    tv = th * SIZE[1] / SIZE[0]
+    fwd = np.array([0.0, math.cos(p), -math.sin(p)])
+    up = np.array([0.0, math.sin(p), math.cos(p)])
+    d = fwd + fy * tv * up + fx * th * np.array([1.0, 0.0, 0.0])
+    s = eye[2] / -d[2]
+    return float(eye[0] + s * d[0]), float(eye[1] + s * d[1])
+
+
+def _view(tmp: Path, display: str, city: Path, drill: Path, script: list[dict], *args: str):
+    env = dict(os.environ, DISPLAY=display)
+    (tmp / "script.json").write_text(json.dumps(script))
+    cmd = [
+        sys.executable, str(ROOT / "showroom.py"), "view", "--city", str(city), "--scenario", str(drill),
+        "--plan", "--plan-resolution", "1", "--size", f"{SIZE[0]}x{SIZE[1]}", "--seconds", "120",
+        "--trace", str(tmp / "trace.json"), "--script", str(tmp / "script.json"), "--out", str(tmp / "out"), *args,
+    ]
+    return subprocess.run(cmd, cwd=tmp, env=env, capture_output=True, text=True, timeout=600)
+
+
+def test_a_camera_placed_moved_and_aimed_with_mouse_and_keys_matches_the_api(xvfb, small_city, tmp_path) -> None:  # noqa: F811
+    from sim.planning import PlanSession
+
+    city_dir, drill = small_city
+    city = twin.load(city_dir)
+    p1 = ground_point(city, 0.0, -0.3)
+    p2 = ground_point(city, 0.02, -0.5)
+    before_png, after_png = tmp_path / "before.png", tmp_path / "after.png"
+    script = [
+        {"t": 3.0, "pointer": [0.0, -0.3]},
+        {"t": 3.2, "screenshot": str(before_png)},
+        {"t": 3.5, "press": "mouse1"},  # a click on the street: a camera with the first lens
+        {"t": 3.7, "release": "mouse1"},
+        {"t": 4.2, "key": "tab"},  # the next lens in the catalogue
+        {"t": 4.7, "pointer_at_camera": "@selected"},
+        {"t": 5.0, "press": "mouse1"},  # grab its pole ...
+        {"t": 5.4, "pointer": [0.02, -0.5]},  # ... drag it ...
+        {"t": 5.8, "release": "mouse1"},  # ... and let go: the engine recomputes now
+        {"t": 6.2, "key": "."},
+        {"t": 6.4, "key": "."},  # heading +10 degrees
+        {"t": 6.8, "key": "control-s"},
+        {"t": 7.5, "screenshot": str(after_png)},
+        {"t": 8.0, "key": "escape"},
+    ]
+    r = _view(tmp_path, xvfb, city_dir, drill, script, "--xr", "off")
+    assert r.returncode == 0, r.stderr[-3000:]
+    plan = json.loads((tmp_path / "trace.json").read_text())["plan"]
+    placed = [c for c in plan["cameras"] if c["id"] == plan["selected"]]
+    assert len(placed) == 1, plan["actions"]
+    cam = placed[0]
+    assert plan["actions"][0].startswith(f"place {cam['id']} ")
+    assert (cam["x"], cam["y"]) == pytest.approx(p2, abs=1e-3)
+    assert cam["heading_deg"] == pytest.approx(10.0)
+    # the lens key walks the catalogue from the default lens on, in the catalogue's order
+    order = [twin.lenses.DEFAULT_LENS, *[n for n in twin.LENSES if n != twin.lenses.DEFAULT_LENS]]
+    second = order[1]
+    assert plan["lens"] == second
+
+    # the same edits through the Python API give the same figures
+    ref = PlanSession(city, cameras="all", resolution_m=1.0, seed=0, fire=False)
+    cid = ref.place(*p1, heading_deg=0.0)
+    ref.move(cid, lens=second)
+    ref.move(cid, x_m=p2[0], y_m=p2[1])
+    ref.move(cid, heading_deg=10.0)
+    want = ref.panel()
+    got = plan["panel"]
+    for part in ("before", "after", "delta"):
+        assert got["area_m2_by_level"][part] == pytest.approx(want.area_m2_by_level[part], abs=1e-6)
+    assert got["bitrate_kbps"] == pytest.approx(want.bitrate_kbps)
+    assert got["storage_tb"] == pytest.approx(want.storage_tb)
+    assert want.area_m2_by_level["delta"][next(iter(want.area_m2_by_level["delta"]))] > 0
+    assert "public space m2" in plan["panel_text"] and "fire:" in plan["panel_text"]
+
+    # the saved plan holds the camera where the panel had it
+    saved = tmp_path / "out" / "plan.geojson"
+    back = {c.id: c for c in twin.select_cameras(city, str(saved))}
+    assert (back[cid].x, back[cid].y) == pytest.approx(p2, abs=0.01)
+
+    # the screenshot: around the new camera the ground now shows its DORI level colours
+    before, after = cv2.imread(str(before_png)).astype(float), cv2.imread(str(after_png)).astype(float)
+    ref0 = PlanSession(city, cameras="all", resolution_m=1.0, seed=0, fire=False)
+    lv0, lv1 = np.asarray(ref0.levels), np.asarray(ref.levels)
+    x0, dx, _, y0, _, dy = ref.geotransform
+    interior = (lv1 > 0) & (lv0 == 0)
+    for axis in (0, 1):  # cells whose neighbours have the same new level (no edge blending)
+        interior &= np.roll(lv1, 1, axis) == lv1
+        interior &= np.roll(lv1, -1, axis) == lv1
+    ii, jj = np.nonzero(interior)
+    assert len(ii) > 50
+    hit = total = 0
+    from scenes import LEVEL_RGBA
+
+    for i, j in zip(ii[:: max(1, len(ii) // 400)], jj[:: max(1, len(ii) // 400)], strict=True):
+        row, col = _pixel(city, x0 + (j + 0.5) * dx, y0 + (i + 0.5) * dy)
+        if not (0 <= row < SIZE[1] and 0 <= col < SIZE[0] * 0.6):  # the panel and inset sit on the right
+            continue
+        rgba = np.array(LEVEL_RGBA[lv1[i, j] - 1], dtype=float)
+        a = rgba[3] / 255.0
+        expected = before[row, col] * (1 - a) + rgba[[2, 1, 0]] * a
+        total += 1
+        px = after[row, col].astype(float)
+        hit += bool(np.abs(px - expected).max() <= 12 and np.abs(px - before[row, col]).max() > 8)
+    # buildings hide some of the ground the camera sees from its pole: most of it is in view from the air
+    assert total > 30 and hit / total > 0.5, (hit, total)
+
+
+def _pixel(city: twin.Twin, x: float, y: float) -> tuple[int, int]:
+    """(row, col) of a ground point in the starting view (the inverse of :func:`ground_point`)."""
+    xmin, ymin, xmax, ymax = city.bounds()
+    eye = np.array([(xmin + xmax) / 2, ymin - 0.25 * (ymax - ymin), 0.3 * (ymax - ymin)])
+    p = math.radians(30.0)
+    th = math.tan(math.radians(30.0))
+    tv = th * SIZE[1] / SIZE[0]
+    v = np.array([x, y, 0.0]) - eye
+    fwd = np.array([0.0, math.cos(p), -math.sin(p)])
+    up = np.array([0.0, math.sin(p), math.cos(p)])
+    depth = v @ fwd
+    fx, fy = (v[0] / depth) / th, (v @ up / depth) / tv
+    return int(round((1 - fy) / 2 * SIZE[1] - 0.5)), int(round((fx + 1) / 2 * SIZE[0] - 0.5))
+
+
+def test_a_controller_ray_and_trigger_place_a_camera_where_the_laser_meets_the_street(
+    xvfb, small_city, tmp_path  # noqa: F811
+) -> None:
+    city_dir, drill = small_city
+    city = twin.load(city_dir)
+    xmin, ymin, xmax, ymax = city.bounds()
+    # the play space sits at the eye (heading north, so play-space axes are the world's): a controller
+    # 1.5 m up at the origin, pointing north and down by 181.5 / 251.75, meets z = 0 251.75 m north of the eye
+    eye_y, eye_z = ymin - 0.25 * (ymax - ymin), 0.3 * (ymax - ymin)
+    reach = 251.75
+    drop = eye_z + 1.5
+    script = [
+        {"t": 3.0, "vr_ray": {"position": [0.0, 0.0, 1.5], "direction": [0.0, reach, -drop], "select": True}},
+        {"t": 5.0, "key": "escape"},
+    ]
+    r = _view(tmp_path, xvfb, city_dir, drill, script, "--xr", "simulated")
+    assert r.returncode == 0, r.stderr[-3000:]
+    plan = json.loads((tmp_path / "trace.json").read_text())["plan"]
+    assert len(plan["cameras"]) == 1, plan["actions"]
+    cam = plan["cameras"][0]
+    # (Panda3D's transforms are single precision: a few hundredths of a millimetre at 450 m)
+    assert (cam["x"], cam["y"]) == pytest.approx(((xmin + xmax) / 2, eye_y + reach), abs=1e-3)
+    assert plan["actions"] == [f"place {cam['id']} {twin.lenses.DEFAULT_LENS} at {cam['x']:.2f} {cam['y']:.2f}"]
