@@ -32,7 +32,7 @@ def test_a_ray_down_to_open_ground_lands_where_the_line_meets_z_0() -> None:
 
 
 def test_a_ray_over_the_block_passes_it_and_a_steeper_one_hits_the_wall() -> None:
-    # z = 20 - 0.1 x: 15 m over the wall at x = 50, 14 m at x = 60 (> 12): over the roof, down at x = 200 (off the raster)
+    # z = 20 - 0.1 x: 15 m at the wall x = 50, 14 m at x = 60 (> 12): over the roof, down at x = 200 (off the raster)
     over = pick_surface([0.0, 50.0, 20.0], [1.0, 0.0, -0.1], DSM, GT)
     assert over.kind == "ground" and over.x_m == pytest.approx(200.0)
     # level at 10 m: into the west wall (x = 50) at z = 10, normal pointing west
