@@ -101,9 +101,11 @@ class PlanningMode:
         self._drawn: dict[str, tuple[Any, bool, bool]] = {}
         self.grab: tuple[str, str] | None = None  # (camera id, "move" | "aim")
         self._grab_moved = False
+        self._grab_by_mouse = True
         self._preview: Any = None
         self.pointer_override: tuple[float, float] | None = None
         self._vr_select: dict[str, bool] = {}
+        self._vr_ray: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self.suggestion: str | None = None
         self._suggest_due = False
         self.timings_ms: list[dict[str, float]] = []
@@ -234,6 +236,7 @@ class PlanningMode:
     # ---- press, drag, release (mouse and VR alike) -------------------------------------------------
     def press(self, aim: bool = False, ray: tuple[np.ndarray, np.ndarray] | None = None) -> None:
         """Pointer down: aim (shift), grab a plan camera's pole, or place a new camera where it points."""
+        self._grab_by_mouse = ray is None
         if ray is None:
             at = self.pointer()
             if at is None:
@@ -310,6 +313,7 @@ class PlanningMode:
             o = np.array(app.render.get_relative_point(app.vr_origin, Point3(*c.position)))
             d = np.array(app.render.get_relative_vector(app.vr_origin, Vec3(*c.direction)))
             seen.add(c.hand)
+            self._vr_ray[c.hand] = (o, d)
             was = self._vr_select.get(c.hand, False)
             if c.select and not was:
                 self.press(False, (o, d))
@@ -321,7 +325,7 @@ class PlanningMode:
         for hand in [h for h, on in self._vr_select.items() if on and h not in seen]:
             # a controller that vanished mid-press (tracking lost, or a one-frame scripted pull) lets go
             self._vr_select[hand] = False
-            self.release()
+            self.release(self._vr_ray.get(hand))  # where its laser last pointed, not the desktop mouse
 
     # ---- scene and panel ---------------------------------------------------------------------------
     def refresh(self) -> None:
@@ -376,7 +380,7 @@ class PlanningMode:
             series.append((now - self._last_frame_t) * 1000.0)
             del series[:-600]
         self._last_frame_t = now
-        if self.grab is not None:
+        if self.grab is not None and self._grab_by_mouse:  # a controller's grab follows its laser in vr_hands
             t0 = time.perf_counter()
             self.drag()
             self.drag_frames_ms.append((time.perf_counter() - t0) * 1000.0)
@@ -515,9 +519,8 @@ def scene_cameras(session: Any) -> list[Any]:
 
 def open_planning(app: Any, city: Any, opts: Any) -> PlanningMode:
     """The planning mode on a showroom app, from its :class:`showroom_cli.viewing.ViewOptions`."""
-    from twin.lenses import DEFAULT_LENS
-
     from twin import LENSES, lens_spec
+    from twin.lenses import DEFAULT_LENS
 
     names = list(LENSES)
     names.insert(0, names.pop(names.index(lens_spec(DEFAULT_LENS).name)))  # the default lens comes first
