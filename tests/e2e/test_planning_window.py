@@ -212,4 +212,5 @@ def test_a_controller_ray_and_trigger_place_a_camera_where_the_laser_meets_the_s
     # (Panda3D's transforms are single precision: a few hundredths of a millimetre at 450 m)
     assert (cam["x"], cam["y"]) == pytest.approx(((xmin + xmax) / 2, eye_y + reach), abs=1e-3)
     # one trigger pull, one edit: the place (no move when the laser let go where it pressed)
-    assert len(plan["actions"]) == 1 and plan["actions"][0].startswith(f"place {cam['id']} {twin.lenses.DEFAULT_LENS} at")
+    assert len(plan["actions"]) == 1
+    assert plan["actions"][0].startswith(f"place {cam['id']} {twin.lenses.DEFAULT_LENS} at")
