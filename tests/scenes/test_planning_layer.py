@@ -102,7 +102,7 @@ def test_the_drape_shows_each_level_in_its_colour_and_a_change_uploads_only_its_
     assert layer.tiles_uploaded == 16
     r.look((0.0, 0.0, 150.0), (0.0, 0.001, 0.0))
     img = r.render(2)
-    bg = r.color_at(img, (-45.0, -45.0, 0.0))  # bare ground
+    bg = r.color_at(img, (-45.0, 45.0, 0.0))  # bare ground (the command center stands in the south-west corner)
     c = r.color_at(img, (-30.0, -20.0, 0.0))
     rgba = np.array(LEVEL_RGBA[2], dtype=float)
     a = rgba[3] / 255.0
