@@ -186,7 +186,8 @@ def test_lock_and_fill_keeps_the_locked_and_meets_the_greedy_bound(session: Plan
     session.lock(a)
     session.lock(b)
     locked = [session.camera(a), session.camera(b)]
-    new = session.fill(4)
+    cands = city.cameras_by_status("candidate")[::4]  # a quarter of the sites keeps the test quick
+    new = session.fill(4, candidates=cands)
     ids = {x.id for x in session.cameras}
     assert a in ids and b in ids and c not in ids and set(new) <= ids and len(new) == 4
     assert session.camera(a) is locked[0] and session.camera(b) is locked[1]
@@ -194,7 +195,7 @@ def test_lock_and_fill_keeps_the_locked_and_meets_the_greedy_bound(session: Plan
     assert all(e.id in ids for e in existing)
     res = session.last_fill
     assert all(g1 >= g2 - 1e-9 for g1, g2 in zip(res.gains, res.gains[1:], strict=False))
-    free = twin.plan_cameras(city, 4, raster=raster, fixed=existing)
+    free = twin.plan_cameras(city, 4, raster=raster, fixed=existing, candidates=cands)
     f_l = _objective(city, raster, [*existing, *locked])
     f_fill = _objective(city, raster, session.cameras)
     f_l_free = _objective(city, raster, [*existing, *locked, *free.cameras])
@@ -208,7 +209,7 @@ def test_lock_and_fill_keeps_the_locked_and_meets_the_greedy_bound(session: Plan
 def test_fire_runs_in_the_background_and_the_newest_plan_wins(city: twin.Twin, raster: twin.HeightRaster) -> None:
     from sim.fire import minutes_saved, run_fire
 
-    with PlanSession(city, raster=raster, fire=True, fire_days=365.0, seed=3) as s:
+    with PlanSession(city, raster=raster, fire=True, fire_days=180.0, seed=3) as s:
         p0 = s.wait(300)
         # the plan as loaded is the existing cameras: the paired runs are the same run, 0 minutes saved
         assert p0.fire.status == "done" and p0.fire.minutes_saved == 0.0 and p0.fire.ci_high == 0.0
@@ -221,7 +222,24 @@ def test_fire_runs_in_the_background_and_the_newest_plan_wins(city: twin.Twin, r
         assert p.fire.status == "done" and p.cameras == len(city.cameras_by_status("existing")) + 5
         assert p.fire.ci_low <= p.fire.minutes_saved <= p.fire.ci_high
         # the figure is the current plan's: the same paired runs, done here in the foreground
-        kw = dict(days=365.0, seed=3, compare=False, sensitivity=False)
+        kw = dict(days=180.0, seed=3, compare=False, sensitivity=False)
         base = run_fire(city, cameras="existing", **kw).with_cameras.outcome
         now = run_fire(city, cameras=s.cameras, **kw).with_cameras.outcome
         assert p.fire.minutes_saved == pytest.approx(minutes_saved(now, base)["mean"])
+
+
+def test_milp_fill_is_at_least_the_greedy_and_on_change_sees_every_edit(session: PlanSession,
+                                                                         city: twin.Twin) -> None:
+    cands = city.cameras_by_status("candidate")[:120]
+    seen: list[int] = []
+    session.on_change(lambda p: seen.append(p.edit_seq))
+    a = session.place(cands[3].x, cands[3].y)
+    session.lock(a)
+    session.fill(3, method="milp", candidates=cands)
+    milp = session.last_fill
+    assert milp.exact is not None and milp.exact.optimal
+    # the proven optimum of the same instance is never below the greedy's value
+    assert milp.exact.value >= sum(milp.gains) - 1e-6
+    assert {c.name for c in session.cameras if c.id.startswith("FILL")} == {c.name for c in milp.exact_cameras}
+    assert session.is_locked(a)
+    assert seen == [1, 2, seen[2]] and seen[2] >= 5  # place, lock, then one call for the whole fill
