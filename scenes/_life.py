@@ -15,7 +15,7 @@ from typing import Protocol
 import numpy as np
 from panda3d.core import Geom, GeomNode, GeomTriangles, GeomVertexData, NodePath, OmniBoundingVolume
 
-from ._mesh import _VERTEX_DTYPE, VERTEX_FORMAT, Soup, boxes, shade
+from ._mesh import _BOX, _BOX_N, _VERTEX_DTYPE, VERTEX_FORMAT, shade
 from .masks import DEPTH_MASK
 
 #: Height (m) of the street surface agents stand on (the major road ribbon's top in scenes.city).
@@ -46,39 +46,34 @@ class LifeLike(Protocol):
 
 
 class _Template:
-    """One kind's mesh in its own frame (x forward, y left, z up) and which vertices take the paint."""
+    """One kind's mesh in its own frame (x forward, y left, z up): indexed boxes, which vertices take the paint."""
 
     def __init__(self, parts: list[tuple[tuple[float, float, float], tuple[float, float, float], bool]]) -> None:
-        soups, paint = [], []
+        faces = np.flatnonzero(_BOX_N[:, 2] > -0.5)  # bottoms are never seen: no vertices for them
+        pos, nrm, paint, tris = [], [], [], []
+        quad = np.array([0, 1, 2, 0, 2, 3])
         for centre, size, painted in parts:
-            sp = boxes([centre], size, (255, 255, 255), lit=False)
-            soups.append(sp)
-            paint.append(np.full(len(sp.pos), painted))
-        s = Soup.concat(soups)
-        up = s.nrm[:, 2] > -0.5  # bottoms are never seen: a sixth fewer vertices to move each frame
-        s = Soup(s.pos[up], s.nrm[up], s.col[up])
-        self.pos = s.pos.astype(np.float32)
-        self.nrm = s.nrm.astype(np.float32)
-        self.paint = np.concatenate(paint)[up]
+            base = len(pos) * 4 * len(faces)
+            pos.append((_BOX[faces] * np.asarray(size) + np.asarray(centre)).reshape(-1, 3))
+            nrm.append(np.repeat(_BOX_N[faces], 4, axis=0))
+            paint.append(np.full(4 * len(faces), painted))
+            tris.append((quad[None, :] + 4 * np.arange(len(faces))[:, None]).ravel() + base)
+        self.pos = np.concatenate(pos).astype(np.float32)
+        self.nrm = np.concatenate(nrm).astype(np.float32)
+        self.paint = np.concatenate(paint)
+        self.tris = np.concatenate(tris).astype(np.uint32)
         # baked light per vertex, as the city's facades have (the real light, where there is one, adds to it)
-        self.light = shade(np.full((len(s.pos), 3), 255.0), s.nrm)[:, 0] / 255.0
-        self.n = len(s.pos)
+        self.light = shade(np.full((len(self.pos), 3), 255.0), self.nrm)[:, 0] / 255.0
+        self.n = len(self.pos)
 
 
-#: Kinds in the order of a snapshot's ``vehicle_kind`` codes, then pedestrians.
+#: Kinds in the order of a snapshot's ``vehicle_kind`` codes, then pedestrians: two boxes a vehicle, one a
+#: pedestrian (llvmpipe pays per triangle; thousands of agents must stay a small share of a frame).
 _TEMPLATES = {
-    "motorcycle": _Template(
-        [
-            ((0.0, 0.0, 0.55), (1.9, 0.55, 0.6), True),
-            ((-0.15, 0.0, 1.25), (0.45, 0.5, 0.8), False),
-            ((-0.15, 0.0, 1.8), (0.32, 0.32, 0.3), False),
-        ]
-    ),
+    "motorcycle": _Template([((0.0, 0.0, 0.55), (1.9, 0.55, 0.6), True), ((-0.15, 0.0, 1.4), (0.45, 0.5, 1.1), False)]),
     "car": _Template([((0.0, 0.0, 0.65), (4.3, 1.75, 0.75), True), ((-0.3, 0.0, 1.3), (2.3, 1.6, 0.6), False)]),
     "bus": _Template([((0.0, 0.0, 1.75), (11.0, 2.5, 2.7), True), ((0.2, 0.0, 2.35), (10.4, 2.56, 0.95), False)]),
-    "pedestrian": _Template(
-        [((0.0, 0.0, 0.85), (0.35, 0.45, 1.2), True), ((0.0, 0.0, 1.62), (0.26, 0.26, 0.3), False)]
-    ),
+    "pedestrian": _Template([((0.0, 0.0, 0.85), (0.35, 0.45, 1.7), True)]),
 }
 #: Colour of the unpainted parts: riders' clothes (dark), windows (dark glass), skin.
 _UNPAINTED = {"motorcycle": (60, 55, 50), "car": (40, 48, 58), "bus": (35, 42, 52), "pedestrian": (150, 110, 80)}
@@ -93,6 +88,8 @@ class _KindLayer:
         self.tpl = _TEMPLATES[kind]
         self.vdata = GeomVertexData(kind, VERTEX_FORMAT, Geom.UH_dynamic)
         self.prim = GeomTriangles(Geom.UH_dynamic)
+        self.prim.set_index_type(Geom.NT_uint32)
+        self._index: np.ndarray = np.zeros(0, dtype=np.uint32)
         self.geom = Geom(self.vdata)
         self.geom.add_primitive(self.prim)
         node = GeomNode(f"life-{kind}")
@@ -134,10 +131,16 @@ class _KindLayer:
         vdata.unclean_set_num_rows(n * t.n)
         if n:
             vdata.modify_array_handle(0).copy_data_from(rows.reshape(-1))
+        k = n * len(t.tris)
+        if len(self._index) < k:
+            # the index list for up to twice as many agents, grown (rarely) when more come
+            m = 2 * n
+            self._index = (t.tris[None, :] + (t.n * np.arange(m, dtype=np.uint32))[:, None]).ravel()
         prim = self.geom.modify_primitive(0)
-        prim.clear_vertices()
-        if n:
-            prim.add_next_vertices(n * t.n)
+        arr = prim.modify_vertices()
+        arr.unclean_set_num_rows(k)
+        if k:
+            arr.modify_handle().copy_data_from(self._index[:k])
         self.count = n
 
 
