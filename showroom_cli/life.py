@@ -43,6 +43,8 @@ class StreetLife:
         self.model = LifeModel(
             city, env=env, seed=seed, start_s=float(hour) * 3600.0, profile=profile, step_s=BASE_STEP_S
         )
+        self._pushed_t: float | None = None
+        self._state: Any = None
 
     def set_speed(self, speed: float) -> None:
         """Match the step to the clock's speed: at 60x and faster a step covers more sim time."""
@@ -71,8 +73,12 @@ class StreetLife:
         """
         if speed is not None:
             self.set_speed(speed)
-        st = self.model.state()
-        scene.push_life(st)
+        now = float(self.model.env.now)
+        if now != self._pushed_t:  # paused: the streets stand still, nothing to rebuild
+            self._state = self.model.state()
+            scene.push_life(self._state)
+            self._pushed_t = now
+        st = self._state
         turn = getattr(scene, "turn_ptz", None)
         if turn is not None:
             turn(st.t if t_s is None else t_s)

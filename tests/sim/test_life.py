@@ -175,3 +175,30 @@ def test_a_bad_profile_names_the_file_and_the_field(tmp_path) -> None:
     p.write_text(json.dumps(raw))
     with pytest.raises(twin.TwinError, match=r"busy\.json: fleet shares must sum to 1"):
         load_traffic_profile(p)
+
+
+def test_footways_carry_pedestrians_and_never_vehicles() -> None:
+    """A square of residential streets with a footway across it: walkers use the footway, cars never do."""
+    from twin.roads import RoadFeature, build_road_graph
+
+    c = [(-100.0, -100.0), (100.0, -100.0), (100.0, 100.0), (-100.0, 100.0)]
+    feats = [RoadFeature(f"R{k}", shapely.LineString([c[k], c[(k + 1) % 4]]), highway="secondary") for k in range(4)]
+    feats.append(RoadFeature("F", shapely.LineString([(-100.0, 0.0), (100.0, 0.0)]), highway="footway"))
+    # the footway meets the streets at their middles: split them there so it joins the graph
+    feats[1] = RoadFeature("R1a", shapely.LineString([(100.0, -100.0), (100.0, 0.0)]), highway="secondary")
+    feats.append(RoadFeature("R1b", shapely.LineString([(100.0, 0.0), (100.0, 100.0)]), highway="secondary"))
+    feats[3] = RoadFeature("R3a", shapely.LineString([(-100.0, 100.0), (-100.0, 0.0)]), highway="secondary")
+    feats.append(RoadFeature("R3b", shapely.LineString([(-100.0, 0.0), (-100.0, -100.0)]), highway="secondary"))
+    city = twin.Twin(frame=twin.LocalFrame(119.42, -5.14), roads=build_road_graph(feats), extent=(-150, -150, 150, 150))
+    m = LifeModel(city, seed=2, start_s=12 * 3600.0, scale=4.0)
+    footway = shapely.LineString([(-90.0, 0.0), (90.0, 0.0)])  # its middle, away from the junctions
+    on_foot = 0
+    for _ in range(10):
+        m.env.run(until=m.env.now + 5.0)
+        st = m.state()
+        v = shapely.distance(footway, shapely.points(st.vehicle_xy.astype(float)))
+        assert v.min() > 5.0, "a vehicle on the footway"
+        p = shapely.distance(footway, shapely.points(st.pedestrian_xy.astype(float)))
+        on_foot += int((p < 0.5).sum())
+    # 20 walkers per km at the noon peak (1.0) x 4: 0.2 km x 2 directions x 80/km = 32 on it at any time
+    assert on_foot >= 10 * 16
