@@ -6,9 +6,12 @@ Headless (EGL on llvmpipe) or in the showroom's window alike: builders take a No
 
 from ._inspect import CATEGORIES, FrameInspector, FrameReport, tag_category
 from ._life import LifeLike, LifeView
+from ._look import DEFAULT_CLOCK, LOOKS, LookSettings
+from ._nightlights import NightSettings
 from ._planning import PlanningLayer, changed_window, ground_footprint
 from ._story import load_story
 from ._tourrender import StoryStage, render_story
+from ._vegetation import TreeSettings
 from .city import CityMesh, build_city
 from .engine import Graphics, HeadlessEngine, OffscreenView, configure_panda
 from .entities import SimEntities, fire_diameter_m, flame_height_m, load_rgb
@@ -32,9 +35,11 @@ __all__ = [
     "load_story",
     "render_story",
     "tag_category",
+    "DEFAULT_CLOCK",
     "DEPTH_MASK",
     "KEYMAP",
     "LEVEL_RGBA",
+    "LOOKS",
     "OVERLAYS",
     "VCCTV_MASK",
     "VIEW_MASK",
@@ -46,6 +51,8 @@ __all__ = [
     "HeadlessEngine",
     "LifeLike",
     "LifeView",
+    "LookSettings",
+    "NightSettings",
     "OffscreenRenderer",
     "OffscreenView",
     "PlanningLayer",
@@ -56,6 +63,7 @@ __all__ = [
     "StereoRig",
     "SurfaceHit",
     "TourPath",
+    "TreeSettings",
     "UploadStats",
     "VirtualCCTV",
     "build_city",

@@ -153,8 +153,13 @@ def flat_polygons(polys: np.ndarray, z: float | np.ndarray, rgb: np.ndarray) -> 
     return Soup(pos, nrm, _rgba(rgb, 3)), owner
 
 
-def extrude_walls(polys: np.ndarray, heights: np.ndarray, rgb: np.ndarray) -> tuple[Soup, np.ndarray]:
+def extrude_walls(
+    polys: np.ndarray, heights: np.ndarray, rgb: np.ndarray, *, baked: bool = True
+) -> tuple[Soup, np.ndarray]:
     """Vertical walls of polygon prisms from z=0 to each polygon's height, normals outwards.
+
+    ``baked``: shade the colours by a fixed sun (:func:`shade`); off, they stay the albedo for a
+    shader that lights them.
 
     Polygons are oriented first (exterior counter-clockwise, holes clockwise), so every edge's
     outward normal is (dy, -dx). Returns the soup and, per triangle, the owning polygon's index.
@@ -180,7 +185,7 @@ def extrude_walls(polys: np.ndarray, heights: np.ndarray, rgb: np.ndarray) -> tu
     # two triangles per wall, counter-clockwise seen from outside
     pos = np.stack([p00, p10, p11, p00, p11, p01], axis=1).reshape(-1, 3, 3)
     nrm = np.repeat(n, 6, axis=0)
-    col = shade(np.asarray(rgb, dtype=float)[owner], n)
+    col = shade(np.asarray(rgb, dtype=float)[owner], n) if baked else np.asarray(rgb, dtype=float)[owner]
     tri_owner = np.repeat(owner, 2)
     return Soup(pos, nrm, _rgba(np.repeat(col, 2, axis=0), 3)), tri_owner
 

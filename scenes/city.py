@@ -20,7 +20,9 @@ from panda3d.core import CullBinManager, NodePath
 
 from twin import Twin
 
+from . import _facades as fac
 from ._mesh import Soup, extrude_walls, flat_polygons, geom_node
+from ._vegetation import TreeSettings, tree_positions, tree_soup
 
 #: Ground colours by land use (RGB 0..255); unknown uses get ``default``.
 LANDUSE_RGB: dict[str, tuple[int, int, int]] = {
@@ -162,9 +164,22 @@ def _clip(geoms: np.ndarray, boxes: np.ndarray) -> tuple[np.ndarray, np.ndarray,
     return parts[poly], gi[k[poly]], bi[k[poly]]
 
 
-def build_city(twin: Twin, parent: NodePath, *, tile_m: float = 125.0) -> CityMesh:
-    """Build the static city under ``parent``: one merged Geom per ``tile_m`` square tile."""
+def _code(soup: Soup, per_triangle: np.ndarray | int) -> Soup:
+    """Write material codes into a soup's vertex alpha (the living look's shader reads them)."""
+    soup.col[:, 3] = np.repeat(np.broadcast_to(fac.material_alpha(per_triangle), (soup.n_triangles,)), 3)
+    return soup
+
+
+def build_city(
+    twin: Twin, parent: NodePath, *, tile_m: float = 125.0, look: str = "plain", trees: TreeSettings | None = None
+) -> CityMesh:
+    """Build the static city under ``parent``: one merged Geom per ``tile_m`` square tile.
+
+    ``look="living"`` builds it for :mod:`scenes._look`: unshaded albedo, material codes in the
+    vertex alpha (facade classes, roads, water, green), and trees (``trees``) merged into the tiles.
+    """
     t0 = time.perf_counter()
+    living = look == "living"
     xmin, ymin, xmax, ymax = twin.bounds()
     if not (xmax > xmin and ymax > ymin):
         xmin, ymin, xmax, ymax = -50.0, -50.0, 50.0, 50.0
@@ -184,7 +199,7 @@ def build_city(twin: Twin, parent: NodePath, *, tile_m: float = 125.0) -> CityMe
     owners: list[np.ndarray] = []  # tile index per triangle
     # ground: each tile's box
     s, own = flat_polygons(boxes, 0.0, np.array(GROUND_RGB, dtype=float))
-    soups.append(s)
+    soups.append(_code(s, fac.GROUND) if living else s)
     owners.append(own)
     # land use, water on top
     if twin.zones:
@@ -195,6 +210,8 @@ def build_city(twin: Twin, parent: NodePath, *, tile_m: float = 125.0) -> CityMe
         parts, zi, ti = _clip(zpolys, boxes)
         z = np.where(is_water[zi], Z_WATER, Z_ZONE)
         s, own = flat_polygons(parts, z, zrgb[zi])
+        if living:
+            _code(s, np.array([fac.zone_code(u) for u in uses])[zi][own])
         soups.append(s)
         owners.append(ti[own])
     # roads
@@ -203,7 +220,7 @@ def build_city(twin: Twin, parent: NodePath, *, tile_m: float = 125.0) -> CityMe
     if len(parts):
         rgb = np.where(major[ri][:, None], [[72, 74, 80]], [[98, 100, 106]]).astype(float)
         s, own = flat_polygons(parts, np.where(major[ri], Z_MAJOR_ROAD, Z_MINOR_ROAD), rgb)
-        soups.append(s)
+        soups.append(_code(s, fac.ROAD) if living else s)
         owners.append(ti[own])
     # buildings: whole, in the tile of their centre
     max_h = np.zeros(len(boxes))
@@ -218,12 +235,33 @@ def build_city(twin: Twin, parent: NodePath, *, tile_m: float = 125.0) -> CityMe
         biy = np.clip(np.floor(cx[:, 1] / tile_m).astype(int) - iy0, 0, ny - 1)
         btile = bix * ny + biy
         np.maximum.at(max_h, btile, heights)
-        s, own = extrude_walls(parts, heights, rgb)
-        soups.append(s)
+        if living:
+            cls = fac.facade_class([b.use for b in twin.buildings], twin.building_heights_m)[bidx]
+            s, own = extrude_walls(parts, heights, fac.wall_rgb(cls), baked=False)
+            soups.append(_code(s, cls[own]))
+            owners.append(btile[own])
+            s, own = flat_polygons(parts, heights, fac.roof_rgb(cls))
+            soups.append(_code(s, cls[own]))
+        else:
+            s, own = extrude_walls(parts, heights, rgb)
+            soups.append(s)
+            owners.append(btile[own])
+            s, own = flat_polygons(parts, heights, rgb * ROOF_FACTOR)
+            soups.append(s)
         owners.append(btile[own])
-        s, own = flat_polygons(parts, heights, rgb * ROOF_FACTOR)
-        soups.append(s)
-        owners.append(btile[own])
+    n_trees = 0
+    if living:
+        xy = tree_positions(twin, ribbons, trees, road_width_m=ROAD_WIDTH_M)
+        n_trees = len(xy)
+        if n_trees:
+            s, own = tree_soup(xy, seed=(trees or TreeSettings()).seed)
+            np.maximum.at(max_h, (np.clip(np.floor(xy[:, 0] / tile_m).astype(int) - ix0, 0, nx - 1)) * ny
+                          + np.clip(np.floor(xy[:, 1] / tile_m).astype(int) - iy0, 0, ny - 1), 11.0)
+            tx = np.clip(np.floor(xy[:, 0] / tile_m).astype(int) - ix0, 0, nx - 1)
+            ty = np.clip(np.floor(xy[:, 1] / tile_m).astype(int) - iy0, 0, ny - 1)
+            # drawn after the buildings, before the roads (soups are reversed below)
+            soups.insert(len(soups) - (2 if n_buildings else 0), s)
+            owners.insert(len(owners) - (2 if n_buildings else 0), (tx * ny + ty)[own])
 
     # Within a tile, draw nearest-to-the-sky first: roofs, walls, roads, water, land use, ground. With
     # tiles also drawn front to back, the depth test then rejects hidden fragments before the
@@ -251,7 +289,7 @@ def build_city(twin: Twin, parent: NodePath, *, tile_m: float = 125.0) -> CityMe
         bounds=(xmin, ymin, xmax, ymax),
         max_height_m=float(max_h.max()) if len(max_h) else 0.0,
         build_s=0.0,
-        stats={"buildings": n_buildings, "roads": len(ribbons), "zones": len(twin.zones)},
+        stats={"buildings": n_buildings, "roads": len(ribbons), "zones": len(twin.zones), "trees": n_trees},
     )
     mesh.build_s = time.perf_counter() - t0
     return mesh

@@ -100,8 +100,11 @@ def _shader_source(name: str) -> str:
     return resources.files("scenes").joinpath("shaders", name).read_text(encoding="utf-8")
 
 
-def projector_shader(slots: int) -> Shader:
+def projector_shader(slots: int, look: str = "plain") -> Shader:
     """The projector shader for exactly ``slots`` cameras (0 draws the city's own colours).
+
+    ``look`` picks how the city itself is shaded under the video: ``"plain"`` (its vertex
+    colours) or ``"living"`` (sun, shadows, facades, night: :mod:`scenes._look`).
 
     One variant per camera count, chosen per tile: a software rasteriser pays for every slot a
     shader declares, used or not, so a tile with two cameras must not run an eight-slot loop.
@@ -124,6 +127,7 @@ def projector_shader(slots: int) -> Shader:
         _shader_source("projector.frag")
         .replace("@SLOT_DECLARATIONS@", "\n".join(decls))
         .replace("@SLOT_CALLS@", "\n".join(calls))
+        .replace("@LOOK@", _shader_source(f"look_{look}.glsl"))
     )
     return Shader.make(Shader.SL_GLSL, vert, frag)
 
@@ -272,8 +276,11 @@ class ProjectorSet:
         graphics: Graphics,
         scene: NodePath,
         settings: ProjectorSettings | None = None,
+        *,
+        look: str = "plain",
     ) -> None:
         self.settings = settings or ProjectorSettings()
+        self.look = look
         self.city = city
         self.graphics = graphics
         state_np = NodePath("depth-state")
@@ -291,7 +298,7 @@ class ProjectorSet:
     def _bind(self) -> None:
         s = self.settings
         root = self.city.root
-        self._shaders = [projector_shader(k) for k in range(s.max_per_tile + 1)]
+        self._shaders = [projector_shader(k, self.look) for k in range(s.max_per_tile + 1)]
         root.set_shader(self._shaders[0])
         # x: 1 / depth map width; the shader scales it by each depth lens's tan(half fov) to a texel's angle
         root.set_shader_input("proj_params", LVecBase4f(1.0 / s.depth_px, s.occlusion_tolerance_m, s.edge_fade, 0.0))

@@ -12,6 +12,7 @@ from __future__ import annotations
 __all__ = ["CityScene", "SceneSettings", "FrameStats", "OVERLAYS"]
 
 import dataclasses
+import datetime as dt
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from panda3d.core import Lens, Mat4, NodePath, RenderState
 import twin
 
 from ._life import LifeView
+from ._look import LOOKS, Look, LookSettings
 from ._planning import PlanningLayer
 from .city import CityMesh, build_city
 from .engine import Graphics
@@ -43,6 +45,9 @@ class SceneSettings:
 
     tile_m: float = 125.0
     projectors: ProjectorSettings = field(default_factory=ProjectorSettings)
+    #: "living" (sun, shadows, sky, facades, trees, night: :meth:`CityScene.set_clock`) or "plain" (flat colours)
+    look: str = "living"
+    look_settings: LookSettings = field(default_factory=LookSettings)
 
 
 @dataclass
@@ -85,14 +90,24 @@ class CityScene:
         t0 = time.perf_counter()
         self.twin = city
         self.settings = settings or SceneSettings()
+        if self.settings.look not in LOOKS:
+            raise twin.TwinError(f"SceneSettings.look must be one of {', '.join(LOOKS)}, got {self.settings.look!r}")
         self.graphics = graphics
         self.cameras: list[twin.Camera] = twin.select_cameras(city, "all" if cameras is None else cameras)
         self.root = parent.attach_new_node(f"scene-{city.name}")
         # the command center is the War Room's building (scenes.warroom), not a block of the city mesh
         self.warroom = WarRoom(city, self.root)
-        self.city: CityMesh = build_city(_without(city, self.warroom.layout.building_index), self.root,
-                                         tile_m=self.settings.tile_m)
-        self.projectors = ProjectorSet(self.cameras, self.city, graphics, self.root, self.settings.projectors)
+        st = self.settings
+        self.city: CityMesh = build_city(
+            _without(city, self.warroom.layout.building_index),
+            self.root,
+            tile_m=st.tile_m,
+            look=st.look,
+            trees=st.look_settings.trees,
+        )
+        self.projectors = ProjectorSet(self.cameras, self.city, graphics, self.root, st.projectors, look=st.look)
+        living = st.look == "living"
+        self.look = Look(city, self.root, self.city, self.projectors, graphics, st.look_settings) if living else None
         self.markers: Markers = build_markers(city, self.root, cameras=self.cameras)
         cc = city.command_center
         # the racks' load bars stand on the War Room's roof, read from the air (inside: the server room)
@@ -144,6 +159,11 @@ class CityScene:
             if cid in self.projectors.projectors:
                 p = cam.presets[aim.preset]
                 self.set_ptz(cid, heading_deg=p.heading_deg, tilt_deg=p.tilt_deg, hfov_deg=p.hfov_deg)
+
+    def set_clock(self, when: dt.datetime) -> None:
+        """The city's local time: sets the sun, the sky and the night lights (no effect on a plain look)."""
+        if self.look is not None:
+            self.look.set_clock(when)
 
     # ---- overlays ---------------------------------------------------------------------------
     def set_coverage(
@@ -214,6 +234,8 @@ class CityScene:
         w2c = np.array(m, dtype=np.float64)  # Mat4's buffer, row-major like get_cell(row, col)
         pos = viewer.get_pos(self.root)
         up = self.projectors.update(np.array([pos[0], pos[1], pos[2]]), w2c)
+        if self.look is not None:
+            self.look.update(viewer, lens)
         self.warroom.update()
         return FrameStats(uploads=up, update_ms=(time.perf_counter() - t0) * 1000.0)
 
@@ -223,6 +245,8 @@ class CityScene:
         """An offscreen camera at this CCTV camera's pose and lens (destroyed with the scene)."""
         cam = self.camera(camera_id)
         v = VirtualCCTV(self.graphics, self.root, cam, size=size, with_video=with_video)
+        if self.look is not None and not with_video:
+            self.look.film(v.view.camera.node())
         p = self.projectors.projectors.get(camera_id)
         if p is not None:
             v.set_pose(p.pose)
@@ -280,6 +304,8 @@ class CityScene:
         self.entities.destroy()
         self.life.destroy()
         self.markers.destroy()
+        if self.look is not None:
+            self.look.destroy()
         self.city.destroy()
         self.root.remove_node()
         # drop cached render states that still name this scene's textures and shaders

@@ -6,7 +6,7 @@ Pure data and geometry (numpy, shapely, pyproj, networkx, scipy); imports nothin
 
 from __future__ import annotations
 
-from . import optics
+from . import optics, solar
 from ._errors import CameraError, CityError, Problem, TwinError
 from ._incremental import CameraPatch, CoverageState
 from ._nearby import NearbyChoice, best_nearby
@@ -34,6 +34,7 @@ from .placement import Lens, PlanResult, plan_cameras, street_candidates
 from .profiles import DORI_PROFILES, DoriProfile, dori_profile
 from .raster import HeightRaster, build_raster
 from .selection import CAMERA_SPECS, select_cameras
+from .solar import SunPosition, solar_position
 
 __all__ = [
     "LAYERS",
@@ -67,6 +68,7 @@ __all__ = [
     "Problem",
     "ServerRoom",
     "Standards",
+    "SunPosition",
     "Twin",
     "TwinError",
     "Zone",
@@ -81,6 +83,8 @@ __all__ = [
     "plan_cameras",
     "save",
     "select_cameras",
+    "solar",
+    "solar_position",
     "street_candidates",
     "viewshed",
 ]

@@ -21,6 +21,9 @@ uniform vec4 proj_params;
 
 @SLOT_DECLARATIONS@
 
+// look_surface / look_finish: the city's own light and materials (scenes/shaders/look_*.glsl)
+@LOOK@
+
 void paint(vec3 c, vec4 P, vec4 L, vec4 D, sampler2D vid, sampler2D dep, vec3 n,
            inout vec3 acc, inout float wsum, inout float cover) {
     // cheap tests first: a software rasteriser skips the branch for blocks of pixels that all fail
@@ -67,8 +70,9 @@ void main() {
     float wsum = 0.0;
     float cover = 0.0;
 @SLOT_CALLS@
-    vec3 base = v_color.rgb;
+    vec3 base = look_surface(v_color, n);
+    // the video is the camera's own picture: it is not relit (it stays visible at night)
     vec3 video = wsum > 1e-12 ? acc / wsum : base;
-    frag_color = vec4(mix(base, video, cover * video_on), v_color.a);
+    frag_color = look_finish(mix(base, video, cover * video_on), v_color.a);
     if (inspect_video > 0.5) frag_color = vec4(cover * video_on, 0.0, 0.0, 1.0);
 }

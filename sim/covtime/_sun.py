@@ -16,6 +16,7 @@ import math
 import numpy as np
 
 from twin import TwinError
+from twin.solar import eqtime_declination
 
 #: Zenith angle of sunrise/sunset in degrees: 90 + 50' (refraction 34' + the sun's radius 16').
 SUNRISE_ZENITH_DEG = 90.833
@@ -39,18 +40,7 @@ def sun_times(
     doy = np.array([d.timetuple().tm_yday for d in dates], dtype=float)
     ndays = np.array([366.0 if _leap(d.year) else 365.0 for d in dates])
     g = 2.0 * np.pi / ndays * (doy - 1.0)  # at noon: (hour - 12) / 24 = 0
-    eqtime = 229.18 * (
-        0.000075 + 0.001868 * np.cos(g) - 0.032077 * np.sin(g) - 0.014615 * np.cos(2 * g) - 0.040849 * np.sin(2 * g)
-    )
-    decl = (
-        0.006918
-        - 0.399912 * np.cos(g)
-        + 0.070257 * np.sin(g)
-        - 0.006758 * np.cos(2 * g)
-        + 0.000907 * np.sin(2 * g)
-        - 0.002697 * np.cos(3 * g)
-        + 0.00148 * np.sin(3 * g)
-    )
+    eqtime, decl = eqtime_declination(g)
     lat = math.radians(lat_deg)
     arg = math.cos(math.radians(SUNRISE_ZENITH_DEG)) / (math.cos(lat) * np.cos(decl)) - math.tan(lat) * np.tan(decl)
     ha = np.degrees(np.arccos(np.clip(arg, -1.0, 1.0)))

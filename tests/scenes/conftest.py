@@ -32,12 +32,12 @@ def make_twin(buildings=(), cameras=(), zones=(), roads=None, extent=(-60.0, -60
 class Rig:
     """A scene under its own root with one viewer, on the shared engine; torn down by the fixture."""
 
-    def __init__(self, engine: scenes.HeadlessEngine, city: twin.Twin, size=(320, 240), **settings):
+    def __init__(self, engine: scenes.HeadlessEngine, city: twin.Twin, size=(320, 240), look="living", **settings):
         from panda3d.core import NodePath, PerspectiveLens
 
         self.engine = engine
         self.root = NodePath("render")
-        st = scenes.SceneSettings(projectors=scenes.ProjectorSettings(**settings))
+        st = scenes.SceneSettings(projectors=scenes.ProjectorSettings(**settings), look=look)
         self.scene = scenes.CityScene(city, self.root, engine.graphics, settings=st)
         lens = PerspectiveLens()
         lens.set_fov(60.0, 60.0 * size[1] / size[0])
@@ -93,6 +93,12 @@ def rig(engine):
 def is_red(bgr) -> bool:
     b, g, r = (float(v) for v in bgr)
     return r > 180 and g < 90 and b < 90
+
+
+def sky_mask(img) -> np.ndarray:
+    """The living look's daytime sky (the dome, BGR): well blue and bright; no facade or street is."""
+    px = np.asarray(img).astype(int)
+    return (px[..., 0] > px[..., 2] + 25) & (px[..., 0] > 150)
 
 
 def is_blue(bgr) -> bool:

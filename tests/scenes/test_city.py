@@ -74,7 +74,8 @@ def test_layers_show_in_colour(rig):
         twin.Zone("W", shapely.box(20, 10, 50, 40), landuse="water"),
         twin.Zone("P", shapely.box(-50, 10, -20, 40), landuse="park"),
     ]
-    r = rig(make_twin(zones=zones, roads=roads, buildings=[(-5, 15, 5, 25, 10.0)]))
+    # the plain look's flat layer colours (the living look's are lit: tests/scenes/test_look.py)
+    r = rig(make_twin(zones=zones, roads=roads, buildings=[(-5, 15, 5, 25, 10.0)]), look="plain")
     r.look((0, 0, 150), (0, 0.001, 0))
     img = r.render(1)
 

@@ -9,6 +9,7 @@ then commit tests/scenes/golden/*.png. See docs/rendering.md.
 
 from __future__ import annotations
 
+import datetime
 import os
 import tempfile
 from pathlib import Path
@@ -85,6 +86,26 @@ def assert_matches_golden(name: str, img: np.ndarray) -> None:
         cv2.imwrite(str(actual), img)
     assert diff.mean() <= MEAN_ABS_TOL, f"{name}: mean difference {diff.mean():.2f} (actual image: {actual})"
     assert bad <= BAD_PIXEL_SHARE, f"{name}: {100 * bad:.2f}% of pixels differ by more than {BAD_PIXEL_DIFF} ({actual})"
+
+
+def test_golden_day_and_night(rig):
+    """The living look by day (10:00, shadows west of the buildings) and at night (21:00: lamps, windows)."""
+    r = rig(_city(), size=(320, 200))
+    s = r.scene
+    for k, cid in enumerate(("N", "E", "P")):
+        s.submit_frame(cid, _feed(k))
+    s.set_overlay("markers", False)
+    r.look((-70, -95, 45), (5, 10, 5))
+    s.set_clock(datetime.datetime(2026, 3, 20, 10, 0))
+    day = r.render(2)
+    s.set_clock(datetime.datetime(2026, 3, 20, 21, 0))
+    night = r.render(2)
+    # what the images are meant to show, before comparing them with the recorded ones
+    assert day[:8].mean() > 150 and night[:8].mean() < 40, "bright sky by day, dark at night"
+    assert_matches_golden("day", day)
+    assert_matches_golden("night", night)
+    if UPDATE:
+        pytest.skip(f"updated the golden images in {GOLDEN}")
 
 
 def test_golden_overview_and_virtual_cctv(rig):

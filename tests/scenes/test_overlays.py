@@ -23,7 +23,7 @@ def test_levels_to_colours():
 
 
 def test_drape_lands_where_the_geotransform_says_and_toggles(rig):
-    r = rig(make_twin())
+    r = rig(make_twin(), look="plain")  # over the plain look's flat ground, so the blend is known
     # 2 x 2 cells of 20 m, row 0 the northern edge: NW level 1, SE level 7, the others unseen
     r.scene.set_coverage(np.array([[1, 0], [0, 7]]), (-20.0, 20.0, 0.0, 20.0, 0.0, -20.0))
     r.look((0, 0, 80), (0, 0.001, 0))
