@@ -175,6 +175,23 @@ class PlanSession:
         return self.state.geotransform
 
     @property
+    def last_window(self) -> tuple[int, int, int, int] | None:
+        """Rows and columns (i0, i1, j0, j1, ends excluded) of :attr:`levels` the last edit changed.
+
+        A view redraws only this part of its level layer after an edit (None before any edit).
+        """
+        return self.state.last_window
+
+    def camera_levels(self, cid: str) -> tuple[np.ndarray, tuple[float, float, float, float, float, float]]:
+        """One camera's own DORI zones: its levels (0 unseen) on the window it sees, and that window's geotransform."""
+        self.camera(cid)
+        p = self.state.patch(cid)
+        x0, res, _, y0, _, _ = self.state.geotransform
+        v = p.level.view()
+        v.flags.writeable = False
+        return v, (x0 + p.j0 * res, res, 0.0, y0 - p.i0 * res, 0.0, -res)
+
+    @property
     def history(self) -> list[EditRecord]:
         """Every edit applied, in order (undo and redo appear as the edits they apply)."""
         return list(self._history)

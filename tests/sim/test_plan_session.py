@@ -86,10 +86,18 @@ def test_fifty_edits_with_undo_redo_equal_a_full_recompute(session: PlanSession,
     assert len(session.history) >= 50
 
 
-def test_undo_restores_the_plan_as_loaded(session: PlanSession) -> None:
+def test_undo_restores_the_plan_as_loaded(session: PlanSession, city: twin.Twin, raster: twin.HeightRaster) -> None:
     before = session.levels.copy()
-    x, y = 100.0, 40.0
+    x, y = _street_point(city, 77)
     cid = session.place(x, y, heading_deg=90.0)
+    # the camera's own DORI zones, placed on the raster by their geotransform, are its coverage alone
+    zones, gt = session.camera_levels(cid)
+    alone = twin.compute_coverage(city, [session.camera(cid)], raster=raster).best
+    i0, j0 = round((raster.ymax - gt[3]) / raster.res_m), round((gt[0] - raster.xmin) / raster.res_m)
+    assert zones.any() and np.array_equal(alone[i0:i0 + zones.shape[0], j0:j0 + zones.shape[1]], zones)
+    assert int((alone > 0).sum()) == int((zones > 0).sum())
+    w = session.last_window
+    assert w is not None and w[0] <= i0 and w[2] <= j0
     session.move(cid, heading_deg=180.0)
     session.delete(session.cameras[0].id)
     assert session.undo() and session.undo() and session.undo()
