@@ -16,6 +16,7 @@ import numpy as np
 from panda3d.core import Geom, GeomNode, GeomTriangles, GeomVertexData, NodePath, OmniBoundingVolume
 
 from ._mesh import _BOX, _BOX_N, _VERTEX_DTYPE, VERTEX_FORMAT, shade
+from ._inspect import tag_category
 from .masks import DEPTH_MASK
 
 #: Height (m) of the street surface agents stand on (the major road ribbon's top in scenes.city).
@@ -154,6 +155,9 @@ class LifeView:
         # moving agents never cast video shadows (the depth maps are of the static city); virtual CCTV sees them
         self.root.hide(DEPTH_MASK)
         self.layers = {k: _KindLayer(self.root, k) for k in (*self.KINDS, "pedestrian")}
+        # the tour's frame inspector counts each kind's node as one instance of its category
+        for k, layer in self.layers.items():
+            tag_category(layer.np, "pedestrians" if k == "pedestrian" else "vehicles")
         self.t: float | None = None
 
     def push(self, state: LifeLike) -> None:

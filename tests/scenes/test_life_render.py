@@ -93,6 +93,15 @@ def test_vehicles_appear_in_the_pixels_where_the_model_puts_them(loop_rig, city)
     # and nothing was drawn in the park's middle, 50 m from any road: there are no vehicles there
     row, col = r.pixel((0.0, 0.0, 0.0))
     assert np.abs(full[row - 2 : row + 3, col - 2 : col + 3] - empty[row - 2 : row + 3, col - 2 : col + 3]).max() < 30
+    # the tour's frame inspector sees them as vehicles and pedestrians (tagged), a share about the pixels changed
+    from scenes import FrameInspector
+
+    inspector = FrameInspector(r.scene, r.view, r.engine)
+    report = inspector.measure(full.astype(np.uint8))
+    inspector.destroy()
+    changed = float((np.abs(full - empty).max(axis=2) > 30).mean())
+    assert report.shares.get("vehicles", 0.0) > 0.0 and report.shares.get("pedestrians", 0.0) > 0.0
+    assert report.shares["vehicles"] + report.shares["pedestrians"] == pytest.approx(changed, rel=0.5)
 
 
 def test_a_bus_shows_its_paint_from_above(loop_rig) -> None:
