@@ -15,8 +15,8 @@ from typing import Protocol
 import numpy as np
 from panda3d.core import Geom, GeomNode, GeomTriangles, GeomVertexData, NodePath, OmniBoundingVolume
 
-from ._mesh import _BOX, _BOX_N, _VERTEX_DTYPE, VERTEX_FORMAT, shade
 from ._inspect import tag_category
+from ._mesh import _BOX, _BOX_N, _VERTEX_DTYPE, VERTEX_FORMAT, shade
 from .masks import DEPTH_MASK
 
 #: Height (m) of the street surface agents stand on (the major road ribbon's top in scenes.city).
