@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-PARTS = ("sim", "feeds", "scene", "render", "xr_wait", "xr_submit")
-DESKTOP_PARTS = PARTS[:4]
+#: ``life``: street life's snapshot and its vertex buffers (its steps run inside ``sim``, the shared clock's).
+PARTS = ("sim", "life", "feeds", "scene", "render", "xr_wait", "xr_submit")
+DESKTOP_PARTS = PARTS[:5]
 
 
 @dataclass
@@ -26,7 +27,7 @@ class FrameBudget:
     _rows: deque = field(default_factory=deque)
 
     def add(self, frame_ms: float, **parts_ms: float) -> None:
-        """Record one frame: its total and the parts (sim, feeds, scene, render; xr_wait, xr_submit in VR)."""
+        """Record one frame: its total and the parts (sim, life, feeds, scene, render; xr_wait, xr_submit in VR)."""
         row = [frame_ms] + [float(parts_ms.get(p, 0.0)) for p in PARTS]
         self._rows.append(row)
         while len(self._rows) > self.window:
