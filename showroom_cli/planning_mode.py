@@ -40,7 +40,7 @@ def _get(obj: Any, name: str, default: Any = None) -> Any:
 
 def panel_text(panel: Any, *, lens: str, selected: str | None, suggestion: str | None) -> str:
     """The consequences panel as text: DORI areas before/after, bitrate, storage, servers, fire minutes."""
-    lines = [f"PLAN  lens {lens}", f"camera {selected or '-'}"]
+    lines = [f"PLAN  lens {lens_text(lens)}", f"camera {selected or '-'}"]
     areas = _get(panel, "area_m2_by_level", {}) or {}
     if set(areas) >= {"before", "after"}:
         before, after = areas["before"], areas["after"]
@@ -69,7 +69,25 @@ def panel_text(panel: Any, *, lens: str, selected: str | None, suggestion: str |
     ms = _get(panel, "last_update_ms")
     if ms is not None:
         lines.append(f"updated in {ms:.0f} ms")
+    lines.append(KEYS_HELP)
     return "\n".join(lines)
+
+
+def lens_text(name: str) -> str:
+    """A catalogue lens in a few words: name, field of view, resolution (the name alone if not in the catalogue)."""
+    from twin import LENSES
+
+    spec = LENSES.get(name)
+    if spec is None:
+        return name
+    return f"{name} ({spec.body}, {spec.hfov_deg:.0f} deg, {spec.width_px}x{spec.height_px})"
+
+
+#: The keys, as the panel's last line shows them.
+KEYS_HELP = (
+    "click place | drag pole move | shift+drag aim | Tab lens | , . turn | - = tilt | 9 0 height\n"
+    "Del delete | Ctrl+Z/Y undo/redo | L lock | shift+F fill | Ctrl+S save"
+)
 
 
 class PlanningMode:
@@ -120,6 +138,7 @@ class PlanningMode:
         self.background_ms: dict[str, list[float]] = {"servers": [], "fire": []}
         self.frame_ms: dict[str, list[float]] = {"dragging": [], "idle": []}
         self._last_frame_t: float | None = None
+        self._vr_text: Any = None
         if hasattr(session, "on_change"):
             session.on_change(self._on_change)
         self._make_ui()
@@ -348,9 +367,30 @@ class PlanningMode:
         self._update_text()
 
     def _update_text(self) -> None:
-        self.text.setText(
-            panel_text(self._panel, lens=self.actions.lens, selected=self.actions.selected, suggestion=self.suggestion)
-        )
+        a = self.actions
+        text = panel_text(self._panel, lens=a.lens, selected=a.selected, suggestion=self.suggestion)
+        self.text.setText(text)
+        if self.app.provider is not None:
+            self._vr_panel(text)
+
+    def _vr_panel(self, text: str) -> None:
+        """In a headset the 2D panel is not seen: the same text floats in the play space, ahead and to the right."""
+        from panda3d.core import TextNode
+
+        if self._vr_text is None:
+            node = TextNode("plan-panel-vr")
+            node.set_text_color(1, 1, 1, 1)
+            node.set_card_color(0, 0, 0, 0.6)
+            node.set_card_as_margin(0.3, 0.3, 0.3, 0.3)
+            self._vr_text = node
+            np_ = self.app.vr_origin.attach_new_node(node)
+            np_.set_pos(0.5, 1.2, 1.9)  # play-space metres: right, ahead, up
+            np_.set_scale(0.035)
+            np_.set_billboard_point_eye()
+            np_.set_light_off()
+            np_.set_depth_test(False)
+            np_.set_bin("fixed", 50)
+        self._vr_text.set_text(text)
 
     def _show_inset(self, cam: Any) -> None:
         from direct.gui.OnscreenImage import OnscreenImage
