@@ -30,22 +30,50 @@ from bench_showroom import start_xvfb
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def script(drags: int) -> list[dict]:
-    """Place a camera at the view's centre-bottom, then drag its pole round a small square, ``drags`` times."""
+def street_points(city_dir: str | None, size: tuple[int, int]) -> tuple[list[float], list[float]]:
+    """Two street points ~20 m apart near where film point (0, -0.3) of the starting view meets the ground."""
+    import math
+
+    import numpy as np
+
+    import twin
+    from twin.raster import build_raster
+
+    city = twin.load(city_dir or ROOT / "assets" / "city")
+    xmin, ymin, xmax, ymax = city.bounds()
+    eye = np.array([(xmin + xmax) / 2, ymin - 0.25 * (ymax - ymin), 0.3 * (ymax - ymin)])
+    p, th = math.radians(30.0), math.tan(math.radians(30.0))
+    tv = th * size[1] / size[0]
+    d = np.array([0.0, math.cos(p), -math.sin(p)]) - 0.3 * tv * np.array([0.0, math.sin(p), math.cos(p)])
+    aim = eye + eye[2] / -d[2] * d
+    r = build_raster(city, resolution_m=2.0)
+    flat = np.flatnonzero((r.public & ~r.building).ravel())
+    x, y = r.centres(flat)
+    a = int(np.argmin(np.hypot(x - aim[0], y - aim[1])))
+    b = int(np.argmin(np.abs(np.hypot(x - x[a], y - y[a]) - 20.0) + 1e3 * (np.hypot(x - aim[0], y - aim[1]) > 80)))
+    return [float(x[a]), float(y[a]), 0.0], [float(x[b]), float(y[b]), 0.0]
+
+
+def script(drags: int, a: list[float], b: list[float], screenshot: str | None = None) -> list[dict]:
+    """Place a camera on a street at ``a``, then drag its pole to ``b`` and back, ``drags`` times."""
     steps: list[dict] = [
-        {"t": 4.0, "pointer": [0.0, -0.3]},
+        {"t": 4.0, "pointer_at": a},
         {"t": 4.2, "press": "mouse1"},
         {"t": 4.4, "release": "mouse1"},
     ]
     t = 6.0
     for k in range(drags):
+        src, dst = (a, b) if k % 2 == 0 else (b, a)
         steps += [{"t": t, "pointer_at_camera": "@selected"}, {"t": t + 0.2, "press": "mouse1"}]
-        # a second of dragging: the pointer walks 20 steps away from the pole and stops
+        # a second of dragging: the pointer walks 20 steps from the pole to the other street point
         for i in range(1, 21):
-            dx = 0.004 * i * (1 if k % 2 == 0 else -1)
-            steps.append({"t": t + 0.2 + 0.05 * i, "pointer": [dx, -0.3 - 0.002 * i]})
+            f = i / 20
+            at = [s0 + f * (s1 - s0) for s0, s1 in zip(src, dst, strict=True)]
+            steps.append({"t": t + 0.2 + 0.05 * i, "pointer_at": at})
         steps.append({"t": t + 1.4, "release": "mouse1"})
         t += 4.0
+    if screenshot:
+        steps.append({"t": t + 4.0, "screenshot": screenshot})
     steps += [{"t": t + 6.0, "key": "escape"}]
     return steps
 
@@ -57,12 +85,16 @@ def main() -> int:
     ap.add_argument("--size", default="1280x720")
     ap.add_argument("--resolution", type=float, default=1.0)
     ap.add_argument("--city", default=None, help="a city folder (default: the default city)")
+    ap.add_argument("--screenshot", default=None, help="save the window after the last drag (a PNG path)")
     args = ap.parse_args()
     xvfb, display = start_xvfb()
     try:
         with tempfile.TemporaryDirectory() as tmpdir:
             tmp = Path(tmpdir)
-            (tmp / "script.json").write_text(json.dumps(script(args.drags)))
+            shot = str(Path(args.screenshot).resolve()) if args.screenshot else None
+            w, h = map(int, args.size.split("x"))
+            a, b = street_points(args.city, (w, h))
+            (tmp / "script.json").write_text(json.dumps(script(args.drags, a, b, shot)))
             cmd = [
                 sys.executable, str(ROOT / "showroom.py"), "view", "--xr", "off", "--plan",
                 "--plan-resolution", str(args.resolution), "--size", args.size, "--seconds", "300",

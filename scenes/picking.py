@@ -60,7 +60,7 @@ def _height_at(dsm: np.ndarray, gt: Sequence[float], x: np.ndarray, y: np.ndarra
     i = np.floor((y - y0) / dy).astype(np.int64)
     ok = (i >= 0) & (j >= 0) & (i < dsm.shape[0]) & (j < dsm.shape[1])
     out = np.zeros(np.shape(x), dtype=float)
-    out[ok] = dsm[i[ok], j[ok]]
+    out[ok] = dsm[i[ok], j[ok]]  # float64 from here, whatever the raster's dtype
     return out
 
 
@@ -71,6 +71,7 @@ def pick_surface(
     geotransform: Sequence[float],
     *,
     max_range_m: float = 5000.0,
+    top_m: float | None = None,
 ) -> SurfaceHit | None:
     """The first point where a ray meets the city's surface: ground (z = 0), a roof or a facade.
 
@@ -86,13 +87,14 @@ def pick_surface(
         dsm: heights (rows, cols), 0 on open ground.
         geotransform: ``(x0, dx, 0, y0, 0, dy)``.
         max_range_m: how far along the ray to look.
+        top_m: the tallest height in ``dsm`` if known (a caller picking every frame passes it once found).
     """
     o = np.asarray(origin, dtype=float)
     d = np.asarray(direction, dtype=float)
     d = d / np.linalg.norm(d)
     gt = [float(v) for v in geotransform]
-    heights = np.asarray(dsm, dtype=float)
-    top = float(heights.max()) if heights.size else 0.0
+    heights = np.asarray(dsm)  # any float dtype: only the cells under the ray are read
+    top = float(top_m) if top_m is not None else float(heights.max()) if heights.size else 0.0
     # the ray can only meet the surface below the tallest roof and above the ground
     t_lo = 0.0 if o[2] <= top or d[2] >= 0 else (o[2] - top) / -d[2]
     t_ground = o[2] / -d[2] if d[2] < -1e-12 else np.inf

@@ -65,7 +65,7 @@ def panel_text(panel: Any, *, lens: str, selected: str | None, suggestion: str |
             lo, hi = _get(fire, "ci_low", 0.0), _get(fire, "ci_high", 0.0)
             lines.append(f"fire: {saved:+.2f} min saved (95% CI {lo:+.2f} .. {hi:+.2f})")
     if suggestion:
-        lines.append(suggestion)
+        lines.append(suggestion.replace("²", "2"))  # the window's font has no superscript two
     ms = _get(panel, "last_update_ms")
     if ms is not None:
         lines.append(f"updated in {ms:.0f} ms")
@@ -85,8 +85,9 @@ def lens_text(name: str) -> str:
 
 #: The keys, as the panel's last line shows them.
 KEYS_HELP = (
-    "click place | drag pole move | shift+drag aim | Tab lens | , . turn | - = tilt | 9 0 height\n"
-    "Del delete | Ctrl+Z/Y undo/redo | L lock | shift+F fill | Ctrl+S save"
+    "click place | drag pole move | shift+drag aim\n"
+    "Tab lens | , . turn | - = tilt | 9 0 height | Del delete\n"
+    "Ctrl+Z/Y undo/redo | L lock | shift+F fill | Ctrl+S save"
 )
 
 
@@ -115,6 +116,7 @@ class PlanningMode:
             raster = build_raster(city, resolution_m=float(getattr(session, "resolution_m", 1.0)))
         self.dsm = np.asarray(raster.dsm)
         self.dsm_gt = tuple(raster.geotransform)
+        self.dsm_top_m = float(self.dsm.max()) if self.dsm.size else 0.0
         self.layer = app.scene.plan_layer(np.asarray(session.levels), session.geotransform)
         self._drawn: dict[str, tuple[Any, bool, bool]] = {}
         self.grab: tuple[str, str] | None = None  # (camera id, "move" | "aim")
@@ -237,7 +239,7 @@ class PlanningMode:
         """Where a ray meets the city (:class:`scenes.SurfaceHit`), or None."""
         from scenes.picking import pick_surface
 
-        return pick_surface(origin, direction, self.dsm, self.dsm_gt)
+        return pick_surface(origin, direction, self.dsm, self.dsm_gt, top_m=self.dsm_top_m)
 
     def _grabbable(self, origin: np.ndarray, direction: np.ndarray) -> str | None:
         from scenes.picking import pick_camera
