@@ -182,7 +182,11 @@ class Consequences:
                     self._busy = False
                     self._cv.notify_all()
             if self.notify is not None:
-                self.notify()
+                try:
+                    self.notify()
+                except Exception as e:  # a caller's callback failing must not stop the figures coming
+                    with self._cv:
+                        self.errors.append(f"on_change callback: {type(e).__name__}: {e}")
 
     def _pool(self) -> Any:
         if self._executor is None:

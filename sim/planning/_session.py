@@ -17,6 +17,7 @@ __all__ = ["EditRecord", "Panel", "PlanSession", "Suggestion"]
 
 import dataclasses
 import math
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -142,6 +143,8 @@ class PlanSession:
         self._seq = 0
         self._next_id = 1
         self._callbacks: list[Callable[[Panel], None]] = []
+        # edits (the caller's thread) and panels for background figures (the worker's thread) take turns
+        self._lock = threading.RLock()
         self.state = twin.CoverageState(self.raster, profile=self.profile, cameras=start)
         self._before = self.state.figures()
         self._last_ms = 0.0
@@ -153,7 +156,8 @@ class PlanSession:
     @property
     def cameras(self) -> list[twin.Camera]:
         """The plan's cameras, in the order they entered it."""
-        return list(self._cams.values())
+        with self._lock:
+            return list(self._cams.values())
 
     def camera(self, cid: str) -> twin.Camera:
         """One camera of the plan."""
@@ -326,6 +330,10 @@ class PlanSession:
         return EditRecord(0, edit, cid, by, before, after, was, was if locked_after is None else locked_after)
 
     def _apply(self, recs: list[EditRecord], *, log_undo: bool = True, keep_redo: bool = False) -> None:
+        with self._lock:
+            self._apply_locked(recs, log_undo=log_undo, keep_redo=keep_redo)
+
+    def _apply_locked(self, recs: list[EditRecord], *, log_undo: bool, keep_redo: bool) -> None:
         t0 = time.perf_counter()
         applied = []
         for r in recs:
@@ -394,7 +402,8 @@ class PlanSession:
 
     def panel(self) -> Panel:
         """The panel now: coverage before/after, bitrate, storage, servers, fire minutes saved."""
-        return self._panel_now()
+        with self._lock:
+            return self._panel_now()
 
     def wait(self, timeout_s: float = 120.0) -> Panel:
         """Wait for the background figures of the current plan (scripts and tests); the panel then."""

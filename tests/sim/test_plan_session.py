@@ -251,3 +251,17 @@ def test_milp_fill_is_at_least_the_greedy_and_on_change_sees_every_edit(session:
     assert {c.name for c in session.cameras if c.id.startswith("FILL")} == {c.name for c in milp.exact_cameras}
     assert session.is_locked(a)
     assert seen == [1, 2, seen[2]] and seen[2] >= 5  # place, lock, then one call for the whole fill
+
+
+def test_bad_edits_say_what_is_wrong_and_change_nothing(session: PlanSession) -> None:
+    before = session.levels.copy()
+    n = len(session.history)
+    with pytest.raises(twin.TwinError, match=r"lens 'bullet-99mm' is not in the catalogue: use one of \["):
+        session.place(0.0, 0.0, lens="bullet-99mm")
+    with pytest.raises(twin.CameraError, match=r"tilt_deg must be in \[-90, 90\], got 120"):
+        session.place(0.0, 0.0, tilt_deg=120.0)
+    with pytest.raises(twin.TwinError, match="camera 'NOPE' is not in the plan"):
+        session.move("NOPE", heading_deg=3.0)
+    with pytest.raises(twin.TwinError, match="fill method must be 'greedy' or 'milp', got 'best'"):
+        session.fill(2, method="best")
+    assert len(session.history) == n and np.array_equal(session.levels, before)
