@@ -168,7 +168,10 @@ class PlanSession:
 
     @property
     def levels(self) -> np.ndarray:
-        """Per-cell best DORI level now (0 unseen, 1 the profile's weakest level), (rows, cols) int8, read-only."""
+        """Per-cell best DORI level (0 unseen, 1 the profile's weakest level), (rows, cols) int8.
+
+        A live, read-only view: edits change it in place (in :attr:`last_window`); copy it to keep a state.
+        """
         v = self.state.best.view()
         v.flags.writeable = False
         return v

@@ -60,6 +60,16 @@ def test_a_cameras_layer_adds_to_all_and_replaces_same_ids(tmp_path: Path) -> No
     assert ids(twin.select_cameras(city(), str(also))) == ["E1", "P1", "E2", "PLAN-001"]
 
 
+def test_a_plan_feature_marked_delete_removes_the_camera(tmp_path: Path) -> None:
+    """A planning session's saved plan removes a city camera with ``"edit": "delete"`` (sim.planning)."""
+    plan = _layer(
+        tmp_path / "plan.geojson",
+        {"x": 10, "y": 0, "id": "P1", "status": "planned", "edit": "delete", "edited_by": "ana"},
+        {"x": 60, "y": 5, "id": "HAND-001", "status": "planned", "edit": "place"},
+    )
+    assert ids(twin.select_cameras(city(), plan)) == ["E1", "E2", "HAND-001"]
+
+
 def test_a_file_of_ids_selects_exactly_those(tmp_path: Path) -> None:
     f = tmp_path / "ids.txt"
     f.write_text("# the two I watch\nE2, the market\n\nC1\nE2\n", encoding="utf-8")
