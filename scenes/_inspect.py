@@ -126,6 +126,30 @@ def autotag(scene: Any) -> None:
                 tag_category(node, "fire" if k == 0 else "smoke")
         for node in getattr(ent, "racks", {}).values():
             tag_category(node, "racks")
+    life = getattr(scene, "life", None)
+    for kind, layer in (getattr(life, "layers", None) or {}).items():
+        node = _node_of(layer)
+        if node is not None:
+            tag_category(node, "pedestrians" if kind == "pedestrian" else "vehicles")
+    war = getattr(scene, "warroom", None)
+    if war is not None:
+        # the building first: the rooms' contents tagged under it win for their own nodes
+        for attr, cat in (("root", "war_room"), ("wall", "video_wall"), ("board", "incident_board"),
+                          ("desks", "operators"), ("racks", "racks"), ("status", "server_room")):  # fmt: skip
+            node = _node_of(getattr(war, attr, None))
+            if node is not None and not node.has_tag(TAG):
+                tag_category(node, cat)
+
+
+def _node_of(part: Any) -> NodePath | None:
+    """A part's node: itself if a NodePath, else its ``root``, ``node`` or ``np`` NodePath."""
+    if isinstance(part, NodePath):
+        return None if part.is_empty() else part
+    for attr in ("root", "node", "np"):
+        node = getattr(part, attr, None)
+        if isinstance(node, NodePath) and not node.is_empty():
+            return node
+    return None
 
 
 @dataclass

@@ -31,7 +31,7 @@ OVERLAYS = ("coverage", "camera_coverage")
 #: Shots: where the eye goes (see :func:`shot_pose`).
 SHOTS = (
     "overview", "overview_low", "command_center", "camera_oblique", "through_camera", "camera_high",
-    "fire_street", "fire_high", "truck_route", "war_room", "server_room",
+    "fire_street", "fire_high", "truck_route", "war_room", "fire_control", "server_room",
 )  # fmt: skip
 _OPS = {">=": operator.ge, "<=": operator.le, ">": operator.gt, "<": operator.lt}
 _CLAIM_RE = re.compile(r"^\s*(>=|<=|>|<)\s*([-+]?[0-9]*\.?[0-9]+(?:[eE][-+]?\d+)?)\s*$")
@@ -216,7 +216,7 @@ def shot_pose(
         return a([cx, ymin - 0.3 * s, 0.45 * s]), a([cx, cy, 0.0]), None
     if shot == "overview_low":
         return a([cx - 0.05 * s, cy - 0.45 * s, 0.2 * s]), a([cx, cy - 0.1 * s, 0.0]), None
-    if shot in ("command_center", "war_room"):
+    if shot in ("command_center", "war_room", "fire_control"):
         return a([cc.x - 120.0, cc.y - 160.0, 90.0]), a([cc.x, cc.y, 20.0]), None
     if shot == "server_room":
         return a([cc.x + 50.0, cc.y - 80.0, roof_m + 45.0]), a([cc.x, cc.y, roof_m + 4.0]), None

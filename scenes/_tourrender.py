@@ -112,6 +112,10 @@ class StoryStage:
                 scene.submit_frame(cid, img, seq=seq)
             self._feed_tick = tick
         lens = self.r.view.lens
+        # through a camera's lens its own projected picture would lie on every surface it sees: the
+        # city is shown as the camera films it (its virtual CCTV frame, where the scene has one)
+        if scene.overlay_on("video") != (v.camera is None):
+            scene.set_overlay("video", v.camera is None)
         if v.camera is not None:
             self.r.look_as(v.camera)
         else:

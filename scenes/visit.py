@@ -82,6 +82,7 @@ def _story_figures(t: Twin, facts: dict[str, Any], story: Story, lang: str) -> d
         "dispatch_clock": _hhmm(start + facts["dispatch"]),
         "arrive_clock": _hhmm(start + facts["arrive"]),
         "station": facts["station"],
+        "fire_id": facts["fire_id"],
         "truck": facts["truck"],
         "eta_min": f"{(facts['arrive'] - facts['enroute']) / 60.0:.1f}",
         "response_min": f"{response_s / 60.0:.1f}",

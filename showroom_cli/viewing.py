@@ -180,6 +180,25 @@ def story_sim(city: Any, *, life: bool = True, seed: int = 0) -> tuple[dict[str,
     return facts, advance, on_frame
 
 
+def tour_parts(scene: Any) -> tuple[set[str], dict[str, Any]]:
+    """What the scene can show the tour besides the city: ``night`` (a clock), ``war_room`` (its viewpoints)."""
+    have: set[str] = set()
+    if hasattr(scene, "set_clock"):
+        have.add("night")
+    views: dict[str, Any] = {}
+    war = getattr(scene, "warroom", None)
+    if war is not None and hasattr(war, "viewpoints"):
+        vp = war.viewpoints()
+        # the tour's shot names for the War Room's own views
+        for shot, name in (("war_room", "video_wall"), ("server_room", "server_room"),
+                           ("fire_control", "fire_control")):  # fmt: skip
+            if name in vp:
+                views[shot] = vp[name]
+        if "war_room" in views:
+            have.add("war_room")
+    return have, views
+
+
 def render_tour(
     city: Any,
     out: Path,
@@ -193,13 +212,15 @@ def render_tour(
     video: bool = True,
     life: bool = True,
     seed: int = 0,
+    sources: Any = None,
 ) -> int:
     """No headset and no display: render the guided tour, captions burnt in, to ``out``/render.mp4.
 
     The tour's fire runs live (``sim.live.LiveCity``) as the story says, with street life beside it;
     ``seconds`` None: the story's own length (3-5 minutes). Each caption's key frame is measured and
     its claims checked (summary.json ``captions``); ``stills``: a folder for the key frames;
-    ``video`` False: the key frames only.
+    ``video`` False: the key frames only. ``sources(scene)`` makes each camera's picture source
+    (``showroom_cli.sources.CameraSources``); None: test patterns.
     """
     from scenes import render_story
     from scenes.render import OffscreenRenderer
@@ -208,13 +229,21 @@ def render_tour(
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     facts, advance, on_frame = story_sim(city, life=life, seed=seed)
-    tour = GuidedTour.build(city, seconds=seconds, lang=lang, facts=facts)
     renderer = OffscreenRenderer(city, size=size, cameras=cameras)
+    src = None
     try:
+        have, views = tour_parts(renderer.scene)
+        tour = GuidedTour.build(city, seconds=seconds, lang=lang, facts=facts, have=have, viewpoints=views)
+        src = sources(renderer.scene) if sources is not None else None
         summary = render_story(renderer, tour, out, fps=fps, advance=advance, on_frame=on_frame, stills=stills,
-                               video=video)  # fmt: skip
+                               video=video, frames=src.frame if src is not None else None)  # fmt: skip
     finally:
+        if src is not None:
+            summary_src = src.close()
+            src.hub.close()
         renderer.close()
+    if src is not None:
+        summary["sources"] = summary_src
     summary["captions_lang"] = lang
     (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     false = summary["captions_false"]
