@@ -95,7 +95,7 @@ class Config:
                 sc.set_clock(dt.datetime(2026, 3, 16) + dt.timedelta(seconds=float(v.clock_s)))
         t1 = time.perf_counter()
         if self.on_frame is not None:
-            self.on_frame(sc, v.sim_s)
+            self.on_frame(sc, v)
         t2 = time.perf_counter()
         # every frame brings new pictures (the worst case: a 5 fps feed on a 5 fps frame)
         self._tick += 1

@@ -61,16 +61,24 @@ GROUND_Z_M = 1.0
 #: An instance is "in view" when it covers at least this many pixels of the ID render.
 MIN_INSTANCE_PX = 2
 _PRIORITY = 100000  # above any shader a look or a filter sets on the scene
+#: Fragments less opaque than this (vertex or flat colour alpha times texture alpha) are not counted.
+MIN_ALPHA = 0.15
 
 _VERT = """#version 330
 uniform mat4 p3d_ModelViewProjectionMatrix;
 uniform mat4 p3d_ModelMatrix;
 in vec4 p3d_Vertex;
 in vec3 p3d_Normal;
+in vec4 p3d_Color;
+in vec2 p3d_MultiTexCoord0;
 out vec3 v_world;
 out vec3 v_normal;
+out float v_alpha;
+out vec2 v_uv;
 void main() {
     gl_Position = p3d_ModelViewProjectionMatrix * p3d_Vertex;
+    v_alpha = p3d_Color.a;
+    v_uv = p3d_MultiTexCoord0;
     v_world = (p3d_ModelMatrix * p3d_Vertex).xyz;
     v_normal = mat3(p3d_ModelMatrix) * p3d_Normal;
 }
@@ -78,10 +86,15 @@ void main() {
 _FRAG = f"""#version 330
 // x: category id / 255, y and z: instance id (high, low byte) / 255; w < 0.5: a city tile, split here
 uniform vec4 inspect_id;
+uniform sampler2D p3d_Texture0;
 in vec3 v_world;
 in vec3 v_normal;
+in float v_alpha;
+in vec2 v_uv;
 out vec4 frag_color;
 void main() {{
+    // what a viewer cannot see is not on screen: the clear parts of a smoke puff, of a coverage drape
+    if (v_alpha * texture(p3d_Texture0, v_uv).a < {MIN_ALPHA}) discard;
     if (inspect_id.w < 0.5) {{
         float up = length(v_normal) > 1e-6 ? abs(normalize(v_normal).z) : 0.0;
         bool ground = v_world.z < {GROUND_Z_M:.3f} && up > 0.7;
@@ -163,6 +176,8 @@ class FrameReport:
         projected_video_ground: share of the ground pixels that carry projected video (0 without ground).
         luma_mean: mean brightness of the real frame (0..255, Rec. 601 weights).
         size: (width, height) of the measured frame.
+        lumas: per category in view, the real frame's mean brightness over its pixels (a lit video
+            wall, a dark sky at night).
     """
 
     shares: dict[str, float]
@@ -171,18 +186,21 @@ class FrameReport:
     projected_video_ground: float
     luma_mean: float
     size: tuple[int, int]
+    lumas: dict[str, float] = field(default_factory=dict)
     ids: np.ndarray = field(repr=False, default_factory=lambda: np.zeros((0, 0), np.uint8))
 
     def value(self, name: str) -> float:
         """A measure by name.
 
-        A category (its share), ``<category>_count``, ``projected_video``, ``projected_video_ground``
-        or ``luma_mean``.
+        A category (its share), ``<category>_count``, ``<category>_luma`` (0 when not in view),
+        ``projected_video``, ``projected_video_ground`` or ``luma_mean``.
         """
         if name in ("projected_video", "projected_video_ground", "luma_mean"):
             return float(getattr(self, name))
         if name.endswith("_count") and name[: -len("_count")] in _ID:
             return float(self.counts.get(name[: -len("_count")], 0))
+        if name.endswith("_luma") and name[: -len("_luma")] in _ID:
+            return float(self.lumas.get(name[: -len("_luma")], 0.0))
         if name in _ID:
             return float(self.shares.get(name, 0.0))
         raise KeyError(name)
@@ -195,12 +213,16 @@ class FrameReport:
             "projected_video": round(self.projected_video, 5),
             "projected_video_ground": round(self.projected_video_ground, 5),
             "luma_mean": round(self.luma_mean, 2),
+            "lumas": {k: round(v, 1) for k, v in self.lumas.items()},
         }
 
 
 def measure_names() -> list[str]:
     """Every name :meth:`FrameReport.value` knows (for checking claims before rendering)."""
-    return ["projected_video", "projected_video_ground", "luma_mean", *CATEGORIES, *(f"{c}_count" for c in CATEGORIES)]
+    return [
+        "projected_video", "projected_video_ground", "luma_mean", *CATEGORIES,
+        *(f"{c}_count" for c in CATEGORIES), *(f"{c}_luma" for c in CATEGORIES),
+    ]  # fmt: skip
 
 
 class FrameInspector:
@@ -310,6 +332,8 @@ def _report(frame: np.ndarray, ids: np.ndarray, cover: np.ndarray, cats: list[st
     video = city & (cover >= 128)
     ground = cat == _ID["ground"]
     luma = frame[..., 2] * 0.299 + frame[..., 1] * 0.587 + frame[..., 0] * 0.114
+    sums = np.bincount(cat.ravel(), weights=luma.ravel(), minlength=len(CATEGORIES))[: len(CATEGORIES)]
+    lumas = {CATEGORIES[k]: float(sums[k] / bc[k]) for k in np.flatnonzero(bc)}
     return FrameReport(
         shares=shares,
         counts=counts,
@@ -317,5 +341,6 @@ def _report(frame: np.ndarray, ids: np.ndarray, cover: np.ndarray, cats: list[st
         projected_video_ground=float((video & ground).sum()) / max(float(ground.sum()), 1.0),
         luma_mean=float(luma.mean()),
         size=(w, h),
+        lumas=lumas,
         ids=cat,
     )

@@ -44,7 +44,7 @@ class StoryStage:
         tour: GuidedTour,
         *,
         advance: Advance | None = None,
-        on_frame: Callable[[Any, float], None] | None = None,
+        on_frame: Callable[[Any, TourView], None] | None = None,
         frames: Callable[[str, float], Any] | None = None,
         feed_fps: float = 5.0,
     ) -> None:
@@ -97,7 +97,7 @@ class StoryStage:
             self._sim_s = v.sim_s
         scene.set_sim_time(v.sim_s)
         if self.on_frame is not None:
-            self.on_frame(scene, v.sim_s)
+            self.on_frame(scene, v)
         if hasattr(scene, "set_clock"):
             day = dt.datetime.fromisoformat(self.tour.date)
             scene.set_clock(day + dt.timedelta(seconds=float(v.clock_s)))
@@ -110,6 +110,12 @@ class StoryStage:
                     continue
                 img, seq = got if isinstance(got, tuple) else (got, tick)
                 scene.submit_frame(cid, img, seq=seq)
+            war = getattr(scene, "warroom", None)
+            if war is not None and hasattr(war, "wall_cameras"):
+                # the video wall shows the pictures of the cameras the operators' rotation put on it
+                wall = {cid: got for cid in war.wall_cameras() if (got := self.frames(cid, t)) is not None}
+                if wall:
+                    war.submit_frames(wall)
             self._feed_tick = tick
         lens = self.r.view.lens
         # through a camera's lens its own projected picture would lie on every surface it sees: the
@@ -165,7 +171,7 @@ def render_story(
     *,
     fps: float = 10.0,
     advance: Advance | None = None,
-    on_frame: Callable[[Any, float], None] | None = None,
+    on_frame: Callable[[Any, TourView], None] | None = None,
     frames: Callable[[str, float], Any] | None = None,
     stills: Path | None = None,
     video: bool = True,

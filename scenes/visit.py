@@ -72,6 +72,7 @@ def _story_figures(t: Twin, facts: dict[str, Any], story: Story, lang: str) -> d
     within = "within" if response_s <= 15 * 60 else "beyond"
     out = {
         "cam_id": cam.id,
+        "cam_name": cam.name or cam.id,
         "mount_m": f"{cam.mount_height_m:g}",
         "fire_dist_m": f"{float(np.hypot(*(np.asarray(facts['fire_xy']) - [cam.x, cam.y]))):.0f}",
         "fire_ppm": f"{ppm:.0f}",
@@ -156,6 +157,8 @@ class GuidedTour:
     hold_times: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
     clocks: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
     cameras: list[str | None] = field(default_factory=list)
+    #: per stop: its eye is placed exactly (a camera's lens, a room's viewpoint): never lifted over roofs
+    exact: list[bool] = field(default_factory=list)
     start_s: float = 0.0
     date: str = "2026-03-16"
     facts: dict[str, Any] | None = None
@@ -212,7 +215,7 @@ class GuidedTour:
         start_s = float(facts["start_s"]) if facts else 0.0
         cc = t.command_center
         roof = _roof_at(t, cc.x, cc.y)
-        eyes, targets, cams = [], [], []
+        eyes, targets, cams, exact = [], [], [], []
         for k, s in enumerate(stops):
             mid = float(clocks[k].mean()) - start_s
             eye, target, cam = shot_pose(t, s.shot, facts=facts, sim_s=mid, viewpoints=viewpoints, roof_m=roof)
@@ -221,13 +224,14 @@ class GuidedTour:
             eyes += [eye, eye + push * (target - eye)]
             targets += [target, target]
             cams.append(cam)
+            exact.append(cam is not None or s.shot in (viewpoints or {}))
         key_t = hold_times.reshape(-1)
         captions = [s.text[lang].format(**figs) for s in stops]
         roofs, origin = roof_grid(t)
         tour_path = TourPath(np.array(eyes), np.array(targets), float(seconds), min_eye_m=2.0, times=key_t)
         return cls(
             tour_path, hold_times.mean(axis=1), captions, [s.key for s in stops], roofs, origin, stops,
-            hold_times, clocks, cams, start_s, story.date, facts,
+            hold_times, clocks, cams, exact, start_s, story.date, facts,
         )  # fmt: skip
 
     # ---- the timeline -------------------------------------------------------------------------
@@ -269,7 +273,7 @@ class GuidedTour:
             target = (1 - w) * p.targets[2 * k] + w * p.targets[2 * k + 1]
         else:
             eye, target = self.path.pose_at(t)
-        if self.roofs is not None:
+        if self.roofs is not None and not (self.exact and self.exact[k] and a <= t <= b):
             x0, y0, cell = self.roofs_origin
             i = int(np.clip((eye[1] - y0) // cell, 0, self.roofs.shape[0] - 1))
             j = int(np.clip((eye[0] - x0) // cell, 0, self.roofs.shape[1] - 1))

@@ -144,7 +144,7 @@ def story_sim(city: Any, *, life: bool = True, seed: int = 0) -> tuple[dict[str,
     """The tour's fire and street life, for the tour's renderer.
 
     Returns the fire's facts (``sim.storyline``), ``advance(sim_s) -> snapshot`` over a live run,
-    and ``on_frame(scene, sim_s)`` handing the scene its street life.
+    and ``on_frame(scene, view)`` handing the scene its street life at the view's time of day.
 
     A city the tour's fire scenario was not written for gets no fire: (None, None, on_frame).
     """
@@ -162,22 +162,67 @@ def story_sim(city: Any, *, life: bool = True, seed: int = 0) -> tuple[dict[str,
             live = LiveCity(city, scenario)
         except twin.TwinError as e:  # tell the tour without its fire
             print(f"warning: the tour leaves its fire out: {e}", file=sys.stderr)
-    street = None
-    if life:
-        street = StreetLife.beside(city, live, seed=seed) if live is not None else StreetLife(city, seed=seed)
-        street.set_speed(600.0)  # the story jumps minutes between stops: coarse steps keep it cheap
-    env = live.env if live is not None else (street.model.env if street is not None else None)
+    street = StreetLife(city, seed=seed, hour=0.0) if life else None
+    env = live.env if live is not None else None
+    war = _war_room_feed(city, live, facts) if live is not None else None
 
     def advance(sim_s: float) -> Any:
         if env is not None and sim_s > env.now:
             env.run(until=sim_s)
-        return live.snapshot() if live is not None else None
+        if live is None:
+            return None
+        snap = live.snapshot()
+        return war(snap) if war is not None else snap
 
-    def on_frame(scene: Any, sim_s: float) -> None:
-        if street is not None:
-            street.frame(scene, sim_s)
+    def on_frame(scene: Any, view: Any) -> None:
+        """Street life at the tour's time of day (its own clock: seconds after midnight)."""
+        if street is None:
+            return
+        env_l = street.model.env
+        t = float(view.clock_s)
+        if t - env_l.now > LIFE_JUMP_S:
+            # the story skips hours between stops: the streets run on from a few seconds before, at that hour
+            import simpy
+
+            street.attach(simpy.Environment(initial_time=t - LIFE_SETTLE_S))
+            env_l = street.model.env
+        street.run_to(t)
+        street.frame(scene, view.sim_s)
 
     return facts, advance, on_frame
+
+
+#: A jump of the tour's clock longer than this (s) moves street life on without stepping through it ...
+LIFE_JUMP_S = 30.0
+#: ... from this long before the new time, so the streets settle at the new hour's density.
+LIFE_SETTLE_S = 6.0
+
+
+def _war_room_feed(city: Any, live: Any, facts: dict[str, Any] | None) -> Any:
+    """``snapshot -> snapshot`` with the War Room's state where the live run leaves it out.
+
+    The video wall's rotation (``sim.warroom.WallRotation``) with the camera that found the fire
+    pinned from its detection on, the fire control room's board (``sim.warroom.incident_board``) and
+    the operators on duty.
+    """
+    import dataclasses
+
+    from sim.warroom import Alarm, WallRotation, incident_board
+
+    rot = WallRotation.for_twin(city)
+    cam = (facts or {}).get("camera")
+    if cam is not None and cam in set(rot.camera_ids.tolist()):
+        rot = rot.with_alarms([Alarm(cam, float(facts["detected"]))])
+    roster = getattr(live.engine, "roster", None)
+
+    def feed(snap: Any) -> Any:
+        if getattr(snap, "wall", None) is not None:
+            return snap  # the live run tells the War Room itself
+        t = float(live.env.now)
+        staff = int(roster.on_duty(t)) if roster is not None and hasattr(roster, "on_duty") else None
+        return dataclasses.replace(snap, wall=rot.state(t), incidents=incident_board(live.engine), staff_on_duty=staff)
+
+    return feed
 
 
 def tour_parts(scene: Any) -> tuple[set[str], dict[str, Any]]:

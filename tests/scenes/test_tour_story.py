@@ -19,9 +19,7 @@ from scenes._story import load_story
 from scenes.render import OffscreenRenderer
 from scenes.visit import GuidedTour
 from showroom_cli.common import load_city
-from showroom_cli.viewing import tour_parts
-from sim.live import LiveCity
-from sim.storyline import story_facts
+from showroom_cli.viewing import story_sim, tour_parts
 
 from .conftest import Rig, make_twin
 
@@ -55,23 +53,19 @@ def test_inspector_counts_a_roof_seen_from_straight_above_as_the_pinhole_says(en
 @pytest.fixture(scope="module")
 def story(engine):
     city = load_city(None)
-    facts = story_facts(city, SCENARIO)
-    live = LiveCity(city, SCENARIO)
+    facts, advance, on_frame = story_sim(city, life=True)
     r = OffscreenRenderer(city, size=SIZE, engine=engine)
     have, views = tour_parts(r.scene)
     tour = GuidedTour.build(city, lang="en", facts=facts, have=have, viewpoints=views)
-
-    def advance(sim_s: float):
-        if sim_s > live.env.now:
-            live.env.run(until=sim_s)
-        return live.snapshot()
-
-    stage = scenes.StoryStage(r, tour, advance=advance)
-    shots = {}
+    stage = scenes.StoryStage(r, tour, advance=advance, on_frame=on_frame)
+    shots, war = {}, {}
     try:
         for k, key in enumerate(tour.keys):
             img, rep, _ = stage.key_frame(k)
             shots[key] = (img, rep)
+            wr = getattr(r.scene, "warroom", None)
+            if wr is not None:
+                war[key] = (wr.wall_cameras(), list(wr.incidents))
         # the same view with the projected video switched off: the inspector must see none
         stage.prepare(tour.key_time(tour.keys.index("projected")))
         r.scene.set_overlay("video", False)
@@ -81,11 +75,11 @@ def story(engine):
     finally:
         stage.close()
         r.close()
-    return city, facts, tour, shots, off, have
+    return city, facts, tour, shots, off, have, war
 
 
 def test_the_story_is_all_there_and_lasts_three_to_five_minutes(story) -> None:
-    _, _, tour, _, _, have = story
+    _, _, tour, _, _, have = story[:6]
     for key in ("city", "camera_dori", "camera_view", "fire", "found", "dispatch", "arrive", "server_room", "next_101"):
         assert key in tour.keys
     assert 180.0 <= tour.path.seconds <= 300.0
@@ -98,7 +92,7 @@ def test_the_story_is_all_there_and_lasts_three_to_five_minutes(story) -> None:
 
 
 def test_each_caption_shows_what_it_says(story) -> None:
-    _, _, tour, shots, _, _ = story
+    _, _, tour, shots, _, _ = story[:6]
     wrong = []
     for k, key in enumerate(tour.keys):
         _, rep = shots[key]
@@ -110,7 +104,7 @@ def test_each_caption_shows_what_it_says(story) -> None:
 
 
 def test_the_inspector_can_say_no(story) -> None:
-    _, _, tour, shots, off, _ = story
+    _, _, tour, shots, off, _ = story[:6]
     # the overview is taken before the fire starts: no fire, no truck on the road in it
     _, city_rep = shots["city"]
     assert city_rep.value("fire") == 0.0 and city_rep.value("smoke") == 0.0
@@ -120,7 +114,7 @@ def test_the_inspector_can_say_no(story) -> None:
 
 
 def test_captions_tell_the_fire_models_own_numbers(story) -> None:
-    city, facts, tour, _, _, _ = story
+    city, facts, tour, _, _, _ = story[:6]
     found = tour.captions[tour.keys.index("found")]
     assert f"{facts['detected'] - facts['ignition']:.0f} seconds after it started" in found
     assert facts["camera"] in found and facts["source"] in ("operator", "analytics")
@@ -133,7 +127,8 @@ def test_captions_tell_the_fire_models_own_numbers(story) -> None:
     f_px = cam.width_px / (2 * math.tan(hfov / 2))
     d = math.hypot(*(np.asarray(facts["fire_xy"]) - [cam.x, cam.y]))
     ppm = f_px / math.hypot(d, cam.mount_height_m - 1.6)
-    assert f"seen at {ppm:.0f} pixels per metre" in tour.captions[tour.keys.index("camera_view")]
+    assert f"it sees {ppm:.0f} pixels per metre, the Observe level" in tour.captions[tour.keys.index("camera_view")]
+    assert 62.5 <= ppm < 125.0, "EN 62676-4: Observe from 62.5 px/m, Recognise from 125"
 
 
 def test_both_languages_have_the_same_stops() -> None:
@@ -150,3 +145,16 @@ def test_a_claim_on_an_unknown_measure_names_the_file_and_stop(tmp_path) -> None
     bad.write_text(doc.replace('fire_count: ">= 1"', 'flames: ">= 1"'), encoding="utf-8")
     with pytest.raises(twin.TwinError, match=r"captions.yaml: stop 'fire': unknown measure 'flames'"):
         load_story(bad)
+
+
+def test_the_war_room_shows_the_fire_found_on_its_camera(story) -> None:
+    _, facts, tour, _, _, have, war = story
+    assert "war_room" in have, "the scene has a War Room with viewpoints"
+    wall, _ = war["war_room"]
+    # the operator who spotted the fire put its camera on the wall's first tile (pinned while it burns)
+    assert wall[0] == facts["camera"]
+    _, board = war["fire_control"]
+    assert [(i.id, i.truck) for i in board] == [(facts["fire_id"], facts["truck"])]
+    # before the fire was found the wall does not pin it, and the board is empty
+    wall0, board0 = war["city"]
+    assert board0 == [] and wall0[0] != facts["camera"]
