@@ -10,7 +10,7 @@ agent's id, so a car keeps its paint while others come and go.
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 from panda3d.core import Geom, GeomNode, GeomTriangles, GeomVertexData, NodePath, OmniBoundingVolume
@@ -146,12 +146,19 @@ class _KindLayer:
 
 
 class LifeView:
-    """Vehicles and pedestrians of the latest life snapshot, under ``parent`` (one node per kind)."""
+    """Vehicles and pedestrians of the latest life snapshot, under ``parent`` (one node per kind).
+
+    ``look``: the scene's living look (``scenes._look.Look``), which lights them like the city; None: unlit.
+    """
 
     KINDS = ("motorcycle", "car", "bus")
 
-    def __init__(self, parent: NodePath) -> None:
+    def __init__(self, parent: NodePath, *, look: Any = None) -> None:
         self.root = parent.attach_new_node("life")
+        if look is not None:
+            # lit like the city (sun, shadows, street lamps at night), never painted with projected video
+            look.apply(self.root)
+            self.root.set_shader_input("inspect_video", 0.0)
         # moving agents never cast video shadows (the depth maps are of the static city); virtual CCTV sees them
         self.root.hide(DEPTH_MASK)
         self.layers = {k: _KindLayer(self.root, k) for k in (*self.KINDS, "pedestrian")}

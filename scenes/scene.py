@@ -112,7 +112,7 @@ class CityScene:
         cc = city.command_center
         # the racks' load bars stand on the War Room's roof, read from the air (inside: the server room)
         self.entities = SimEntities(self.root, rack_origin=(cc.x, cc.y, self.warroom.layout.height_m + 1.0))
-        self.life = LifeView(self.root)
+        self.life = LifeView(self.root, look=self.look)
         self._coverage_group = self.root.attach_new_node("coverage")
         self._overlay_on = dict(OVERLAYS)
         self._overlay_on["frustums"] = False

@@ -212,3 +212,25 @@ def test_a_ptz_head_turns_on_its_tour(loop_rig, city) -> None:
     assert (np.abs(a - b).max(axis=2) > 30).sum() > 20, "the head's pixels moved"
     head = r.scene.markers.ptz.heads["PTZ-1"]
     assert head.get_h() == pytest.approx(-90.0, abs=1e-3)
+
+
+def test_vehicles_darken_at_night_like_the_city(loop_rig) -> None:
+    """Lit by the scene's look: the same bus roof is darker at 23:00 than at noon (no sun, street lamps only)."""
+    import datetime as dt
+
+    r = loop_rig
+    if r.scene.look is None:
+        pytest.skip("a plain-look scene has no clock")  # the default scene is the living look
+    none = np.zeros(0)
+    st = LifeState.of(t=0.0, hour=12.0, vehicle_xy=[[0.0, -80.0]], vehicle_heading_rad=[0.0], vehicle_kind=[2],
+                      pedestrian_xy=none, pedestrian_heading_rad=none, vehicle_id=[0], pedestrian_id=none)  # fmt: skip
+    r.scene.push_life(st)
+    r.look((0.0, -95.0, 30.0), (0.0, -80.0, 0.0))
+    luma = {}
+    for hour in (12, 23):
+        r.scene.set_clock(dt.datetime(2026, 3, 20, hour, 0))
+        img = r.render(2)
+        luma[hour] = float(r.color_at(img, (-3.0, -80.0, 3.55)).mean())
+    r.scene.set_clock(dt.datetime(2026, 3, 20, 10, 0))
+    # under a street lamp's pool it keeps some light; unlit (baked colours only) it would not change at all
+    assert luma[23] < 0.85 * luma[12], luma
