@@ -64,8 +64,10 @@ def _cmd_render(args: argparse.Namespace) -> int:
     if args.story or args.stills:
         return _cmd_render_story(args, size)
     args.seconds = 10.0 if args.seconds is None else args.seconds
-    if not 0.0 <= args.life_hour < 24.0:
-        raise twin.TwinError(f"--life-hour must be in [0, 24), got {args.life_hour:g}")
+    hour = scenes.DEFAULT_CLOCK.hour + scenes.DEFAULT_CLOCK.minute / 60.0 if args.hour is None else args.hour
+    if not 0.0 <= hour < 24.0:
+        raise twin.TwinError(f"--hour must be in [0, 24), got {hour:g}")
+    clock = scenes.DEFAULT_CLOCK.replace(hour=int(hour), minute=int(round(hour % 1 * 60)) % 60)
     if args.seconds <= 0 or args.fps <= 0:
         raise twin.TwinError(f"--seconds and --fps must be > 0, got {args.seconds:g} and {args.fps:g}")
     overlays = {o for spec in args.overlay or [] for o in spec.split(",") if o}
@@ -90,10 +92,11 @@ def _cmd_render(args: argparse.Namespace) -> int:
             cov = compute_coverage(city, cams, resolution_m=args.coverage_resolution)
             renderer.scene.set_coverage(cov.best.reshape(cov.raster.shape), cov.raster.geotransform)
         renderer.scene.set_overlay("frustums", "frustums" in overlays)
+        renderer.scene.set_clock(clock)  # one time of day for the sun, the night lights and the streets
         from tqdm import tqdm
 
         live = _LiveFeeds(cams, args.upload_budget) if args.feeds == "live" else None
-        life = None if args.no_life else StreetLife(city, seed=args.seed, hour=args.life_hour)
+        life = None if args.no_life else StreetLife(city, seed=args.seed, hour=hour)
         n = max(1, round(args.seconds * args.fps))
         try:
             with tqdm(total=n, unit="frame", disable=not sys.stderr.isatty()) as bar:
@@ -112,7 +115,8 @@ def _cmd_render(args: argparse.Namespace) -> int:
     if live_summary is not None:
         summary["live"] = live_summary
     summary["overlays"] = sorted(overlays)
-    summary["life"] = None if life is None else {"hour": args.life_hour, "seed": args.seed, **life.model.counts()}
+    summary["clock"] = clock.isoformat()
+    summary["life"] = None if life is None else {"hour": hour, "seed": args.seed, **life.model.counts()}
     summary["cameras"] = args.cameras
     summary["run_time_s"] = round(time.perf_counter() - t0, 3)
     write_json(out / "summary.json", summary)
@@ -169,9 +173,9 @@ def add(sub: argparse._SubParsersAction) -> None:
                         "feed hub, the nearest in view (synthetic streams for cameras without a URL)")
     p.add_argument("--upload-budget", type=int, default=32, metavar="N",
                    help="most feed frames uploaded per frame; the furthest cameras keep their still")
-    p.add_argument("--life-hour", type=float, default=8.0, metavar="H",
-                   help="hour of day of the street life (vehicles, pedestrians; density by the traffic profile), "
-                        "default 8 (the morning peak)")
+    p.add_argument("--hour", type=float, default=None, metavar="H",
+                   help="local time of day, 0-24 (e.g. 8 or 21.5): the sun, the night lights and the street life's "
+                        "density (by the traffic profile); default the scene's clock, 10:00")
     p.add_argument("--no-life", action="store_true", help="empty streets: no vehicles, no pedestrians")
     p.add_argument("--seed", type=int, default=0, help="street life's seed (default 0)")
     p.add_argument("--out", required=True, metavar="DIR")
