@@ -95,6 +95,7 @@ def test_a_camera_placed_moved_and_aimed_with_mouse_and_keys_matches_the_api(xvf
     city = twin.load(city_dir)
     p1 = ground_point(city, 0.0, -0.3)
     p2 = ground_point(city, 0.02, -0.5)
+    p3 = ground_point(city, 0.25, -0.45)
     before_png, after_png = tmp_path / "before.png", tmp_path / "after.png"
     script = [
         {"t": 3.0, "pointer": [0.0, -0.3]},
@@ -106,21 +107,39 @@ def test_a_camera_placed_moved_and_aimed_with_mouse_and_keys_matches_the_api(xvf
         {"t": 5.0, "press": "mouse1"},  # grab its pole ...
         {"t": 5.4, "pointer": [0.02, -0.5]},  # ... drag it ...
         {"t": 5.8, "release": "mouse1"},  # ... and let go: the engine recomputes now
-        {"t": 6.2, "key": "."},
-        {"t": 6.4, "key": "."},  # heading +10 degrees
-        {"t": 6.8, "key": "control-s"},
-        {"t": 7.5, "screenshot": str(after_png)},
-        {"t": 8.0, "key": "escape"},
+        {"t": 6.1, "pointer": [0.25, -0.45]},
+        {"t": 6.3, "press": "shift-mouse1"},  # aim at the point under the pointer
+        {"t": 6.5, "release": "mouse1"},
+        {"t": 6.8, "key": "."},
+        {"t": 7.0, "key": "."},  # heading +10 degrees
+        {"t": 7.2, "key": "l"},  # lock
+        {"t": 7.4, "key": "delete"},
+        {"t": 7.6, "key": "control-z"},
+        {"t": 7.8, "key": "control-y"},
+        {"t": 8.0, "key": "control-z"},  # deleted, back, deleted, back
+        {"t": 8.3, "key": "control-s"},
+        {"t": 9.0, "screenshot": str(after_png)},
+        {"t": 9.5, "key": "shift-f"},  # the optimiser adds --fill 2 around the locked camera
+        {"t": 11.0, "key": "escape"},
     ]
-    r = _view(tmp_path, xvfb, city_dir, drill, script, "--xr", "off")
+    r = _view(tmp_path, xvfb, city_dir, drill, script, "--xr", "off", "--fill", "2")
     assert r.returncode == 0, r.stderr[-3000:]
     plan = json.loads((tmp_path / "trace.json").read_text())["plan"]
-    placed = [c for c in plan["cameras"] if c["id"] == plan["selected"]]
-    assert len(placed) == 1, plan["actions"]
-    cam = placed[0]
-    assert plan["actions"][0].startswith(f"place {cam['id']} ")
+    cid = plan["actions"][0].split()[1]
+    assert [a.split()[0] for a in plan["actions"]] == [
+        "place", "lens", "move", "pose", "pose", "pose", "lock", "delete", "undo", "redo", "undo", "save", "fill",
+    ]
+    cams = {c["id"]: c for c in plan["cameras"]}
+    assert len(cams) == 3 and plan["actions"][-1] == "fill 2"
+    cam = cams[cid]
     assert (cam["x"], cam["y"]) == pytest.approx(p2, abs=1e-3)
-    assert cam["heading_deg"] == pytest.approx(10.0)
+    # aimed at p3 from the lens (p2, mount height), then turned 10 degrees clockwise
+    dx, dy = p3[0] - p2[0], p3[1] - p2[1]
+    heading = math.degrees(math.atan2(dx, dy))
+    tilt = math.degrees(math.atan2(cam["mount_height_m"], math.hypot(dx, dy)))
+    assert cam["heading_deg"] == pytest.approx((heading + 10.0) % 360.0, abs=1e-4)
+    assert cam["tilt_deg"] == pytest.approx(tilt, abs=1e-4)
+    assert cam["locked"] is True
     # the lens key walks the catalogue from the default lens on, in the catalogue's order
     order = [twin.lenses.DEFAULT_LENS, *[n for n in twin.LENSES if n != twin.lenses.DEFAULT_LENS]]
     second = order[1]
@@ -128,16 +147,26 @@ def test_a_camera_placed_moved_and_aimed_with_mouse_and_keys_matches_the_api(xvf
 
     # the same edits through the Python API give the same figures
     ref = PlanSession(city, cameras="all", resolution_m=1.0, seed=0, fire=False)
-    cid = ref.place(*p1, heading_deg=0.0)
+    assert ref.place(*p1, heading_deg=0.0) == cid
     ref.move(cid, lens=second)
     ref.move(cid, x_m=p2[0], y_m=p2[1])
-    ref.move(cid, heading_deg=10.0)
+    ref.move(cid, heading_deg=heading % 360.0, tilt_deg=tilt)
+    ref.move(cid, heading_deg=(heading + 5.0) % 360.0)
+    ref.move(cid, heading_deg=(heading + 10.0) % 360.0)
+    ref.lock(cid)
+    ref.delete(cid)
+    ref.undo()
+    ref.redo()
+    ref.undo()
+    shot_levels = np.asarray(ref.levels).copy()  # what the "after" screenshot shows
+    ref.fill(2)
     want = ref.panel()
     got = plan["panel"]
     for part in ("before", "after", "delta"):
         assert got["area_m2_by_level"][part] == pytest.approx(want.area_m2_by_level[part], abs=1e-6)
     assert got["bitrate_kbps"] == pytest.approx(want.bitrate_kbps)
     assert got["storage_tb"] == pytest.approx(want.storage_tb)
+    assert sorted(cams) == sorted(c.id for c in ref.cameras if c.status != "existing")
     assert want.area_m2_by_level["delta"][next(iter(want.area_m2_by_level["delta"]))] > 0
     assert "public space m2" in plan["panel_text"] and "fire:" in plan["panel_text"]
 
@@ -145,11 +174,12 @@ def test_a_camera_placed_moved_and_aimed_with_mouse_and_keys_matches_the_api(xvf
     saved = tmp_path / "out" / "plan.geojson"
     back = {c.id: c for c in twin.select_cameras(city, str(saved))}
     assert (back[cid].x, back[cid].y) == pytest.approx(p2, abs=0.01)
+    assert back[cid].heading_deg == pytest.approx((heading + 10.0) % 360.0, abs=1e-4)
 
     # the screenshot: around the new camera the ground now shows its DORI level colours
     before, after = cv2.imread(str(before_png)).astype(float), cv2.imread(str(after_png)).astype(float)
     ref0 = PlanSession(city, cameras="all", resolution_m=1.0, seed=0, fire=False)
-    lv0, lv1 = np.asarray(ref0.levels), np.asarray(ref.levels)
+    lv0, lv1 = np.asarray(ref0.levels), shot_levels
     x0, dx, _, y0, _, dy = ref.geotransform
     interior = (lv1 > 0) & (lv0 == 0)
     for axis in (0, 1):  # cells whose neighbours have the same new level (no edge blending)
