@@ -230,15 +230,23 @@ def test_a_controller_ray_and_trigger_place_a_camera_where_the_laser_meets_the_s
     eye_y, eye_z = ymin - 0.25 * (ymax - ymin), 0.3 * (ymax - ymin)
     reach = 251.75
     drop = eye_z + 1.5
+    # the session starts from a saved plan (--cameras FILE --plan): one planned camera in the north-east
+    from sim.planning import PlanSession
+
+    with PlanSession(city, cameras="all", resolution_m=2.0, fire=False) as start:
+        start.place(150.0, 150.0, heading_deg=45.0)
+        start.save(tmp_path / "start.geojson")
     script = [
         {"t": 3.0, "vr_ray": {"position": [0.0, 0.0, 1.5], "direction": [0.0, reach, -drop], "select": True}},
         {"t": 5.0, "key": "escape"},
     ]
-    r = _view(tmp_path, xvfb, city_dir, drill, script, "--xr", "simulated")
+    start_plan = str(tmp_path / "start.geojson")
+    r = _view(tmp_path, xvfb, city_dir, drill, script, "--xr", "simulated", "--cameras", start_plan)
     assert r.returncode == 0, r.stderr[-3000:]
     plan = json.loads((tmp_path / "trace.json").read_text())["plan"]
-    assert len(plan["cameras"]) == 1, plan["actions"]
-    cam = plan["cameras"][0]
+    assert len(plan["cameras"]) == 2, plan["actions"]
+    loaded, cam = plan["cameras"]
+    assert (loaded["x"], loaded["y"], loaded["heading_deg"]) == pytest.approx((150.0, 150.0, 45.0), abs=1e-3)
     # (Panda3D's transforms are single precision: a few hundredths of a millimetre at 450 m)
     assert (cam["x"], cam["y"]) == pytest.approx(((xmin + xmax) / 2, eye_y + reach), abs=1e-3)
     # one trigger pull, one edit: the place (no move when the laser let go where it pressed)
