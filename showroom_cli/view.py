@@ -43,6 +43,13 @@ def _cmd_view(args: argparse.Namespace) -> int:
                 print("error: VR needs an X display here (OpenXR's OpenGL Xlib binding); set DISPLAY", file=sys.stderr)
                 return 3
             provider, why = None, "VR unavailable: no X display for OpenXR's OpenGL binding"
+    if args.plan and args.fill < 1:
+        raise twin.TwinError(f"--fill must be at least 1 camera, got {args.fill}")
+    if provider is None and not _has_display() and args.plan:
+        # planning is interactive: a tour video instead would quietly drop what was asked for
+        print(f"error: {why}; no display either: the planning mode (--plan) needs a window or a headset "
+              "(set DISPLAY; without one, plan through the Python API: sim.planning.PlanSession)", file=sys.stderr)
+        return 3
     if provider is None and not _has_display():
         out = Path(args.out)
         print(f"{why}; no display either: rendering the guided tour to a video instead ({out}/render.mp4)")

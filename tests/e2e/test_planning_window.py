@@ -252,3 +252,16 @@ def test_a_controller_ray_and_trigger_place_a_camera_where_the_laser_meets_the_s
     # one trigger pull, one edit: the place (no move when the laser let go where it pressed)
     assert len(plan["actions"]) == 1
     assert plan["actions"][0].startswith(f"place {cam['id']} {twin.lenses.DEFAULT_LENS} at")
+
+
+def test_planning_without_a_display_or_headset_says_so_and_exits_3(small_city, tmp_path) -> None:
+    city_dir, _ = small_city
+    env = {k: v for k, v in os.environ.items() if k != "DISPLAY"}
+    cmd = [sys.executable, str(ROOT / "showroom.py"), "view", "--plan", "--city", str(city_dir), "--out", str(tmp_path)]
+    r = subprocess.run(cmd, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 3, r.stderr[-2000:]
+    assert r.stderr.startswith("error: VR unavailable: ")
+    assert "the planning mode (--plan) needs a window or a headset" in r.stderr
+    assert not (tmp_path / "render.mp4").exists()  # no tour video instead of what was asked
+    bad = subprocess.run([*cmd, "--fill", "0"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    assert bad.returncode == 2 and "--fill must be at least 1 camera, got 0" in bad.stderr
