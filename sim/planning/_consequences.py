@@ -146,7 +146,8 @@ class Consequences:
             self._cv.notify_all()
         if self._executor is not None:
             self._executor.close(kill=True)
-        self._thread.join(timeout=60.0)
+        if threading.current_thread() is not self._thread:  # a session collected in the worker's own thread
+            self._thread.join(timeout=60.0)
         self._executor = None
 
     # ---- the worker ----------------------------------------------------------------------------

@@ -19,6 +19,7 @@ import dataclasses
 import math
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -148,8 +149,17 @@ class PlanSession:
         self.state = twin.CoverageState(self.raster, profile=self.profile, cameras=start)
         self._before = self.state.figures()
         self._last_ms = 0.0
+        # the worker holds the session weakly, so a session dropped without close() still stops its worker
+        weak_notify = weakref.WeakMethod(self._notify)
+
+        def notify() -> None:
+            m = weak_notify()
+            if m is not None:
+                m()
+
         self.consequences = Consequences(city, band=band, fire=fire, servers=servers, fire_days=fire_days, seed=seed,
-                                         notify=self._notify)
+                                         notify=notify)
+        self._finalizer = weakref.finalize(self, self.consequences.close)
         self._panel_now()  # queue the starting plan's sizing and fire run
 
     # ---- reading -------------------------------------------------------------------------------------
@@ -418,8 +428,8 @@ class PlanSession:
         return p
 
     def close(self) -> None:
-        """Stop the background worker."""
-        self.consequences.close()
+        """Stop the background worker (also done when the session is garbage-collected, or at exit)."""
+        self._finalizer()
 
     def __enter__(self) -> PlanSession:
         """The session, closed on leaving the ``with`` block."""

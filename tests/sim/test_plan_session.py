@@ -265,3 +265,15 @@ def test_bad_edits_say_what_is_wrong_and_change_nothing(session: PlanSession) ->
     with pytest.raises(twin.TwinError, match="fill method must be 'greedy' or 'milp', got 'best'"):
         session.fill(2, method="best")
     assert len(session.history) == n and np.array_equal(session.levels, before)
+
+
+def test_a_session_dropped_without_close_stops_its_worker(city: twin.Twin, raster: twin.HeightRaster) -> None:
+    import gc
+
+    s = PlanSession(city, raster=raster, fire=False, seed=0)
+    s.wait(300)  # the sizing ran: the worker process is up
+    proc = s.consequences._executor._proc
+    assert proc.poll() is None
+    del s
+    gc.collect()
+    assert proc.wait(timeout=30) is not None
