@@ -63,7 +63,7 @@ def naive_passes(city: twin.Twin, scene: scenes.CityScene, parent: NodePath) -> 
         node.set_shader(one)
         node.set_shader_input("video_on", 1.0)
         node.set_shader_input("proj_params", scene.city.root.get_shader_input("proj_params").get_vector())
-        for name, val in (("view0", p.view), ("pos0", p.pos), ("lens0", p.lens), ("dist0", p.dist)):
+        for name, val in (("view0", p.view), ("pos0", p.pos), ("lens0", p.lens), ("dist0", p.dist), ("rect0", p.rect)):
             node.set_shader_input(name, val)
         node.set_shader_input("vid0", p.video)
         node.set_shader_input("dep0", p.depth)

@@ -11,6 +11,7 @@ from ._nightlights import NightSettings
 from ._planning import PlanningLayer, changed_window, ground_footprint
 from ._story import load_story
 from ._tourrender import StoryStage, render_story
+from ._vcctv_budget import VcctvBudget, VcctvSettings, VcctvStats
 from ._vegetation import TreeSettings
 from .city import CityMesh, build_city
 from .engine import Graphics, HeadlessEngine, OffscreenView, configure_panda
@@ -65,6 +66,9 @@ __all__ = [
     "TourPath",
     "TreeSettings",
     "UploadStats",
+    "VcctvBudget",
+    "VcctvSettings",
+    "VcctvStats",
     "VirtualCCTV",
     "build_city",
     "camera_hue_bgr",

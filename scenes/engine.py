@@ -84,15 +84,15 @@ class Graphics:
         return self.host.get_pipe()
 
     def make_buffer(
-        self, name: str, width: int, height: int, *, sort: int = -10, float_color: bool = False
+        self, name: str, width: int, height: int, *, sort: int = -10, float_color: bool = False, alpha: bool = True
     ) -> GraphicsOutput:
-        """An offscreen buffer sharing the host's GSG (so textures are shared)."""
+        """An offscreen buffer sharing the host's GSG (so textures are shared); ``alpha`` False: RGB only."""
         fbp = FrameBufferProperties()
         if float_color:
             fbp.set_float_color(True)
             fbp.set_rgba_bits(32, 0, 0, 0)
         else:
-            fbp.set_rgba_bits(8, 8, 8, 8)
+            fbp.set_rgba_bits(8, 8, 8, 8 if alpha else 0)
         fbp.set_depth_bits(24)
         buf = self.engine.make_output(
             self.pipe,

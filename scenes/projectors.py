@@ -115,9 +115,9 @@ def projector_shader(slots: int, look: str = "plain") -> Shader:
         vcalls.append(f"    v_cam{i} = (view{i} * world).xyz;")
         decls.append(
             f"in vec3 v_cam{i};\nuniform vec4 pos{i};\nuniform vec4 lens{i};\nuniform vec4 dist{i};\n"
-            f"uniform sampler2D vid{i};\nuniform sampler2D dep{i};"
+            f"uniform vec4 rect{i};\nuniform sampler2D vid{i};\nuniform sampler2D dep{i};"
         )
-        calls.append(f"    paint(v_cam{i}, pos{i}, lens{i}, dist{i}, vid{i}, dep{i}, n, acc, wsum, cover);")
+        calls.append(f"    paint(v_cam{i}, pos{i}, lens{i}, dist{i}, rect{i}, vid{i}, dep{i}, n, acc, wsum, cover);")
     vert = (
         _shader_source("projector.vert")
         .replace("@SLOT_VERTEX_DECLARATIONS@", "\n".join(vdecls))
@@ -158,6 +158,8 @@ class Projector:
         self.pos = PTA_LVecBase4f([LVecBase4f(0, 0, 0, 0)])
         self.lens = PTA_LVecBase4f([LVecBase4f(1, 1, 1, 1)])
         self.dist = PTA_LVecBase4f([LVecBase4f(0, 0, 1, 0)])
+        #: where the picture lies in the bound texture: xy scale, zw offset (a tile of a virtual CCTV atlas)
+        self.rect = PTA_LVecBase4f([LVecBase4f(1, 1, 0, 0)])
         vw = int(settings.video_px)
         vh = max(2, int(round(vw * cam.height_px / cam.width_px)))
         self.video = Texture(f"video-{cam.id}")
@@ -168,6 +170,9 @@ class Projector:
         self.video.set_magfilter(SamplerState.FT_linear)
         self.video.set_ram_image(np.full((vh, vw, 3), 64, dtype=np.uint8).tobytes())
         self.video_size = (vw, vh)
+        #: the texture the tiles sample: ``video`` (uploaded frames) or a virtual CCTV render
+        #: (:meth:`ProjectorSet.set_video_texture`)
+        self.bound_video = self.video
         self.frames_uploaded = 0
         self.pending: np.ndarray | None = None
         self.pending_seq: object = None
@@ -236,9 +241,13 @@ class Projector:
         # Panda keeps rows bottom-up and channels BGR, as OpenCV's BGR, so only a vertical flip
         dst[:] = frame[::-1, :, :3]
         if self.dist[0][3] == 0.0:
-            d = self.dist[0]
-            self.dist.set_element(0, LVecBase4f(d[0], d[1], d[2], self.settings.opacity))
+            self.set_opacity(self.settings.opacity)
         self.frames_uploaded += 1
+
+    def set_opacity(self, alpha: float) -> None:
+        """How much the picture covers the surface (0: none yet; negative: a render sampled at the depth map's uv)."""
+        d = self.dist[0]
+        self.dist.set_element(0, LVecBase4f(d[0], d[1], d[2], float(alpha)))
 
     # ---- depth map scheduling ---------------------------------------------------------------
     def begin_frame(self) -> int:
@@ -334,7 +343,8 @@ class ProjectorSet:
                 node.set_shader_input(f"pos{slot}", p.pos)
                 node.set_shader_input(f"lens{slot}", p.lens)
                 node.set_shader_input(f"dist{slot}", p.dist)
-                node.set_shader_input(f"vid{slot}", p.video)
+                node.set_shader_input(f"rect{slot}", p.rect)
+                node.set_shader_input(f"vid{slot}", p.bound_video)
                 node.set_shader_input(f"dep{slot}", p.depth)
             self.tile_cameras[(tile.ix, tile.iy)] = [self._order[j].id for j in chosen]
 
@@ -355,6 +365,28 @@ class ProjectorSet:
         if key == p.shown_seq or key == p.pending_seq:
             return
         p.pending, p.pending_seq = frame, key
+
+    def set_video_texture(
+        self, camera_id: str, texture: Texture | None, rect: tuple[float, float, float, float] = (1.0, 1.0, 0.0, 0.0)
+    ) -> None:
+        """Project ``texture`` for a camera instead of its uploaded frames (None: back to the uploads).
+
+        ``texture`` holds a render of the twin from the camera's pose at its depth lens's pinhole field
+        (rows bottom-up, as a render texture is) in ``rect`` (uv scale x, y and offset x, y: a tile of
+        an atlas): the shader samples it where it samples the depth map, so no distortion is applied
+        twice, and the real image's edges still bound it. It shows once the renderer calls
+        ``set_opacity(-opacity)`` on the projector (after its first render).
+        """
+        p = self.projectors[camera_id]
+        p.rect.set_element(0, LVecBase4f(*(rect if texture is not None else (1.0, 1.0, 0.0, 0.0))))
+        if (p.video if texture is None else texture) is p.bound_video:
+            return
+        p.bound_video = p.video if texture is None else texture
+        p.set_opacity((self.settings.opacity if p.frames_uploaded else 0.0) if texture is None else 0.0)
+        nodes = {(t.ix, t.iy): t.node for t in self.city.tiles}
+        for key, ids in self.tile_cameras.items():
+            if camera_id in ids:
+                nodes[key].set_shader_input(f"vid{ids.index(camera_id)}", p.bound_video)
 
     def set_video(self, on: bool) -> None:
         """Show or hide the projected video (the city keeps its own colours)."""
@@ -458,5 +490,5 @@ class ProjectorSet:
         for t in self.city.tiles:
             t.node.clear_shader()
             for i in range(self.settings.max_per_tile):
-                for name in ("view", "pos", "lens", "dist", "vid", "dep"):
+                for name in ("view", "pos", "lens", "dist", "rect", "vid", "dep"):
                     t.node.clear_shader_input(f"{name}{i}")

@@ -76,7 +76,7 @@ class OffscreenRenderer:
 
     def render(self) -> np.ndarray:
         """Update the scene for this view, draw, and return the frame (BGR, top row first)."""
-        self.last_stats = self.scene.update(self.view.camera, self.view.lens)
+        self.last_stats = self.scene.update(self.view.camera, self.view.lens, (self.view.width, self.view.height))
         self.engine.render_frame()
         return self.view.grab()
 

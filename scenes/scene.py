@@ -26,6 +26,7 @@ import twin
 from ._life import LifeView
 from ._look import LOOKS, Look, LookSettings
 from ._planning import PlanningLayer
+from ._vcctv_budget import MaskFor, VcctvBudget, VcctvSettings, VcctvStats
 from .city import CityMesh, build_city
 from .engine import Graphics
 from .entities import SimEntities
@@ -56,6 +57,8 @@ class FrameStats:
 
     uploads: UploadStats
     update_ms: float
+    #: what the virtual CCTV budget did (None: no camera has virtual CCTV as its source)
+    vcctv: VcctvStats | None = None
 
 
 def _without(city: twin.Twin, index: int) -> twin.Twin:
@@ -118,6 +121,7 @@ class CityScene:
         self._overlay_on["frustums"] = False
         self._vcctvs: list[VirtualCCTV] = []
         self._plan: PlanningLayer | None = None
+        self.vcctv_source: VcctvBudget | None = None
         self.build_s = time.perf_counter() - t0
 
     # ---- feeds and sim ----------------------------------------------------------------------
@@ -225,19 +229,44 @@ class CityScene:
         return name
 
     # ---- per frame --------------------------------------------------------------------------
-    def update(self, viewer: NodePath, lens: Lens) -> FrameStats:
-        """Before rendering a frame seen through ``viewer`` with ``lens``: depth maps due, frame uploads."""
+    def use_virtual_cctv(
+        self,
+        camera_ids: Sequence[str] | None = None,
+        *,
+        settings: VcctvSettings | None = None,
+        mask_for: MaskFor | None = None,
+    ) -> VcctvBudget:
+        """Make virtual CCTV (the twin filmed from the camera, within a budget) these cameras' picture.
+
+        ``camera_ids``: default every projecting camera. ``mask_for(camera_id, w, h)`` gives a camera's
+        privacy mask at a size (True: hidden); a camera with masks needs it. See :mod:`scenes._vcctv_budget`.
+        """
+        if self.vcctv_source is None:
+            film = self.look.film if self.look is not None else None  # the city lit as the viewer sees it
+            self.vcctv_source = VcctvBudget(
+                self.projectors, self.graphics, self.root, settings=settings, mask_for=mask_for, film=film
+            )
+        self.vcctv_source.enable(list(self.projectors.projectors) if camera_ids is None else camera_ids)
+        return self.vcctv_source
+
+    def update(self, viewer: NodePath, lens: Lens, screen_px: tuple[int, int] = (1280, 720)) -> FrameStats:
+        """Before rendering a frame seen through ``viewer`` with ``lens``: depth maps due, uploads, virtual CCTV.
+
+        ``screen_px``: the viewer's image size (w, h), which sizes the virtual CCTV renders.
+        """
         t0 = time.perf_counter()
         m = Mat4(viewer.get_mat(self.root))
         m.invert_in_place()
         m = m * lens.get_projection_mat()
         w2c = np.array(m, dtype=np.float64)  # Mat4's buffer, row-major like get_cell(row, col)
         pos = viewer.get_pos(self.root)
-        up = self.projectors.update(np.array([pos[0], pos[1], pos[2]]), w2c)
+        eye = np.array([pos[0], pos[1], pos[2]])
+        up = self.projectors.update(eye, w2c)
         if self.look is not None:
             self.look.update(viewer, lens)
         self.warroom.update()
-        return FrameStats(uploads=up, update_ms=(time.perf_counter() - t0) * 1000.0)
+        vc = None if self.vcctv_source is None else self.vcctv_source.update(w2c, eye, screen_px)
+        return FrameStats(uploads=up, update_ms=(time.perf_counter() - t0) * 1000.0, vcctv=vc)
 
     def virtual_cctv(
         self, camera_id: str, *, size: tuple[int, int] | None = None, with_video: bool = False
@@ -298,6 +327,9 @@ class CityScene:
         if self._plan is not None:
             self._plan.destroy()
             self._plan = None
+        if self.vcctv_source is not None:
+            self.vcctv_source.destroy()
+            self.vcctv_source = None
         self._clear_coverage()
         self.projectors.destroy()
         self.warroom.destroy()

@@ -7,14 +7,14 @@ position, heading, tilt, roll and field of view, and, when the camera has radial
 
 from __future__ import annotations
 
-__all__ = ["VirtualCCTV", "distortion_maps"]
+__all__ = ["VirtualCCTV", "distortion_maps", "plain_state", "source_size"]
 
 import math
 from importlib import resources
 
 import cv2
 import numpy as np
-from panda3d.core import NodePath, PerspectiveLens, Shader
+from panda3d.core import NodePath, PerspectiveLens, RenderState, Shader
 
 import twin
 from twin.optics import fisheye_angle_rad, focal_px, undistort_radius
@@ -29,6 +29,13 @@ def _plain_shader() -> Shader:
     return Shader.make(
         Shader.SL_GLSL, src.joinpath("plain.vert").read_text("utf-8"), src.joinpath("plain.frag").read_text("utf-8")
     )
+
+
+def plain_state() -> RenderState:
+    """A virtual camera's initial state: the city as built, without projected video (no feedback loop)."""
+    st = NodePath("plain")
+    st.set_shader(_plain_shader(), 1000)
+    return st.get_state()
 
 
 def distortion_maps(
@@ -81,6 +88,24 @@ def _fisheye_maps(
     return map_x, map_y
 
 
+def source_size(pose: CameraPose, size: tuple[int, int]) -> tuple[int, int]:
+    """The pinhole render (at the depth lens's field) that a distorted ``size`` image is bent from.
+
+    It covers the wider field at the output's central sampling rate (a fisheye: its pixels per
+    radian at the centre), at most 4096 a side. An undistorted camera's is ``size`` itself.
+    """
+    w, h = size
+    dth, dtv = pose.depth_tan_half
+    if pose.fisheye:
+        f = float(focal_px(pose.optics.hfov_deg, w, h))
+        side = min(int(math.ceil(2 * dth * f)), 4096)
+        return (side, side)
+    if pose.k1 == 0.0 and pose.k2 == 0.0:
+        return (int(w), int(h))
+    th, tv = pose.tan_half
+    return (min(int(math.ceil(w * dth / th)), 4096), min(int(math.ceil(h * dtv / tv)), 4096))
+
+
 class VirtualCCTV:
     """An offscreen camera at a CCTV camera's pose; :meth:`grab` returns its frame after a render.
 
@@ -111,9 +136,7 @@ class VirtualCCTV:
         self.view = OffscreenView(graphics, scene, *self._src_size, name=f"vcctv-{camera.id}", lens=PerspectiveLens())
         self.view.camera.node().set_camera_mask(VCCTV_MASK)
         if not with_video:
-            st = NodePath("plain")
-            st.set_shader(_plain_shader(), 1000)
-            self.view.camera.node().set_initial_state(st.get_state())
+            self.view.camera.node().set_initial_state(plain_state())
         self.set_pose(self.pose)
 
     @property
@@ -122,18 +145,7 @@ class VirtualCCTV:
         return self.pose.fisheye or self.pose.k1 != 0.0 or self.pose.k2 != 0.0
 
     def _source_size(self) -> tuple[int, int]:
-        w, h = self.size
-        if not self.distorted:
-            return (w, h)
-        dth, dtv = self.pose.depth_tan_half
-        if self.pose.fisheye:
-            # match the fisheye's sampling at the centre: its pixels per radian at the output size
-            f = float(focal_px(self.pose.optics.hfov_deg, w, h))
-            side = min(int(math.ceil(2 * dth * f)), 4096)
-            return (side, side)
-        th, tv = self.pose.tan_half
-        # the pinhole render covers the wider field at the output's central sampling rate
-        return (min(int(math.ceil(w * dth / th)), 4096), min(int(math.ceil(h * dtv / tv)), 4096))
+        return source_size(self.pose, self.size) if self.distorted else self.size
 
     def set_pose(self, pose: CameraPose) -> None:
         """Point the virtual camera (a PTZ's current pose, say)."""

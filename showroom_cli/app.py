@@ -18,7 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from showroom_cli.viewing import FeedPump, ViewOptions, due, synthetic_feed_configs
+from showroom_cli.sources import CameraSources, parse_sources
+from showroom_cli.viewing import ViewOptions, due
 
 SPEED_KEYS = {"1": 1.0, "2": 60.0, "3": 600.0}
 
@@ -51,7 +52,6 @@ def _make_app(city: Any, live: Any, opts: ViewOptions, provider: Any) -> Any:  #
     from direct.showbase.ShowBase import ShowBase
     from panda3d.core import PerspectiveLens, Point3, TextNode, Texture, TransparencyAttrib
 
-    import feeds
     import scenes
     from scenes.controls import FlightControls
     from scenes.hud import FrameBudget
@@ -88,11 +88,11 @@ def _make_app(city: Any, live: Any, opts: ViewOptions, provider: Any) -> Any:  #
             self.tour = GuidedTour.build(city, seconds=90.0, lang=opts.lang)
             self.tour_on = opts.tour
             self._coverage_shown = False
-            # feeds: every projecting camera, masked inside feeds before a frame reaches us
             projecting = list(self.scene.projectors.projectors)
-            cams = [self.scene.camera(cid) for cid in projecting]
-            self.hub = feeds.FeedHub(synthetic_feed_configs(cams), grace_s=2.0)
-            self.pump = FeedPump(self.hub, {c.id: np.array(c.position) for c in cams}, opts.feed_budget)
+            # each camera's picture from its source (--source: virtual CCTV by default), every one privacy-masked
+            choice = parse_sources(opts.sources, projecting, clips=opts.clips is not None)
+            self.pump = CameraSources(self.scene, choice, clips_dir=opts.clips, budget=opts.feed_budget)
+            self.hub = self.pump.hub
             self.cam_ids = projecting
             self.cam_xyz = np.array([self.scene.camera(cid).position for cid in projecting]).reshape(-1, 3)
             self.panel_sub = None
@@ -379,14 +379,15 @@ def _make_app(city: Any, live: Any, opts: ViewOptions, provider: Any) -> Any:  #
             t_feeds0 = time.perf_counter()
             eye = self._place_eye(dt, t)
             self.pump.choose(eye, now, self._visible, self._screen_px)
-            self.pump.pump(self.scene)
+            self.pump.pump(self.scene, visible=self._visible)
             self._update_panel()
             if self.planning is not None:
                 self.planning.frame()
             t_scene0 = time.perf_counter()
             # in VR the visitor's left eye (last frame's pose) decides which cameras' video is seen
             viewer = self.rig.views[0].camera if self.rig is not None and self.rig.eyes else self.cam
-            stats = self.scene.update(viewer, viewer.node().get_lens())
+            win_px = (self.win.get_x_size(), self.win.get_y_size()) if self.win is not None else opts.size
+            stats = self.scene.update(viewer, viewer.node().get_lens(), win_px)
             self._visible = list(stats.uploads.visible_ids)
             win_h = self.win.get_y_size() if self.win is not None else 720
             self._screen_px = {cid: f * win_h for cid, f in stats.uploads.screen_frac.items()}

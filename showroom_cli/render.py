@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from typing import Any
 
 from showroom_cli.common import cameras_arg, city_arg, load_city, out_dir, pick_cameras, write_json
+from showroom_cli.sources import make_sources, parse_sources, source_args
 
 
 def parse_size(text: str) -> tuple[int, int]:
@@ -21,37 +21,6 @@ def parse_size(text: str) -> tuple[int, int]:
     if not (16 <= w <= 7680 and 16 <= h <= 4320):
         raise twin.TwinError(f"--size {w}x{h} is out of range: each side 16..7680 (width) / 4320 (height)")
     return w, h
-
-
-class _LiveFeeds:
-    """The feed hub watched from the scene: the nearest cameras in view, their newest frames."""
-
-    def __init__(self, cams: list[Any], most: int):
-        import feeds
-
-        # cameras without a stream URL get the feed library's synthetic streams (paced, real capture path)
-        self.hub = feeds.FeedHub.from_cameras(cams, synthetic_missing=True)
-        self.watch = feeds.Watch(self.hub)
-        self.most = most
-        self.frames = 0
-
-    def view(self, visible_ids: list[str]) -> None:
-        # the nearest few at 360p (the projector textures are 320 px wide), the rest as thumbnails
-        near = [c for c in visible_ids if c in self.hub.configs][: self.most]
-        # (and the nearest decoded in full, the rest key frames only: one fresh picture a GOP at thumbnail size)
-        self.watch.set({c: ("low", "full") if k < 8 else ("thumb", "key") for k, c in enumerate(near)})
-
-    def frame(self, camera_id: str, t: float) -> Any:
-        f = self.watch.latest(camera_id)
-        if f is None:
-            return None
-        self.frames += 1
-        return f.image, f.seq
-
-    def close(self) -> dict[str, Any]:
-        self.watch.close()
-        self.hub.close()
-        return {"configured": len(self.hub.configs), "frames_taken": self.frames}
 
 
 def _cmd_render(args: argparse.Namespace) -> int:
@@ -81,6 +50,9 @@ def _cmd_render(args: argparse.Namespace) -> int:
             f"--path {args.path!r} is neither 'tour' nor the id of one of the {len(cams)} cameras shown "
             f"(--cameras {args.cameras})"
         )
+    specs = _source_specs(args)
+    choice = parse_sources(specs, [c.id for c in cams], clips=args.clips is not None)
+    default_source = parse_sources([s for s in specs if "=" not in s], ["-"], clips=args.clips is not None)["-"]
     out = out_dir(args.out)
     t0 = time.perf_counter()
     settings = scenes.SceneSettings(projectors=scenes.ProjectorSettings(upload_budget=args.upload_budget))
@@ -95,25 +67,31 @@ def _cmd_render(args: argparse.Namespace) -> int:
         renderer.scene.set_clock(clock)  # one time of day for the sun, the night lights and the streets
         from tqdm import tqdm
 
-        live = _LiveFeeds(cams, args.upload_budget) if args.feeds == "live" else None
         life = None if args.no_life else StreetLife(city, seed=args.seed, hour=hour)
+        from showroom_cli.sources import CameraSources
+
+        sources = CameraSources(renderer.scene, choice, clips_dir=args.clips, budget=args.upload_budget)
+        streamed = bool(sources.streamed)
         n = max(1, round(args.seconds * args.fps))
         try:
             with tqdm(total=n, unit="frame", disable=not sys.stderr.isatty()) as bar:
                 summary = render_sequence(
                     renderer, out, path=args.path, seconds=args.seconds, fps=args.fps,
-                    frames=live.frame if live else None, feed_fps=None if live else 5.0,
-                    on_view=live.view if live else None, realtime=live is not None,
+                    frames=sources.frame, feed_fps=None if streamed else 5.0,
+                    on_view=sources.view, realtime=streamed,
                     on_frame=life.on_frame(renderer.scene) if life else None,
                     progress=lambda k, total: bar.update(1),
                 )
         finally:
-            live_summary = live.close() if live else None
+            configured = len(sources.hub.configs)
+            summary_sources = sources.close()
+            sources.hub.close(timeout_s=2.0)
     finally:
         renderer.close()
-    summary["feeds"] = args.feeds
-    if live_summary is not None:
-        summary["live"] = live_summary
+    summary["feeds"] = args.feeds or default_source
+    summary["sources"] = summary_sources
+    if streamed:
+        summary["live"] = {"configured": configured, "frames_taken": summary_sources["frames_taken"]}
     summary["overlays"] = sorted(overlays)
     summary["clock"] = clock.isoformat()
     summary["life"] = None if life is None else {"hour": hour, "seed": args.seed, **life.model.counts()}
@@ -141,9 +119,15 @@ def _cmd_render_story(args: argparse.Namespace, size: tuple[int, int]) -> int:
     cams = pick_cameras(city, args.cameras)
     out = out_dir(args.out)
     stills = out_dir(args.stills) if args.stills else None
+    parse_sources(_source_specs(args), [c.id for c in cams], clips=args.clips is not None)  # bad --source: exit 2 now
     return viewing.render_tour(city, out, seconds=args.seconds, lang=args.lang, size=size, fps=args.fps,
                                cameras=cams, stills=stills, video=bool(args.story), life=not args.no_life,
-                               seed=args.seed)  # fmt: skip
+                               seed=args.seed, sources=make_sources(_source_specs(args), args.clips))  # fmt: skip
+
+
+def _source_specs(args: argparse.Namespace) -> list[str]:
+    """``--source`` values, after the older ``--feeds`` (its kind as the default)."""
+    return ([{"patterns": "pattern", "live": "live"}[args.feeds]] if args.feeds else []) + (args.source or [])
 
 
 def add(sub: argparse._SubParsersAction) -> None:
@@ -168,9 +152,9 @@ def add(sub: argparse._SubParsersAction) -> None:
                    help="coverage (the DORI heatmap on the ground) and/or frustums; repeat or comma-separate")
     p.add_argument("--coverage-resolution", type=float, default=4.0, metavar="M",
                    help="coverage raster cell size for --overlay coverage (default 4 m)")
-    p.add_argument("--feeds", choices=("patterns", "live"), default="patterns",
-                   help="patterns: test patterns in video time (default); live: the cameras' streams through the "
-                        "feed hub, the nearest in view (synthetic streams for cameras without a URL)")
+    source_args(p)
+    p.add_argument("--feeds", choices=("patterns", "live"),
+                   help="older spelling of --source pattern / --source live")
     p.add_argument("--upload-budget", type=int, default=32, metavar="N",
                    help="most feed frames uploaded per frame; the furthest cameras keep their still")
     p.add_argument("--hour", type=float, default=None, metavar="H",

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from showroom_cli.common import DEFAULT_SEED, ROOT, cameras_arg, city_arg, load_city, pick_cameras
+from showroom_cli.sources import make_sources, parse_sources, source_args
 
 DEFAULT_SHOW = ROOT / "assets" / "drills" / "afternoon_many_fires.yaml"
 
@@ -28,6 +29,7 @@ def _cmd_view(args: argparse.Namespace) -> int:
     size = parse_size(args.size)
     city = load_city(args.city)
     cams = pick_cameras(city, args.cameras)
+    parse_sources(args.source, [c.id for c in cams], clips=args.clips is not None)  # bad --source: exit 2 now
     if args.xr == "simulated":
         provider, why = SimulatedHeadset(scale=0.25), "VR: simulated headset (quest3 fields of view)"
     else:
@@ -53,7 +55,8 @@ def _cmd_view(args: argparse.Namespace) -> int:
     if provider is None and not _has_display():
         out = Path(args.out)
         print(f"{why}; no display either: rendering the guided tour to a video instead ({out}/render.mp4)")
-        return viewing.render_tour(city, out, seconds=args.seconds, lang=args.lang, size=size, cameras=cams)
+        return viewing.render_tour(city, out, seconds=args.seconds, lang=args.lang, size=size, cameras=cams,
+                                   sources=make_sources(args.source, args.clips))  # fmt: skip
     print(why)
     if args.speed <= 0:
         raise twin.TwinError(f"--speed must be > 0, got {args.speed:g}")
@@ -70,6 +73,7 @@ def _cmd_view(args: argparse.Namespace) -> int:
         script=viewing.load_script(args.script) if args.script else [], quit_after_s=args.seconds,
         training=live.training, trace=args.trace, xr_mode=args.xr, cameras=cams,
         plan_session=session, plan_out=str(Path(args.out) / "plan.geojson"), plan_fill=args.fill,
+        sources=args.source, clips=args.clips,
     )
     return app.run_view(city, live, opts, provider)
 
@@ -89,6 +93,7 @@ def add(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--lang", choices=["id", "en"], default="id", help="tour captions: Bahasa Indonesia or English")
     p.add_argument("--tour", action="store_true", help="start on the guided tour (key t toggles it)")
     p.add_argument("--feeds", type=int, default=16, help="cameras whose video is decoded at once (nearest first)")
+    source_args(p)
     p.add_argument("--size", default="1280x720", help="window size WxH")
     p.add_argument("--seconds", type=float, help="quit after this many seconds (demos, tests; the video's length "
                    "when there is no display)")

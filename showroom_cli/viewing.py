@@ -36,6 +36,9 @@ class ViewOptions:
     plan_session: Any = None
     plan_out: str | None = None
     plan_fill: int = 10
+    #: ``--source`` values (showroom_cli.sources.parse_sources) and ``--clips DIR``
+    sources: list[str] | None = None
+    clips: str | None = None
 
 
 def due(step: dict[str, Any], t: float, vr_frames: int) -> bool:

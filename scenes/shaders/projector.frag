@@ -5,7 +5,10 @@
 //   pos_i    xyz lens position, w range in metres
 //   lens_i   xy tan(half fov) of the video's pinhole model, zw the same for the depth map; a fisheye
 //            has x < 0 and xy = (-2, 2) x its image circle's radius in u and v
-//   dist_i   x k1, y k2 (Brown radial distortion), z focal length in pixels, w opacity (0 = no frame yet)
+//   dist_i   x k1, y k2 (Brown radial distortion), z focal length in pixels, w opacity (0 = no frame yet;
+//            negative: vid_i is a virtual CCTV render at the depth map's pinhole field, sampled where
+//            the depth map is, while the real image's edges still bound it)
+//   rect_i   where the picture lies in vid_i: xy uv scale, zw uv offset (a tile of an atlas; else 1, 1, 0, 0)
 //   vid_i    the latest frame, dep_i the depth map (distance from the lens, metres)
 // The slot declarations and calls (marked with @) are written by scenes/projectors.py.
 in vec3 v_world;
@@ -24,7 +27,7 @@ uniform vec4 proj_params;
 // look_surface / look_finish: the city's own light and materials (scenes/shaders/look_*.glsl)
 @LOOK@
 
-void paint(vec3 c, vec4 P, vec4 L, vec4 D, sampler2D vid, sampler2D dep, vec3 n,
+void paint(vec3 c, vec4 P, vec4 L, vec4 D, vec4 R, sampler2D vid, sampler2D dep, vec3 n,
            inout vec3 acc, inout float wsum, inout float cover) {
     // cheap tests first: a software rasteriser skips the branch for blocks of pixels that all fail
     // (one level of branching only: nested ones cost llvmpipe more than they save)
@@ -58,9 +61,9 @@ void paint(vec3 c, vec4 P, vec4 L, vec4 D, sampler2D vid, sampler2D dep, vec3 n,
         // pixel density on this surface: focal px / distance, foreshortened by the incidence
         float ppm = D.z / dist * facing;
         float w = ppm * ppm * fade;
-        acc += w * textureLod(vid, clamp(uv, 0.0, 1.0), 0.0).rgb;
+        acc += w * textureLod(vid, clamp(D.w < 0.0 ? duv : uv, 0.0, 1.0) * R.xy + R.zw, 0.0).rgb;
         wsum += w;
-        cover = max(cover, fade * D.w);
+        cover = max(cover, fade * abs(D.w));
     }
 }
 
