@@ -22,6 +22,9 @@ from .pose import camera_pose
 #: Slew speed of a PTZ head between presets (degrees a second): a guard tour's moderate speed
 #: (PTZ domes move at up to a few hundred deg/s; tours are set slower), an assumption to make turns visible.
 SLEW_DPS = 40.0
+#: Most projectors moved to a new preset in one frame (each re-renders a depth map): a fast clock
+#: (600x) would otherwise re-render every PTZ's depth map every frame.
+MOVES_PER_FRAME = 2
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,7 @@ class PtzHeads:
         self.cameras = {c.id: c for c in cameras}
         self.heads: dict[str, NodePath] = {}
         self.presets: dict[str, int] = {}
+        self._next = 0
         for cam, col in zip(cameras, rgb, strict=True):
             pose = camera_pose(cam)
             head = self.root.attach_new_node(f"ptz-{cam.id}")
@@ -71,17 +75,26 @@ class PtzHeads:
             head.set_hpr(*pose.hpr)
             self.heads[cam.id] = head
 
-    def turn(self, t_s: float) -> list[tuple[str, Camera, PtzAim]]:
-        """Turn every head to its aim at ``t_s``; returns the cameras that moved on to a new preset."""
+    def turn(self, t_s: float, *, budget: int = MOVES_PER_FRAME) -> list[tuple[str, Camera, PtzAim]]:
+        """Turn every head to its aim at ``t_s``; returns the cameras that moved on to a new preset.
+
+        At most ``budget`` of them a call (each costs its projector a depth map): the others are
+        returned by the next calls, their video a frame or two late, their heads turning already.
+        """
         changed = []
-        for cid, head in self.heads.items():
+        ids = list(self.heads)
+        # round robin: the cameras left waiting last call go first this one
+        order = ids[self._next :] + ids[: self._next]
+        self._next = (self._next + 1) % max(len(ids), 1)
+        for cid in order:
+            head = self.heads[cid]
             cam = self.cameras[cid]
             aim = ptz_aim_at(cam, t_s)
             if aim is None:
                 continue
             pose = camera_pose(cam, heading_deg=aim.heading_deg, tilt_deg=aim.tilt_deg)
             head.set_hpr(*pose.hpr)
-            if self.presets.get(cid) != aim.preset:
+            if self.presets.get(cid) != aim.preset and len(changed) < budget:
                 self.presets[cid] = aim.preset
                 changed.append((cid, cam, aim))
         return changed

@@ -255,3 +255,21 @@ def test_a_virtual_cctv_films_the_vehicles(loop_rig) -> None:
     cols = np.flatnonzero(changed.any(axis=0))
     assert len(cols) > 25, len(cols)
     assert abs(cols.mean() - 80) < 12  # straight ahead
+
+
+def test_ptz_projectors_move_within_a_budget_and_none_starves() -> None:
+    """Three PTZs changing preset at once with a budget of 2 a frame: two now, the third next frame."""
+    from panda3d.core import NodePath
+
+    from scenes._ptz import PtzHeads
+
+    presets = [twin.PosePreset(0.0, 20.0, dwell_s=10.0), twin.PosePreset(90.0, 20.0, dwell_s=10.0)]
+    cams = [twin.Camera(f"P{k}", 10.0 * k, 0.0, type="ptz", presets=presets) for k in range(3)]
+    heads = PtzHeads(NodePath("markers"), cams, [(40, 40, 46)] * 3)
+    first = heads.turn(5.0, budget=2)
+    second = heads.turn(5.1, budget=2)
+    assert len(first) == 2 and len(second) == 1
+    assert {c for c, _, _ in first + second} == {"P0", "P1", "P2"}
+    assert heads.turn(5.2, budget=2) == []  # all on preset 0 now
+    moved = heads.turn(12.0, budget=2) + heads.turn(12.1, budget=2)
+    assert sorted(c for c, _, a in moved if a.preset == 1) == ["P0", "P1", "P2"]
