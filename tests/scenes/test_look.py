@@ -160,3 +160,27 @@ def test_plain_look_has_no_sky_dome_or_shadow_buffer(engine):
         s.destroy()
     with pytest.raises(twin.TwinError, match="SceneSettings.look must be one of living, plain, got 'dark'"):
         scenes.CityScene(_street(), root, engine.graphics, settings=scenes.SceneSettings(look="dark"))
+
+
+def test_render_command_takes_the_clock(tmp_path, capsys):
+    import json
+
+    import cv2
+
+    import showroom
+
+    from .test_render_cli import _save_city
+
+    city = _save_city(tmp_path / "city")
+    means = {}
+    for clock in ("12:00", "2026-06-21T22:30"):
+        out = tmp_path / clock.replace(":", "")
+        args = ["render", "--city", str(city), "--seconds", "0.5", "--fps", "2", "--size", "96x64", "--no-life"]
+        assert showroom.main([*args, "--clock", clock, "--out", str(out)]) == 0
+        s = json.loads((out / "summary.json").read_text())
+        assert s["look"] == "living" and s["clock"] == ("2026-03-20T12:00" if clock == "12:00" else clock)
+        means[clock] = cv2.imread(str(out / "frames" / "frame_00000.png")).mean()
+    assert means["2026-06-21T22:30"] < 0.5 * means["12:00"], means
+    bad = ["render", "--city", str(city), "--clock", "noonish", "--out", str(tmp_path / "x")]
+    assert showroom.main(bad) == 2
+    assert "--clock must be the city's local time as HH:MM or YYYY-MM-DDTHH:MM, got 'noonish'" in capsys.readouterr().err
