@@ -6,7 +6,7 @@ Headless (EGL on llvmpipe) or in the showroom's window alike: builders take a No
 
 from ._inspect import CATEGORIES, FrameInspector, FrameReport, tag_category
 from ._life import LifeLike, LifeView
-from ._look import DEFAULT_CLOCK, LOOKS, LookSettings
+from ._look import DEFAULT_CLOCK, LOOKS, LookSettings, clock_at
 from ._nightlights import NightSettings
 from ._planning import PlanningLayer, changed_window, ground_footprint
 from ._story import load_story
@@ -73,6 +73,7 @@ __all__ = [
     "build_city",
     "camera_hue_bgr",
     "camera_pose",
+    "clock_at",
     "changed_window",
     "configure_panda",
     "coverage_overlay",

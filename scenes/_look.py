@@ -8,7 +8,7 @@ position comes from :func:`twin.solar_position` at the twin's geographic origin.
 
 from __future__ import annotations
 
-__all__ = ["DEFAULT_CLOCK", "LOOKS", "Look", "LookSettings", "lit_window_share"]
+__all__ = ["DEFAULT_CLOCK", "LOOKS", "Look", "LookSettings", "clock_at", "lit_window_share"]
 
 import datetime as dt
 from dataclasses import dataclass, field
@@ -35,6 +35,15 @@ _TAG = "scene-look"
 # share of windows lit by local hour: a few all night, most in the evening
 _WINDOW_HOURS = np.array([0, 5, 6, 7, 9, 17, 18, 20, 22, 23, 24], dtype=float)
 _WINDOW_SHARE = np.array([0.12, 0.10, 0.25, 0.30, 0.2, 0.3, 0.5, 0.62, 0.45, 0.25, 0.12])
+
+
+def clock_at(sim_s: float, *, start_hour: float, day: dt.date | None = None) -> dt.datetime:
+    """A sim's clock as the city's local time: ``sim_s`` seconds after ``start_hour`` on ``day``.
+
+    ``day`` defaults to :data:`DEFAULT_CLOCK`'s date (the sims have hours, not dates).
+    """
+    d = DEFAULT_CLOCK.date() if day is None else day
+    return dt.datetime.combine(d, dt.time()) + dt.timedelta(hours=float(start_hour), seconds=float(sim_s))
 
 
 def lit_window_share(hour: float) -> float:

@@ -105,6 +105,8 @@ def _make_app(city: Any, live: Any, opts: ViewOptions, provider: Any) -> Any:  #
                 live.env, speed=opts.speed, snapshot_step_s=live.snapshot_step_s, snapshot=live.snapshot
             )
             self.life = StreetLife.beside(city, live)
+            # the sun and the night lights follow the sim's clock from its scenario's start hour
+            self._start_hour = float(getattr(getattr(live, "scenario", None), "start_hour", 8.0))
             self.budget = FrameBudget()
             self.hud_on = True
             self.hud = OnscreenText(
@@ -376,6 +378,7 @@ def _make_app(city: Any, live: Any, opts: ViewOptions, provider: Any) -> Any:  #
             self.scene.set_sim_time(self.clock.target - self.clock.snapshot_step_s)
             t_life0 = time.perf_counter()
             self.life.frame(self.scene, speed=self.clock.speed)
+            self.scene.set_clock(scenes.clock_at(float(self.clock.env.now), start_hour=self._start_hour))
             t_feeds0 = time.perf_counter()
             eye = self._place_eye(dt, t)
             self.pump.choose(eye, now, self._visible, self._screen_px)

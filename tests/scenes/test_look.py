@@ -143,6 +143,11 @@ def test_infrared_reach_shows_at_night_without_video(street):
     assert pool > beside + 12, (pool, beside)
 
 
+def test_a_sims_clock_reads_as_local_time():
+    # a night drill starting at 22:30: 2 h 15 min into it is 00:45 the next day
+    assert scenes.clock_at(8100.0, start_hour=22.5) == dt.datetime(2026, 3, 21, 0, 45)
+
+
 def test_plain_look_has_no_sky_dome_or_shadow_buffer(engine):
     r = Rig(engine, _street(), size=(64, 48))
     try:
@@ -183,4 +188,5 @@ def test_render_command_takes_the_clock(tmp_path, capsys):
     assert means["2026-06-21T22:30"] < 0.5 * means["12:00"], means
     bad = ["render", "--city", str(city), "--clock", "noonish", "--out", str(tmp_path / "x")]
     assert showroom.main(bad) == 2
-    assert "--clock must be the city's local time as HH:MM or YYYY-MM-DDTHH:MM, got 'noonish'" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "--clock must be the city's local time as HH:MM or YYYY-MM-DDTHH:MM, got 'noonish'" in err
