@@ -59,15 +59,16 @@ class PlanActions:
         session: the planning session (:class:`sim.planning.PlanSession`).
         lenses: the lens catalogue's names, in the order the lens key cycles them.
         save_path: where :meth:`save` writes the plan.
-        fill_n: how many cameras :meth:`fill` asks the optimiser for.
+        fill_n: how many cameras :meth:`fill` asks the optimiser for; None: as many as the plan's unlocked
+            cameras it replaces (the plan keeps its size), at least one.
     """
 
-    def __init__(self, session: Any, lenses: list[str], *, save_path: Path, fill_n: int = 10) -> None:
+    def __init__(self, session: Any, lenses: list[str], *, save_path: Path, fill_n: int | None = None) -> None:
         self.s = session
         self.lenses = list(lenses)
         self.lens_index = 0
         self.save_path = Path(save_path)
-        self.fill_n = int(fill_n)
+        self.fill_n = None if fill_n is None else int(fill_n)
         self.selected: str | None = None
         self.log: list[str] = []  # one line an action: what the window's trace reports
 
@@ -188,8 +189,11 @@ class PlanActions:
             self._done(f"lock {self.selected} {now}")
 
     def fill(self) -> list[str]:
-        """Ask the optimiser to place ``fill_n`` more cameras around the plan's (locked ones stay)."""
-        added = list(self.s.fill(self.fill_n))
+        """Let the optimiser re-place the plan's unlocked cameras around the locked (and existing) ones."""
+        n = self.fill_n
+        if n is None:
+            n = max(1, sum(not is_locked(self.s, c.id) for c in plan_cameras(self.s)))
+        added = list(self.s.fill(n))
         self._done(f"fill {len(added)}")
         return added
 

@@ -100,11 +100,11 @@ class PlanningMode:
         city: the twin (its height raster is built for picking when the session has none).
         lenses: lens catalogue names, in cycling order.
         save_path: where Ctrl+S writes the plan.
-        fill_n: how many cameras shift+F asks for.
+        fill_n: how many cameras shift+F asks for (None: as many as the unlocked plan cameras it replaces).
     """
 
     def __init__(
-        self, app: Any, session: Any, city: Any, *, lenses: list[str], save_path: Path, fill_n: int = 10
+        self, app: Any, session: Any, city: Any, *, lenses: list[str], save_path: Path, fill_n: int | None = None
     ) -> None:
         self.app = app
         self.session = session

@@ -45,7 +45,7 @@ def _cmd_view(args: argparse.Namespace) -> int:
                 print("error: VR needs an X display here (OpenXR's OpenGL Xlib binding); set DISPLAY", file=sys.stderr)
                 return 3
             provider, why = None, "VR unavailable: no X display for OpenXR's OpenGL binding"
-    if args.plan and args.fill < 1:
+    if args.plan and args.fill is not None and args.fill < 1:
         raise twin.TwinError(f"--fill must be at least 1 camera, got {args.fill}")
     if provider is None and not _has_display() and args.plan:
         # planning is interactive: a tour video instead would quietly drop what was asked for
@@ -103,8 +103,9 @@ def add(sub: argparse._SubParsersAction) -> None:
                    "their coverage, cost and fire minutes at once (start from a plan with --cameras plan.geojson)")
     p.add_argument("--plan-resolution", type=float, default=1.0, metavar="M",
                    help="planning mode: coverage raster cell size in metres")
-    p.add_argument("--fill", type=int, default=10, metavar="K",
-                   help="planning mode: cameras the optimiser adds on shift+F (around the locked ones)")
+    p.add_argument("--fill", type=int, default=None, metavar="K",
+                   help="planning mode: cameras the optimiser places on shift+F around the locked ones (default: as "
+                   "many as the unlocked plan cameras it replaces)")
     p.add_argument("--seed", type=int, default=DEFAULT_SEED)
     p.add_argument("--out", default="out/showroom", metavar="DIR",
                    help="where the tour video goes without a display; planning mode saves DIR/plan.geojson (Ctrl+S)")

@@ -35,7 +35,7 @@ class ViewOptions:
     #: planning mode (``--plan``): the :class:`sim.planning.PlanSession` edited, where Ctrl+S saves, fill size
     plan_session: Any = None
     plan_out: str | None = None
-    plan_fill: int = 10
+    plan_fill: int | None = None
     #: ``--source`` values (showroom_cli.sources.parse_sources) and ``--clips DIR``
     sources: list[str] | None = None
     clips: str | None = None

@@ -146,7 +146,7 @@ def test_a_camera_placed_moved_and_aimed_with_mouse_and_keys_matches_the_api(xvf
     assert plan["lens"] == second
 
     # the same edits through the Python API give the same figures
-    ref = PlanSession(city, cameras="all", resolution_m=1.0, seed=0, fire=False)
+    ref = PlanSession(city, cameras="all", resolution_m=1.0, seed=0, fire=False, servers=False)
     assert ref.place(*p1, heading_deg=0.0) == cid
     ref.move(cid, lens=second)
     ref.move(cid, x_m=p2[0], y_m=p2[1])
@@ -178,7 +178,7 @@ def test_a_camera_placed_moved_and_aimed_with_mouse_and_keys_matches_the_api(xvf
 
     # the screenshot: around the new camera the ground now shows its DORI level colours
     before, after = cv2.imread(str(before_png)).astype(float), cv2.imread(str(after_png)).astype(float)
-    ref0 = PlanSession(city, cameras="all", resolution_m=1.0, seed=0, fire=False)
+    ref0 = PlanSession(city, cameras="all", resolution_m=1.0, seed=0, fire=False, servers=False)
     lv0, lv1 = np.asarray(ref0.levels), shot_levels
     x0, dx, _, y0, _, dy = ref.geotransform
     interior = (lv1 > 0) & (lv0 == 0)
@@ -233,7 +233,7 @@ def test_a_controller_ray_and_trigger_place_a_camera_where_the_laser_meets_the_s
     # the session starts from a saved plan (--cameras FILE --plan): one planned camera in the north-east
     from sim.planning import PlanSession
 
-    with PlanSession(city, cameras="all", resolution_m=2.0, fire=False) as start:
+    with PlanSession(city, cameras="all", resolution_m=2.0, fire=False, servers=False) as start:
         start.place(150.0, 150.0, heading_deg=45.0)
         start.save(tmp_path / "start.geojson")
     script = [
@@ -265,3 +265,35 @@ def test_planning_without_a_display_or_headset_says_so_and_exits_3(small_city, t
     assert not (tmp_path / "render.mp4").exists()  # no tour video instead of what was asked
     bad = subprocess.run([*cmd, "--fill", "0"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
     assert bad.returncode == 2 and "--fill must be at least 1 camera, got 0" in bad.stderr
+
+
+def test_the_action_layer_mounts_aims_and_fills_as_a_planner_expects(small_city, tmp_path) -> None:
+    from scenes import SurfaceHit
+    from showroom_cli.plan_actions import ROOF_MAST_M, WALL_OFFSET_M, PlanActions, aim, mount_for, plan_cameras
+    from sim.planning import PlanSession
+
+    # a camera 6 m up at the origin looking at (10, 10, 0): north-east, down atan(6 / sqrt(200))
+    assert aim((0.0, 0.0, 6.0), (10.0, 10.0, 0.0)) == pytest.approx((45.0, math.degrees(math.atan2(6.0, 200**0.5))))
+    assert aim((0.0, 0.0, 6.0), (-3.0, 0.0, 6.0)) == pytest.approx((270.0, 0.0))
+    # a wall facing east (normal +x) at 7 m: on the wall, a little out, looking east; a roof: a mast over it
+    wall = mount_for(SurfaceHit(50.0, 20.0, 7.0, "facade", (1.0, 0.0, 0.0), 30.0))
+    assert wall == pytest.approx({"x_m": 50.0 + WALL_OFFSET_M, "y_m": 20.0, "height_m": 7.0, "heading_deg": 90.0})
+    low = mount_for(SurfaceHit(50.0, 20.0, 0.5, "facade", (0.0, -1.0, 0.0), 30.0))
+    assert low["height_m"] == 2.5 and low["heading_deg"] == pytest.approx(180.0)
+    roof = mount_for(SurfaceHit(5.0, 6.0, 12.0, "roof", (0.0, 0.0, 1.0), 30.0))
+    assert roof == {"x_m": 5.0, "y_m": 6.0, "height_m": 12.0 + ROOF_MAST_M, "heading_deg": None}
+
+    city = twin.load(small_city[0])
+    with PlanSession(city, cameras="all", resolution_m=2.0, fire=False, servers=False) as s:
+        a = PlanActions(s, list(twin.LENSES), save_path=tmp_path / "p.geojson")
+        first = a.place(0.0, -200.0)
+        a.place(0.0, -150.0)
+        a.place(0.0, -100.0)
+        a.select(first)
+        a.lock()
+        assert s.is_locked(first)
+        # the fill re-places the two unlocked cameras: the plan keeps its three
+        a.fill()
+        ids = [c.id for c in plan_cameras(s)]
+        assert len(ids) == 3 and first in ids
+        assert a.log[-1] == "fill 2"
