@@ -246,7 +246,32 @@ class LifeModel:
             self.v_speed[idx] = v
             self.v_s[idx] += v * dt
             self._cross_nodes(idx)
+            self._queue_behind(np.flatnonzero(self.v_alive))
         self._hold_vehicles()
+
+    def _queue_behind(self, idx: np.ndarray) -> None:
+        """Vehicles that entered an edge together (merging from two roads) queue: none stands inside the one ahead.
+
+        Along each edge, front to back, ``s_i <= s_(i+1) - (half_i + half_(i+1))``. With ``u_i = s_i - D_i``
+        (``D_i`` the sum of those spacings before ``i``) the rule is ``u_i <= u_(i+1)``: a reversed running
+        minimum per edge, all edges at once.
+        """
+        if len(idx) < 2:
+            return
+        e, s = self.v_edge[idx], self.v_s[idx]
+        half = self.profile.fleet_length_m[self.v_kind[idx]] / 2.0
+        order = np.lexsort((s, e))
+        e, s, half, who = e[order], s[order], half[order], idx[order]
+        spacing = np.zeros(len(s))
+        spacing[1:] = half[1:] + half[:-1]
+        d = np.cumsum(spacing)
+        # edges apart by more than any span of u, so the running minimum never crosses from one to the next
+        big = 10.0 * (float(np.abs(s).max() + d[-1]) + 1.0)
+        u = s - d + big * e
+        u = np.minimum.accumulate(u[::-1])[::-1] - big * e
+        s_new = np.maximum(u + d, 0.0)
+        moved = s_new < s
+        self.v_s[who[moved]] = s_new[moved]
 
     def _cross_nodes(self, idx: np.ndarray) -> None:
         r = self.roads
