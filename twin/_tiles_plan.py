@@ -26,7 +26,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .coverage import compute_coverage, target_heights
-from .placement import _lens_of, _site_pose_cells
 from .raster import build_raster
 
 if TYPE_CHECKING:
@@ -57,6 +56,8 @@ class TilePlan:
         backup_min_priority: float,
         target_height_m: float,
     ):
+        from ._pose_cells import site_pose_cells  # numba loads on first use, not on ``import twin``
+
         t0 = time.perf_counter()
         self.tile = tile
         wg = tile.window_grid(grid)
@@ -72,23 +73,20 @@ class TilePlan:
         tz = target_heights(raster, target_height_m)
         hd = np.arange(headings) * (360.0 / headings)
         wr0, _, wc0, _ = tile.window
-        pose_cells: list[np.ndarray] = []
-        psite, plens, phead, pcost = [], [], [], []
-        for s, gi in zip(sites, np.asarray(site_index).tolist(), strict=True):
-            lns = lenses if lenses else [_lens_of(s)]
-            for cells in _site_pose_cells(s, lns, hd, raster, tz, ppm, useful):
-                i, j = np.divmod(cells, wg.cols)
-                pose_cells.append((i + wr0) * grid.cols + (j + wc0))
-            for q, ln in enumerate(lns):
-                for h in hd:
-                    psite.append(gi)
-                    plens.append(q)
-                    phead.append(float(h))
-                    pcost.append(s.cost + ln.cost)
-        lens_ = np.array([len(c) for c in pose_cells], dtype=np.int64)
-        flat = np.concatenate(pose_cells) if pose_cells else np.empty(0, dtype=np.int64)
+        flat, lens_, plens, phead = site_pose_cells(sites, lenses, hd, raster, tz, ppm, useful)
+        i, j = np.divmod(flat, wg.cols)
+        flat = (i + wr0) * grid.cols + (j + wc0)
+        del i, j
+        n_pose = (len(lenses) if lenses else 1) * headings
+        local = np.repeat(np.arange(len(sites)), n_pose)
+        site_cost = np.array([s.cost for s in sites], dtype=np.float64)
+        lens_cost = np.array([ln.cost for ln in lenses]) if lenses else np.zeros(1)
+        pcost = site_cost[local] + (lens_cost[plens] if lenses else 0.0)
+        psite = np.asarray(site_index, dtype=np.int64)[local]
         self.cols, inv = np.unique(flat, return_inverse=True)
+        del flat
         self.ind = inv.astype(np.int32)
+        del inv
         self.ptr = np.concatenate([[0], np.cumsum(lens_)]).astype(np.int64)
         wi, wj = np.divmod(self.cols, grid.cols)
         wflat = (wi - wr0) * wg.cols + (wj - wc0)

@@ -122,29 +122,34 @@ def street_candidates(
     g = twin.roads
     if g is None or g.number_of_edges() == 0:
         return []
-    pts: list[tuple[float, float]] = []
     und = g.to_undirected(as_view=True)
-    for n, deg in und.degree():
-        if deg >= 3:
-            pts.append((float(g.nodes[n]["x"]), float(g.nodes[n]["y"])))
-    side = 1.0
-    for d in twin.road_edges():
-        line = d["geometry"]
-        hw = d.get("highway", "")
-        half = STREET_WIDTH_M.get(hw if isinstance(hw, str) else str(hw), 8.0) / 2.0
-        s = spacing_m / 2.0
-        while s <= line.length - 15.0:
-            p = line.interpolate(s)
-            a = line.interpolate(max(s - 1.0, 0.0))
-            b = line.interpolate(min(s + 1.0, line.length))
-            tx, ty = b.x - a.x, b.y - a.y
-            norm = math.hypot(tx, ty) or 1.0
-            pts.append((p.x - side * ty / norm * half, p.y + side * tx / norm * half))
-            side = -side
-            s += spacing_m
-    if not pts:
+    junctions = [(float(g.nodes[n]["x"]), float(g.nodes[n]["y"])) for n, deg in und.degree() if deg >= 3]
+    edges = twin.road_edges()
+    lines = np.array([d["geometry"] for d in edges], dtype=object)
+    half = np.array([STREET_WIDTH_M.get(h if isinstance(h, str) else str(h), 8.0) / 2.0
+                     for h in (d.get("highway", "") for d in edges)])
+    length = shapely.length(lines) if len(lines) else np.zeros(0)
+    # the poles' distances along a street: spacing / 2, then + spacing each, summed one by one as a walk would
+    n_max = int(max(np.max(length, initial=0.0) - 15.0, 0.0) // spacing_m) + 2
+    steps = np.full(n_max, float(spacing_m))
+    steps[0] = spacing_m / 2.0
+    walk = np.cumsum(steps)
+    per_edge = np.searchsorted(walk, length - 15.0, side="right")
+    e = np.repeat(np.arange(len(lines)), per_edge)
+    s_m = walk[np.arange(len(e)) - np.repeat(np.cumsum(per_edge) - per_edge, per_edge)]
+    ln_e, len_e = lines[e], length[e]
+    p = shapely.get_coordinates(shapely.line_interpolate_point(ln_e, s_m)).reshape(-1, 2)
+    a_ = shapely.get_coordinates(shapely.line_interpolate_point(ln_e, np.maximum(s_m - 1.0, 0.0))).reshape(-1, 2)
+    b_ = shapely.get_coordinates(shapely.line_interpolate_point(ln_e, np.minimum(s_m + 1.0, len_e))).reshape(-1, 2)
+    tx, ty = b_[:, 0] - a_[:, 0], b_[:, 1] - a_[:, 1]
+    norm = np.array([math.hypot(u, v) or 1.0 for u, v in zip(tx.tolist(), ty.tolist(), strict=True)])
+    # sides alternate pole by pole over the whole network, the first on the left
+    side = np.where(np.arange(len(e)) % 2 == 0, 1.0, -1.0)
+    he = half[e]
+    street = np.column_stack([p[:, 0] - side * ty / norm * he, p[:, 1] + side * tx / norm * he])
+    xy = np.concatenate([np.array(junctions, dtype=np.float64).reshape(-1, 2), street])
+    if not len(xy):
         return []
-    xy = np.array(pts)
     keep = np.ones(len(xy), dtype=bool)
     if twin.buildings:
         tree = shapely.STRtree(twin.footprints)
@@ -152,9 +157,11 @@ def street_candidates(
         keep[np.unique(hit[0])] = False
     from scipy.spatial import cKDTree
 
-    for a_, b_ in sorted(cKDTree(xy).query_pairs(2.0)):
-        if keep[a_]:
-            keep[b_] = False
+    from ._pose_cells import drop_duplicates
+
+    pairs = cKDTree(xy).query_pairs(2.0, output_type="ndarray")
+    if len(pairs):
+        drop_duplicates(pairs[np.lexsort((pairs[:, 1], pairs[:, 0]))], keep)
     return [
         Camera(
             id=f"G{q:05d}", x=float(x), y=float(y), mount_height_m=mount_height_m, tilt_deg=tilt_deg, status="candidate"
@@ -222,31 +229,11 @@ def _site_pose_cells(
     ppm: float,
     useful: np.ndarray,
 ) -> list[np.ndarray]:
-    """Flat cells each (heading, lens) pose of a site sees at ``ppm`` or better (one sight line per site)."""
-    from ._visibility import cut_levels, visible_sector
+    """Flat cells each (heading, lens) pose of one site sees at ``ppm`` or better (:func:`site_pose_cells`)."""
+    from ._pose_cells import site_pose_cells
 
-    x, y, z = site.position
-
-    def pose(ln: Lens, heading_deg: float) -> optics.Pose:
-        return optics.Pose.looking(
-            x, y, z, heading_deg, site.tilt_deg, hfov_deg=ln.hfov_deg, width_px=ln.width_px, height_px=ln.height_px
-        )
-
-    rng = max(pose(ln, 0.0).range_m(ppm) for ln in lenses)
-    cells, dx, dy, dz = visible_sector(
-        raster.dsm, tz, raster.xmin, raster.ymax, raster.res_m, x, y, z, rng, 0.0, 2 * math.pi
-    )
-    m = useful[cells]
-    cells, dx, dy, dz = cells[m], dx[m], dy[m], dz[m]
-    thr = np.array([ppm])
-    out = []
-    for ln in lenses:
-        for h in headings:
-            p = pose(ln, float(h))
-            f, r, u = p.axes()
-            lev = cut_levels(dx, dy, dz, f, r, u, p.tan_h, p.tan_v, p.fisheye, p.focal_px, thr)
-            out.append(cells[lev > 0])
-    return out
+    cells, counts, _, _ = site_pose_cells([site], lenses, headings, raster, tz, ppm, useful)
+    return np.split(cells, np.cumsum(counts)[:-1])
 
 
 def _greedy(
@@ -412,6 +399,7 @@ def plan_cameras(
     import scipy.sparse as sp  # scipy's sparse and optimize load on first use, not on ``import twin``
 
     from ._placement_milp import solve
+    from ._pose_cells import site_pose_cells
 
     t0 = time.perf_counter()
     prof, li, level_name, ppm, sites = plan_options(
@@ -434,28 +422,20 @@ def plan_cameras(
     # one sight line per site, cut per heading and lens
     tz = target_heights(raster, target_height_m)
     hd = np.arange(headings) * (360.0 / headings)
-    pose_cells: list[np.ndarray] = []
-    pose_site, pose_lens, pose_heading = [], [], []
-    for si, s in enumerate(sites):
-        lns = lenses if lenses else [_lens_of(s)]
-        cs = _site_pose_cells(s, lns, hd, raster, tz, ppm, useful)
-        pose_cells += cs
-        for ln in lns:
-            for h in hd:
-                pose_site.append(si)
-                pose_lens.append(ln)
-                pose_heading.append(float(h))
+    flat, lens_, plens, pose_heading = site_pose_cells(sites, lenses, hd, raster, tz, ppm, useful)
+    n_pose = len(lenses or [None]) * len(hd)
+    pose_site = np.repeat(np.arange(len(sites)), n_pose)
     t3 = time.perf_counter()
-    lens_ = np.array([len(c) for c in pose_cells])
-    flat = np.concatenate(pose_cells) if pose_cells else np.empty(0, dtype=np.int64)
     cols, inv = np.unique(flat, return_inverse=True)
     a = sp.csr_matrix(
         (np.ones(len(flat), dtype=np.float64), inv, np.concatenate([[0], np.cumsum(lens_)])),
-        shape=(len(pose_cells), len(cols)),
+        shape=(len(lens_), len(cols)),
     )
     c0, w1, w2 = c0_all[cols], w_all[cols], b_all[cols]
-    psite = np.array(pose_site, dtype=np.int64)
-    pcost = np.array([sites[s].cost + ln.cost for s, ln in zip(pose_site, pose_lens, strict=True)])
+    psite = pose_site.astype(np.int64)
+    site_cost = np.array([s.cost for s in sites], dtype=np.float64)
+    lens_cost = np.array([ln.cost for ln in lenses]) if lenses else np.zeros(1)
+    pcost = site_cost[pose_site] + (lens_cost[plens] if lenses else 0.0)
     from scipy.spatial import cKDTree
 
     sxy = np.array([(s.x, s.y) for s in sites])
@@ -498,14 +478,15 @@ def plan_cameras(
     t5 = time.perf_counter()
 
     def camera_of(rank: int, p: int) -> Camera:
-        s, ln = sites[pose_site[p]], pose_lens[p]
+        s = sites[pose_site[p]]
+        ln = lenses[int(plens[p])] if lenses else _lens_of(s)
         return Camera(
             id=f"PLAN-{rank:03d}",
             name=f"site {s.id}",
             x=s.x,
             y=s.y,
             mount_height_m=s.mount_height_m,
-            heading_deg=pose_heading[p],
+            heading_deg=float(pose_heading[p]),
             tilt_deg=s.tilt_deg,
             hfov_deg=ln.hfov_deg,
             width_px=ln.width_px,
