@@ -96,6 +96,35 @@ def _row_cols(dy, r2, cx, xmin, inv_res, j0, j1):  # pragma: no cover - compiled
     return ja, jb
 
 
+@njit(cache=True, inline="always")
+def _wedge_cols(dy, cx, xmin, inv_res, ja, jb, sa, ca, sb, cb, clip):  # pragma: no cover - compiled
+    """Narrow columns ``ja..jb`` of a row ``dy`` from the lens to a convex wedge of azimuths, a cell wider each side.
+
+    The wedge is the half-planes clockwise of azimuth ``A`` and anticlockwise of ``B`` (``sa, ca``:
+    sin and cos of ``A``, already widened by a margin); a bound along a nearly east-west edge
+    (``|cos| < 1e-6``) is left out, so the columns kept always hold every cell of the wedge.
+    """
+    if not clip:
+        return ja, jb
+    lo = -np.inf
+    hi = np.inf
+    # clockwise of A: ca dx >= sa dy
+    if ca > 1e-6:
+        lo = max(lo, sa * dy / ca)
+    elif ca < -1e-6:
+        hi = min(hi, sa * dy / ca)
+    # anticlockwise of B: cb dx <= sb dy
+    if cb > 1e-6:
+        hi = min(hi, sb * dy / cb)
+    elif cb < -1e-6:
+        lo = max(lo, sb * dy / cb)
+    if lo > -np.inf:
+        ja = max(ja, int(math.floor((cx + lo - xmin) * inv_res - 0.5)) - 1)
+    if hi < np.inf:
+        jb = min(jb, int(math.ceil((cx + hi - xmin) * inv_res - 0.5)) + 1)
+    return ja, jb
+
+
 @njit(cache=True)
 def visible_sector(dsm, tz, xmin, ymax, res, cx, cy, cz, r, az_lo, span):  # pragma: no cover - compiled
     """Target cells visible from a lens within horizontal range ``r`` and an azimuth sector.
@@ -278,6 +307,23 @@ def _horizon(dsm, xmin, ymax, res, cx, cy, cz, a0, dth, n_rays, ds, n_steps):  #
                 k += 1
             else:
                 break
+        # a ray whose first sample out of the lens's cell and last sample both lie in the grid stays in it
+        # (the grid is convex): no bounds to test
+        kl = n_steps - 1
+        if k <= kl:
+            fa_j = u0 + k * sx
+            fa_i = v0 - k * sy
+            fb_j = u0 + kl * sx
+            fb_i = v0 - kl * sy
+            if (fa_i >= 0.0 and fa_j >= 0.0 and fa_i < rows and fa_j < cols
+                    and fb_i >= 0.0 and fb_j >= 0.0 and fb_i < rows and fb_j < cols):
+                while k < n_steps:
+                    horizon[q, k] = best
+                    slope = (dsm[int(v0 - k * sy), int(u0 + k * sx)] - cz) * inv_s[k]
+                    if slope > best:
+                        best = slope
+                    k += 1
+                continue
         entered = False
         while k < n_steps:
             horizon[q, k] = best
@@ -344,9 +390,16 @@ def poses_levels(dsm, tz, xmin, ymax, res, params, thresholds):  # pragma: no co
             out_p, out_c, out_l = tp, tc, tl
         rmax2 = r * r
         inv_res = 1.0 / res
+        # a partial fan keeps cells whose azimuth lies in [a0, a0 + (n_rays - 0.5) dth): a convex wedge
+        # (widened by 1e-4 rad, far above _atan2's error) narrows each row before any cell is tested
+        wa = a0 - 1e-4
+        wb = a0 + (n_rays - 0.5) * dth + 1e-4
+        clip = (not full) and (wb - wa) < math.pi - 1e-3
+        sa, ca, sb, cb = math.sin(wa), math.cos(wa), math.sin(wb), math.cos(wb)
         for i in range(i0, i1 + 1):
             dy = ymax - (i + 0.5) * res - cy
             ja, jb = _row_cols(dy, rmax2, cx, xmin, inv_res, j0, j1)
+            ja, jb = _wedge_cols(dy, cx, xmin, inv_res, ja, jb, sa, ca, sb, cb, clip)
             for j in range(ja, jb + 1):
                 dx = xmin + (j + 0.5) * res - cx
                 d2h = dx * dx + dy * dy
