@@ -342,6 +342,37 @@ def load_cells(path: str) -> CellIndex:
         )
 
 
+def _best_of_presets(
+    camera: np.ndarray, cells: np.ndarray, level: np.ndarray, poses_per_camera: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each (camera, cell) once at its best level, in (camera, cell) order, from the kernel's triples.
+
+    The kernel gives a camera's triples in one block (its poses are consecutive), and a one-pose
+    camera's block is already in cell order with no cell twice: only a PTZ's block is sorted.
+    """
+    starts = np.searchsorted(camera, np.arange(len(poses_per_camera) + 1))
+    counts = np.diff(starts)
+    parts_c, parts_l = [], []
+    done = 0
+    for k in np.flatnonzero(poses_per_camera > 1).tolist():
+        a, b = int(starts[k]), int(starts[k + 1])
+        parts_c.append(cells[done:a])
+        parts_l.append(level[done:a])
+        c, lv = cells[a:b], level[a:b]
+        order = np.lexsort((-lv, c))
+        c, lv = c[order], lv[order]
+        first = np.ones(len(c), dtype=bool)
+        first[1:] = c[1:] != c[:-1]
+        parts_c.append(c[first])
+        parts_l.append(lv[first])
+        counts[k] = int(first.sum())
+        done = b
+    parts_c.append(cells[done:])
+    parts_l.append(level[done:])
+    camera = np.repeat(np.arange(len(poses_per_camera), dtype=np.int32), counts)
+    return camera, np.concatenate(parts_c).astype(np.int64), np.concatenate(parts_l)
+
+
 def compute_coverage(
     twin: Twin,
     cameras: list[Camera] | None = None,
@@ -390,13 +421,7 @@ def compute_coverage(
     owner_a = np.array(owner, dtype=np.int32)
     camera = owner_a[pidx] if len(owner_a) else np.empty(0, dtype=np.int32)
     if len(poses) > len(cams):  # a PTZ's presets overlap: keep each (camera, cell) once at its best level
-        key = camera.astype(np.int64) * raster.cells + cells
-        order = np.lexsort((-level, key))
-        key, level = key[order], level[order]
-        first = np.ones(len(key), dtype=bool)
-        first[1:] = key[1:] != key[:-1]
-        key, level = key[first], level[first]
-        camera, cells = (key // raster.cells).astype(np.int32), key % raster.cells
+        camera, cells, level = _best_of_presets(camera, cells, level, np.bincount(owner_a, minlength=len(cams)))
     t2 = time.perf_counter()
     best, count = aggregate(cells, level, raster.cells)
     t3 = time.perf_counter()
