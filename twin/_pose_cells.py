@@ -110,30 +110,26 @@ def site_pose_cells(
         and heading (degrees); site ``s``'s poses are rows ``s * n .. (s + 1) * n`` with ``n`` the
         lenses x headings.
     """
-    from .placement import _lens_of
-
     hd = [float(h) for h in np.asarray(headings, dtype=np.float64)]
     n_l = len(lenses) if lenses else 1
     n_pose = n_l * len(hd)
     # the kinds: one per (site tilt, site lens when no catalogue) x lens x heading
     keys = [(s.tilt_deg,) if lenses else (s.tilt_deg, s.hfov, s.width_px, s.height_px) for s in sites]
     uniq: dict[tuple, int] = {}
-    first: dict[tuple, Camera] = {}
-    for s, k in zip(sites, keys, strict=True):
-        if k not in uniq:
-            uniq[k] = len(uniq)
-            first[k] = s
+    for k in keys:
+        uniq.setdefault(k, len(uniq))
     site_group = np.array([uniq[k] for k in keys], dtype=np.int64).reshape(-1)
     kinds = np.zeros((len(uniq) * n_pose, 13), dtype=np.float64)
     group_range = np.zeros(len(uniq), dtype=np.float64)
     for key, g in uniq.items():
         tilt = key[0]
-        lns = lenses if lenses else [_lens_of(first[key])]
+        # (hfov, width, height) of each lens tried: the catalogue's, else the site's own
+        lns = [(ln.hfov_deg, ln.width_px, ln.height_px) for ln in lenses] if lenses else [key[1:]]
         rng = []
-        for li, ln in enumerate(lns):
-            def pose(h: float, ln: Lens = ln, tilt: float = tilt) -> optics.Pose:
-                return optics.Pose.looking(0.0, 0.0, 0.0, h, tilt, hfov_deg=ln.hfov_deg, width_px=ln.width_px,
-                                           height_px=ln.height_px)
+        for li, (hfov, w_px, h_px) in enumerate(lns):
+            def pose(h: float, hfov: float = hfov, w_px: int = w_px, h_px: int = h_px,
+                     tilt: float = tilt) -> optics.Pose:
+                return optics.Pose.looking(0.0, 0.0, 0.0, h, tilt, hfov_deg=hfov, width_px=w_px, height_px=h_px)
 
             rng.append(pose(0.0).range_m(ppm))
             for hi, h in enumerate(hd):
