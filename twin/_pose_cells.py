@@ -11,7 +11,7 @@ Python per site or per pose.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numba import njit
@@ -21,7 +21,6 @@ from ._visibility import visible_sector
 
 if TYPE_CHECKING:
     from .model import Camera
-    from .placement import Lens
     from .raster import HeightRaster
 
 
@@ -93,7 +92,7 @@ def drop_duplicates(pairs: np.ndarray, keep: np.ndarray) -> None:  # pragma: no 
 
 def site_pose_cells(
     sites: list[Camera],
-    lenses: list[Lens] | None,
+    lenses: list[Any] | None,
     headings: np.ndarray,
     raster: HeightRaster,
     tz: np.ndarray,
@@ -102,7 +101,8 @@ def site_pose_cells(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Cells each (site, lens, heading) pose sees at ``ppm`` or better, for many sites in one call.
 
-    Poses run site by site, lens by lens (``lenses``, else each site's own), heading by heading.
+    Poses run site by site, lens by lens (``lenses``: :class:`twin.placement.Lens` or anything with
+    ``hfov_deg``, ``width_px`` and ``height_px``; else each site's own), heading by heading.
 
     Returns:
         ``(cells, counts, pose_lens, pose_heading)``: the flat cells of every pose one after the
