@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from showroom_cli.common import DEFAULT_SEED, cameras_arg, city_arg, load_city, out_dir, pick_cameras
+from showroom_cli.tiled import add_tile_args
 
 
 def _cmd_fire(args: argparse.Namespace) -> int:
@@ -16,8 +17,14 @@ def _cmd_fire(args: argparse.Namespace) -> int:
     params = FireParams(visibility=args.visibility, **detection_options(args))
     cams = pick_cameras(city, args.cameras)
     out = out_dir(args.out)
-    study = run_fire(city, cameras=cams, days=args.days, seed=args.seed, standard=args.standard,
-                     rate_scale=args.rate_scale, params=params)
+    if getattr(args, "tiles", False):
+        from showroom_cli.tiled import tiled_fire_study
+
+        study = tiled_fire_study(args, city, cameras=cams, days=args.days, seed=args.seed, standard=args.standard,
+                                 rate_scale=args.rate_scale, params=params)
+    else:
+        study = run_fire(city, cameras=cams, days=args.days, seed=args.seed, standard=args.standard,
+                         rate_scale=args.rate_scale, params=params)
     write_fire_outputs(city, study, out)
     s = study.summary
     w = s["with_cameras"]
@@ -43,6 +50,11 @@ def _cmd_fire(args: argparse.Namespace) -> int:
           f"{fa['analytics_cameras']} cameras), {fa['operator_minutes']:,.0f} operator min to verify "
           f"({100 * (fa['operator_share_of_duty_time'] or 0):.1f}% of duty time)"
           + (f", {fa['truck_minutes']:,.0f} truck min on false trips" if fa["policy"] == "dispatch" else ""))
+    tb = s.get("tiles")
+    if tb and "tiles" in tb:
+        peak = max(tb["peak_rss_mb_per_worker"].values(), default=0.0)
+        print(f"camera sighting in {tb['tiles_with_fires']} of {tb['tiles']} tiles of {tb['tile_m']:g} m "
+              f"(halo {tb['halo_m']:g} m) on {tb['cluster']['slots']} workers; peak memory per worker {peak:.0f} MiB")
     print(f"wrote {out} in {s['timing_s']['total']:.1f} s")
     return 0
 
@@ -63,6 +75,7 @@ def add(sub: argparse._SubParsersAction) -> None:
                    help="what a camera sees: the coverage model (default) or the quick view cone")
     detection_args(p)
     p.add_argument("--out", required=True, metavar="DIR")
+    add_tile_args(p, what="camera sighting")
     p.set_defaults(func=_cmd_fire)
 
 

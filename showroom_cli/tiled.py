@@ -1,4 +1,4 @@
-"""``--tiles`` of ``showroom coverage`` and ``showroom plan``: the city in tiles on a Dask cluster."""
+"""``--tiles`` of ``showroom coverage``, ``plan`` and ``fire``: the city in tiles on a Dask cluster."""
 
 from __future__ import annotations
 
@@ -9,11 +9,12 @@ from typing import Any
 from showroom_cli.common import out_dir
 
 
-def add_tile_args(p: argparse.ArgumentParser) -> None:
-    """The options of a tiled run (a group of the command's parser)."""
+def add_tile_args(p: argparse.ArgumentParser, *, what: str = "") -> None:
+    """The options of a tiled run (a group of the command's parser); ``what``: the part that is tiled, if not all."""
     g = p.add_argument_group("a city too large for one process (--tiles)")
     g.add_argument("--tiles", action="store_true",
-                   help="cut the city into tiles (halo: the longest camera range) and compute them on Dask workers")
+                   help=f"cut the city into tiles (halo: the longest camera range) and compute {what or 'them'} "
+                        "on Dask workers" + (" (the rest runs whole)" if what else ""))
     g.add_argument("--tile-size", type=float, default=2500.0, metavar="M",
                    help="side of a tile's core (default 2500 m)")
     g.add_argument("--scheduler", metavar="tcp://HOST:8786", help="a running Dask scheduler (default: a local cluster)")
@@ -47,6 +48,13 @@ def tiled_coverage_command(args: argparse.Namespace, city: Any, cams: list[Any])
           f"peak memory per worker {peak:.0f} MiB")
     print(f"wrote {args.out} in {time.perf_counter() - t0:.1f} s")
     return 0
+
+
+def tiled_fire_study(args: argparse.Namespace, city: Any, **kw: Any) -> Any:
+    """``showroom fire --tiles``: the fire study with its camera sighting in tiles (:func:`sim.tiled.tiled_fire`)."""
+    from sim.tiled import tiled_fire
+
+    return tiled_fire(city, tile_m=args.tile_size, **kw, **_cluster(args))
 
 
 def tiled_plan_command(args: argparse.Namespace, city: Any, **kw: Any) -> int:

@@ -5,6 +5,7 @@ The model; its outputs (CDF plot, incidents CSV) are in :mod:`sim.fire.report`, 
 
 from __future__ import annotations
 
+from ._detect import Sightings, coverage_sightings
 from ._engine import MUTUAL_AID, MUTUAL_AID_SHOWN_S, SOURCES, DispatchOption, FireEngine, Inject, Outcome, fleet
 from ._incidents import Incidents, building_zone, generate_incidents, make_incidents, zone_rates_per_year
 from ._params import FireParams, Lognormal
@@ -42,10 +43,12 @@ __all__ = [
     "MUTUAL_AID_SHOWN_S",
     "Outcome",
     "SOURCES",
+    "Sightings",
     "building_zone",
     "camera_keys",
     "camera_outages",
     "camera_pairs",
+    "coverage_sightings",
     "demand_by_node",
     "detection_draw",
     "fleet",

@@ -31,6 +31,7 @@ __all__ = [
 
 import time
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -71,12 +72,14 @@ def hash_uniform(seed: int, a: np.ndarray, b: np.ndarray, k: int) -> np.ndarray:
 
 
 def camera_pairs(
-    twin: Twin, cameras: list[Camera], inc: Incidents, params: FireParams
+    twin: Twin, cameras: list[Camera], inc: Incidents, params: FireParams, *, sighter: Callable | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(incident, camera) pairs where the camera sees the fire at Detect level, and its pixel density there.
 
     A building fire is seen on its footprint up to its roof line (the plume); a fire in the open
     (no building) at its point. Sight lines are computed once per burning building, not per fire.
+    ``sighter`` computes the coverage model's sightings instead of :func:`coverage_sightings` (same
+    arguments and answer, e.g. in tiles on a cluster: :class:`sim.tiled.TiledSightings`).
     """
     n = len(inc)
     fp = twin.footprints if twin.buildings else np.zeros(0, dtype=object)
@@ -92,7 +95,7 @@ def camera_pairs(
     tgt_of_inc[in_bld] = inv
     tgt_of_inc[open_idx] = ub.size + np.arange(open_idx.size)
     if params.visibility == "coverage" and twin.buildings:
-        sg = coverage_sightings(twin, cameras, targets, level="Detect")
+        sg = (sighter or coverage_sightings)(twin, cameras, targets, level="Detect")
     else:
         sg = sightings(cameras, targets, th, fp, heights, target_obstacle=own, dori=twin.standards.dori)
     counts = np.diff(sg.ptr)[tgt_of_inc]
@@ -127,19 +130,21 @@ def prepare_cameras(
     offline: list[tuple[str, float, float]] = (),
     draw: DetectionDraw | None = None,
     operator_p_notice: float | None = None,
+    sighter: Callable | None = None,
 ) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
     """Camera detection times per incident (analytics, operator) for a camera set.
 
     ``offline`` lists (camera id, from_s, until_s) windows in which a camera sees nothing; ``draw``
     the run's analytics numbers (default :func:`detection_draw`); ``operator_p_notice`` overrides
-    the chance an operator notices a fire on a tile (the sensitivity runs).
+    the chance an operator notices a fire on a tile (the sensitivity runs); ``sighter`` as in
+    :func:`camera_pairs`.
     """
     n = len(inc)
     if not cameras or n == 0:
         return np.full(n, np.inf), np.full(n, np.inf), {"cameras": 0, "incidents_seen": 0,
                                                         "cameras_with_analytics": 0}
     draw = draw or detection_draw(params, seed)
-    pair_inc, pair_cam, pair_ppm = camera_pairs(twin, cameras, inc, params)
+    pair_inc, pair_cam, pair_ppm = camera_pairs(twin, cameras, inc, params, sighter=sighter)
     keys = camera_keys(cameras)
     ck = keys[pair_cam]
     u = np.column_stack([hash_uniform(seed, pair_inc, ck, k) for k in range(5)])
@@ -236,6 +241,7 @@ def run_fire(
     travel: TravelModel | None = None,
     injects: list[Inject] | tuple[Inject, ...] = (),
     sensitivity: bool = True,
+    sighter: Callable | None = None,
 ) -> FireStudy:
     """Simulate ``days`` of fires with the chosen cameras (and, with ``compare``, without any).
 
@@ -254,6 +260,8 @@ def run_fire(
         injects: road closures, breakdowns or weather for the whole run.
         sensitivity: with ``compare``, also run the low and high operator-notice chances
             (``params.operator_p_notice_range``) on the same fires: the minutes saved for each.
+        sighter: computes the coverage model's camera sightings in place of
+            :func:`sim.fire.coverage_sightings` (same answer; :func:`sim.tiled.tiled_fire` passes tiles).
 
     Returns:
         A :class:`FireStudy`; ``summary`` is what ``showroom fire`` writes to summary.json.
@@ -268,7 +276,7 @@ def run_fire(
     cams = select_cameras(twin, "none" if cameras is None else cameras)
     outages = camera_outages(cams, days * 86400.0, seed) if params.camera_faults else []
     draw = detection_draw(params, seed)
-    va, op, cam_info = prepare_cameras(twin, cams, inc, params, seed, offline=outages, draw=draw)
+    va, op, cam_info = prepare_cameras(twin, cams, inc, params, seed, offline=outages, draw=draw, sighter=sighter)
     cam_info["camera_outages"] = len(outages)
     horizon = days * 86400.0
     rost = roster(twin, params)
@@ -321,7 +329,7 @@ def run_fire(
                     run = with_c
                 else:
                     va_k, op_k, _ = prepare_cameras(twin, cams, inc, params, seed, offline=outages, draw=draw,
-                                                    operator_p_notice=p_notice)
+                                                    operator_p_notice=p_notice, sighter=sighter)
                     run = one(va_k, op_k)
                 rows[name] = sensitivity_row(p_notice, minutes_saved(run.outcome, without.outcome),
                                              int((run.outcome.source == 1).sum()))
