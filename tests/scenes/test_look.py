@@ -67,6 +67,21 @@ def test_shadow_falls_opposite_the_sun_as_long_as_the_sun_is_low(tower, hour):
     assert (west < 0.7 * east) if hour == 9 else (east < 0.7 * west)
 
 
+def test_shadow_map_is_sized_to_the_view_not_the_city(tower):
+    tower.scene.set_clock(dt.datetime(2026, 3, 20, 9, 0))
+    tower.render(1)
+    # straight down from 400 m through a 2 atan(75 / 400) lens: a 150 m square of ground; seen along
+    # the sun's rays with the 30 m tower's height, at most about 250 m across: 2048 texels of 7-15 cm
+    assert 150 / 2048 <= tower.scene.look.shadow.texel_m <= 250 / 2048
+    tower.view.camera.set_pos(0, -900, 600)  # far and oblique: the view reaches the 600 m shadow range
+    tower.view.camera.look_at(0, 0, 0)
+    tower.render(1)
+    far = tower.scene.look.shadow.texel_m
+    tower.view.camera.set_pos(0, 0, 400)
+    tower.view.camera.set_hpr(0, -90, 0)
+    assert far > 2 * 250 / 2048  # more than twice as coarse: the same city, a wider view
+
+
 def test_the_solar_clock_agrees_with_the_almanac(tower):
     tower.scene.set_clock(dt.datetime(2026, 3, 20, 9, 0))
     az, el = _sun(9)
