@@ -521,6 +521,7 @@ class PlanningMode:
             "frame_ms": self.frame_ms,
             "background_ms": self.background_ms,
             "drape_tiles_uploaded": self.layer.tiles_uploaded,
+            "vr_panel": None if self._vr_text is None else self._vr_text.get_text(),
         }
 
     def destroy(self) -> None:

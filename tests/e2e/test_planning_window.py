@@ -297,3 +297,30 @@ def test_the_action_layer_mounts_aims_and_fills_as_a_planner_expects(small_city,
         ids = [c.id for c in plan_cameras(s)]
         assert len(ids) == 3 and first in ids
         assert a.log[-1] == "fill 2"
+
+
+def test_planning_runs_in_a_real_openxr_session_on_monado(small_city, tmp_path) -> None:
+    from tests.monado import monado_env
+    from tests.monado import xvfb as monado_xvfb
+
+    city_dir, drill = small_city
+    script = [{"t": 2.0, "key": "tab", "vr_frames": 3}, {"t": 3.0, "key": "escape", "vr_frames": 6}]
+    with monado_xvfb() as display:
+        env = monado_env(display, SIMULATED_LEFT="simple", SIMULATED_RIGHT="simple")
+        (tmp_path / "script.json").write_text(json.dumps(script))
+        cmd = [
+            sys.executable, str(ROOT / "showroom.py"), "view", "--city", str(city_dir), "--scenario", str(drill),
+            "--plan", "--plan-resolution", "2", "--xr", "on", "--size", "640x360", "--seconds", "120",
+            "--trace", str(tmp_path / "trace.json"), "--script", str(tmp_path / "script.json"),
+            "--out", str(tmp_path / "out"),
+        ]
+        r = subprocess.run(cmd, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert r.stdout.splitlines()[0].startswith("VR: Monado")
+    t = json.loads((tmp_path / "trace.json").read_text())
+    assert t["xr_frames"]["submitted"] >= 5 and t["xr_frames"]["states"][-1] == "EXITING"
+    # the panel floats in the play space (the headset sees no 2D overlay), and the lens key reached it
+    order = [twin.lenses.DEFAULT_LENS, *[n for n in twin.LENSES if n != twin.lenses.DEFAULT_LENS]]
+    assert t["plan"]["lens"] == order[1]
+    assert t["plan"]["vr_panel"].startswith(f"PLAN  lens {order[1]} ")
+    assert "public space m2" in t["plan"]["vr_panel"]
