@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import twin  # noqa: E402
 from scenes.render import OffscreenRenderer  # noqa: E402
-from sim.life import LifeModel  # noqa: E402
+from showroom_cli.life import StreetLife  # noqa: E402
 
 CITY = Path(__file__).resolve().parents[1] / "assets" / "city"
 
@@ -37,7 +37,9 @@ def main() -> int:
     w, h = (int(v) for v in args.size.split("x"))
     city = twin.load(CITY)
     t0 = time.perf_counter()
-    model = LifeModel(city, seed=0, start_s=8 * 3600.0, step_s=0.2 * max(1.0, args.speed / 60.0))
+    street = StreetLife(city, seed=0, hour=8.0)
+    street.set_speed(args.speed)  # the step the showroom takes at this speed
+    model = street.model
     build_s = time.perf_counter() - t0
     r = OffscreenRenderer(city, size=(w, h))
     # a street-level view over the busy centre: an arterial with its queues in the frame
