@@ -264,7 +264,7 @@ class CityScene:
         up = self.projectors.update(eye, w2c)
         if self.look is not None:
             self.look.update(viewer, lens)
-        self.warroom.update()
+        self.warroom.update(pos)
         vc = None if self.vcctv_source is None else self.vcctv_source.update(w2c, eye, screen_px)
         return FrameStats(uploads=up, update_ms=(time.perf_counter() - t0) * 1000.0, vcctv=vc)
 

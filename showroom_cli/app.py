@@ -59,6 +59,7 @@ def _make_app(city: Any, live: Any, opts: ViewOptions, provider: Any) -> Any:  #
     from scenes.visit import GuidedTour
     from showroom_cli.life import StreetLife
     from showroom_cli.vr import HeadsetFrames, has_display
+    from showroom_cli.warroom import WarRoomDriver, WarRoomVisit
     from sim.clock import SimClock
 
     class ShowroomApp(HeadsetFrames, ShowBase):
@@ -107,6 +108,11 @@ def _make_app(city: Any, live: Any, opts: ViewOptions, provider: Any) -> Any:  #
             self.life = StreetLife.beside(city, live)
             # the sun and the night lights follow the sim's clock from its scenario's start hour
             self._start_hour = float(getattr(getattr(live, "scenario", None), "start_hour", 8.0))
+            # the War Room inside the command center: its wall, board, racks and staff; g walks in
+            self.warroom = WarRoomDriver(city, self.scene, hub=self.hub, engine=getattr(live, "engine", None),
+                                         start_hour=self._start_hour,
+                                         cameras=[c for c in self.scene.cameras if c.status == "existing"])
+            self.visit = WarRoomVisit(self.scene, self.flight, lens)
             self.budget = FrameBudget()
             self.hud_on = True
             self.hud = OnscreenText(
@@ -193,6 +199,7 @@ def _make_app(city: Any, live: Any, opts: ViewOptions, provider: Any) -> Any:  #
             self.accept("[", self.jump, [-300.0])
             self.accept("]", self.jump, [300.0])
             self.accept("t", self.toggle_tour)
+            self.accept("g", self.visit.next_stop)
             self.accept("escape", self.request_quit)
             self.accept("mouse1", self.on_click)
             self.accept("mouse3", self._start_drag)
@@ -381,6 +388,8 @@ def _make_app(city: Any, live: Any, opts: ViewOptions, provider: Any) -> Any:  #
             self.scene.set_clock(scenes.clock_at(float(self.clock.env.now), start_hour=self._start_hour))
             t_feeds0 = time.perf_counter()
             eye = self._place_eye(dt, t)
+            self.visit.frame(eye)
+            self.warroom.step(float(self.clock.env.now), eye)
             self.pump.choose(eye, now, self._visible, self._screen_px)
             self.pump.pump(self.scene, visible=self._visible)
             self._update_panel()
@@ -467,6 +476,8 @@ def _make_app(city: Any, live: Any, opts: ViewOptions, provider: Any) -> Any:  #
                 "jumps": self.jumps,
                 "timeline": live.timeline(float(self.clock.env.now)) if hasattr(live, "timeline") else [],
                 "plan": None if self.planning is None else self.planning.trace(),
+                "warroom": {**self.scene.warroom.stats(), "room": self.visit.room,
+                            "wall_cameras": self.scene.warroom.wall_cameras()},
             }
 
         def close_all(self) -> int:
@@ -484,6 +495,7 @@ def _make_app(city: Any, live: Any, opts: ViewOptions, provider: Any) -> Any:  #
             self.pump.close()
             if self.planning is not None:
                 self.planning.destroy()
+            self.warroom.close()
             if self.panel_sub is not None:
                 self.panel_sub.close()
             self.hub.close(timeout_s=2.0)

@@ -17,7 +17,7 @@ the snapshots of :mod:`sim.snapshot`:
 
 from __future__ import annotations
 
-__all__ = ["Alarm", "ServerRoomSeries", "WallRotation", "incident_board"]
+__all__ = ["Alarm", "ServerRoomSeries", "WallRotation", "WarRoomSim", "best_camera", "incident_board", "staff_on_duty"]
 
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -28,11 +28,11 @@ import numpy as np
 from twin import TwinError, select_cameras
 
 from .operators import Roster
-from .snapshot import IncidentState, RackState, WallState
+from .snapshot import IncidentState, RackState, SceneSnapshot, WallState
 from .standards import standard
 
 if TYPE_CHECKING:
-    from twin import Twin
+    from twin import Camera, Twin
 
     from .fire import FireEngine
 
@@ -251,4 +251,99 @@ class ServerRoomSeries:
             RackState(f"R{j + 1:02d}", float(np.clip(self.load[k, j], 0.0, 1.0)), bool(self.up[k, j]),
                       j >= self.primaries)
             for j in range(self.load.shape[1])
+        )
+
+
+def best_camera(cameras: Sequence[Camera], x: float, y: float, *, z_m: float = 1.6) -> str | None:
+    """The camera that sees ground point (x, y) sharpest (highest pixel density, in view of its home pose), or None.
+
+    What an operator puts on the wall for an incident there: the closest, sharpest view of it.
+    """
+    from twin import optics
+
+    best, best_ppm = None, 0.0
+    pt = np.array([[float(x), float(y), float(z_m)]])
+    for c in cameras:  # once per incident, not per frame
+        pose = optics.camera_pose(c)
+        if bool(pose.in_view(pt)[0]):
+            ppm = float(pose.density_ppm(pt)[0])
+            if ppm > best_ppm:
+                best, best_ppm = c.id, ppm
+    return best
+
+
+class WarRoomSim:
+    """The War Room's state over sim time, as one snapshot.
+
+    The wall's rotation (alarms from the fire model's open incidents), the incident board, the staff
+    on duty and the server room's racks.
+
+    Args:
+        city: the twin.
+        engine: a running fire engine (a live drill) whose open incidents go on the board and, through
+            the camera that sees each best, on the wall; None: a quiet day.
+        start_hour: local hour at sim time 0 (the roster and the server room's daily rhythm follow the clock).
+        wall_tiles: tiles on the video wall.
+        dwell_s: how long a tile shows one camera.
+        seed: the rotation's and the capacity run's seed.
+        crash: a server crash to show (``(server, at_s, duration_s)``, clock seconds since midnight).
+        standard_name: the fire standard the board counts minutes against.
+        cameras: which cameras rotate on the wall: a :func:`twin.select_cameras` spec (``existing`` by
+            default) or the cameras themselves.
+    """
+
+    def __init__(
+        self,
+        city: Twin,
+        *,
+        engine: FireEngine | None = None,
+        start_hour: float = 8.0,
+        wall_tiles: int = 24,
+        dwell_s: float = 20.0,
+        seed: int = 0,
+        crash: tuple[int, float, float] | None = None,
+        standard_name: str | None = None,
+        cameras: str | Sequence[Camera] = "existing",
+    ) -> None:
+        self.city = city
+        self.engine = engine
+        self.start_s = float(start_hour) * 3600.0
+        self.roster = Roster.from_twin(city.command_center.operators)
+        cams = select_cameras(city, cameras)
+        self.rotation = WallRotation([c.id for c in cams], tiles=wall_tiles, dwell_s=dwell_s, seed=seed)
+        self._cams = cams
+        self.servers = ServerRoomSeries(city, seed=seed, crash=crash)
+        self.standard_name = standard_name or city.standards.fire
+        self._best: dict[str, str | None] = {}
+
+    def clock_s(self, t_s: float) -> float:
+        """Seconds since midnight at sim time ``t_s``."""
+        return self.start_s + float(t_s)
+
+    def alarms(self) -> list[Alarm]:
+        """One alarm per open incident, on the camera that sees it best (from notification on)."""
+        if self.engine is None:
+            return []
+        eng, out = self.engine, []
+        for inc in incident_board(eng, standard_name=self.standard_name):
+            if inc.id not in self._best:
+                i = eng.inc.ids.index(inc.id)
+                self._best[inc.id] = best_camera(self._cams, float(eng.inc.x[i]), float(eng.inc.y[i]))
+            cam = self._best[inc.id]
+            if cam is not None:
+                i = eng.inc.ids.index(inc.id)
+                out.append(Alarm(cam, self.clock_s(float(eng.out.t_detect[i]))))
+        return out
+
+    def snapshot(self, t_s: float) -> SceneSnapshot:
+        """The War Room at sim time ``t_s``: wall, incidents, racks, staff (trucks and fires: :mod:`sim.live`)."""
+        clock = self.clock_s(t_s)
+        rot = self.rotation.with_alarms(self.alarms()) if self.engine is not None else self.rotation
+        board = incident_board(self.engine, standard_name=self.standard_name) if self.engine is not None else ()
+        return SceneSnapshot(
+            float(t_s),
+            racks=self.servers.racks(clock),
+            wall=rot.state(clock),
+            incidents=board,
+            staff_on_duty=staff_on_duty(self.roster, clock),
         )

@@ -124,9 +124,12 @@ class WarRoom:
         """The cameras on the wall now: the root hands their frames to :meth:`submit_frames`."""
         return self.wall.wanted()
 
-    def submit_frames(self, frames: Mapping[str, Any]) -> int:
-        """Frames of wall cameras by id (BGR, top row first, or ``(frame, seq)``); returns tiles written."""
-        return self.wall.submit(frames)
+    def submit_frames(self, frames: Mapping[str, Any], *, budget: int | None = None) -> int:
+        """Frames of wall cameras by id (BGR, top row first, or ``(frame, seq)``); returns tiles written.
+
+        ``budget``: at most this many tiles written in this call (round robin over calls).
+        """
+        return self.wall.submit(frames, budget=budget)
 
     def set_incidents(self, incidents: Any) -> bool:
         """The open incidents (``IncidentState``s or mappings); the board redraws if what it shows changed."""
@@ -150,10 +153,18 @@ class WarRoom:
         self.desks.set_on_duty(on_duty)
 
     # ---- per frame -----------------------------------------------------------------------------
-    def update(self) -> WarRoomStats:
-        """Upload the wall's atlas if any tile changed (once a frame at most)."""
+    def inside(self, eye: Any) -> bool:
+        """Whether a point of the city frame is inside the building (where the wall can be seen)."""
+        return self.room_at(float(eye[0]), float(eye[1]), float(eye[2])) is not None
+
+    def update(self, eye: Any = None) -> WarRoomStats:
+        """Upload the wall's atlas if any tile changed (once a frame at most).
+
+        With the viewer's position ``eye`` (city frame) outside the building, nothing is uploaded: the
+        wall is behind closed walls; the changes wait for the viewer to come in.
+        """
         t0 = time.perf_counter()
-        up = self.wall.upload()
+        up = self.wall.upload() if eye is None or self.inside(eye) else False
         self.last = WarRoomStats(int(up), self.wall.tile_writes, self.board.redraws, self.racks.redraws,
                                  (time.perf_counter() - t0) * 1000.0)
         return self.last
