@@ -147,3 +147,86 @@ class WarRoomVisit:
             self.lens.set_near(NEAR_INSIDE_M if inside else self.near_outside_m)
             self.room = room
         return room
+
+
+def render_stills(city_dir: str, out_dir: str, *, size: tuple[int, int] = (960, 540), drill: str | None = None,
+                  minute: float = 12.0, seed: int = 0) -> dict[str, str]:
+    """PNG stills of the War Room's viewpoints on a city, with a drill running and a server crashed.
+
+    The drill (default: the first of ``assets/drills``) is run to ``minute``; recording server 2 is down
+    from 15 minutes before, so the server room shows its failover. Returns viewpoint -> PNG path.
+    """
+    import math
+    from pathlib import Path
+
+    import cv2
+    from panda3d.core import NodePath, PerspectiveLens
+
+    import feeds
+    import scenes
+    import twin
+    from sim.drill import live_drill, read_scenario
+
+    from .viewing import synthetic_feed_configs
+
+    city = twin.load(city_dir)
+    root_dir = Path(__file__).resolve().parents[1]
+    scenario = read_scenario(drill or sorted((root_dir / "assets" / "drills").glob("*.yaml"))[0])
+    engine = live_drill(scenario, city)
+    t_s = minute * 60.0
+    engine.env.run(until=t_s)
+    clock_s = scenario.start_hour * 3600.0 + t_s
+    cams = twin.select_cameras(city, "existing")
+    eng = scenes.HeadlessEngine()
+    root = NodePath("render")
+    scene = scenes.CityScene(city, root, eng.graphics, cameras=cams)
+    w, h = size
+    lens = PerspectiveLens()
+    lens.set_fov(60.0, math.degrees(2 * math.atan(math.tan(math.radians(30.0)) * h / w)))
+    lens.set_near_far(NEAR_INSIDE_M, 8000.0)
+    view = scenes.OffscreenView(eng.graphics, root, w, h, lens=lens)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    written = {}
+    with feeds.FeedHub(synthetic_feed_configs(cams, size=(320, 180), fps=5.0), grace_s=2.0) as hub:
+        driver = WarRoomDriver(city, scene, hub=hub, engine=engine, start_hour=scenario.start_hour, seed=seed,
+                               crash=(1, clock_s - 900.0, 3600.0), cameras=cams, tile_budget=24)
+        for name, (eye, target) in scene.warroom.viewpoints().items():
+            view.camera.set_pos(*eye)
+            view.camera.look_at(*target)
+            deadline = time.monotonic() + 20.0
+            while time.monotonic() < deadline:
+                driver.step(t_s, eye)
+                if all(k in driver.scene.warroom.wall._seq for k in range(scene.warroom.wall_spec.tiles)):
+                    break
+                time.sleep(0.1)
+            scene.update(view.camera, lens)
+            eng.render_frame()
+            p = out / f"warroom_{name}.png"
+            cv2.imwrite(str(p), view.grab())
+            written[name] = str(p)
+        driver.close()
+    view.destroy()
+    scene.destroy()
+    return written
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m showroom_cli.warroom --stills DIR``: the War Room's stills (README pictures)."""
+    import argparse
+
+    ap = argparse.ArgumentParser(prog="python -m showroom_cli.warroom", description=main.__doc__)
+    ap.add_argument("--city", default="assets/city")
+    ap.add_argument("--stills", required=True, metavar="DIR")
+    ap.add_argument("--size", default="960x540")
+    ap.add_argument("--drill", default=None)
+    ap.add_argument("--minute", type=float, default=12.0)
+    args = ap.parse_args(argv)
+    w, h = (int(v) for v in args.size.lower().split("x"))
+    for name, path in render_stills(args.city, args.stills, size=(w, h), drill=args.drill, minute=args.minute).items():
+        print(f"{name}: {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import shapely
 from panda3d.core import NodePath
 
 import twin
@@ -96,6 +97,7 @@ class WarRoom:
         self.status.node.set_h(-90.0)
         self.board.show(((), ""), lambda img: draw_board(img, (), ""))
         self.status.show((), lambda img: draw_racks(img, ()))
+        self._approach_m = self._clear_approach_m(city)
         self.incidents: tuple[Any, ...] = ()
         self.rack_states: tuple[Any, ...] = ()
         self.last = WarRoomStats(0, 0, 0, 0, 0.0)
@@ -179,13 +181,32 @@ class WarRoom:
         # far enough back that the whole wall fits a 60-degree view, at most the room's depth
         dist = min(self.wall.width_m / 2.0 / math.tan(math.radians(30.0)) * 1.15, WR.v1 - WR.v0 - 1.0)
         rack_u, rack_v = self.racks.origin
+        board_v = FR.center[1]
         return {
-            "entrance": (lay.to_city(0.0, -d - 34.0, 7.0), lay.to_city(0.0, -d, 5.0)),
+            "entrance": (lay.to_city(0.0, -d - self._approach_m, 6.0), lay.to_city(0.0, -d, 4.0)),
             "video_wall": (lay.to_city(cu, cv - dist, 3.0), lay.to_city(cu, cv, cz)),
-            "fire_control": (lay.to_city(FR.u0 + 1.0, FR.v0 + 1.0, EYE_M), lay.to_city(FR.u1, FR.center[1], 2.0)),
-            "server_room": (lay.to_city(rack_u - 2.0, SR.v0 + 0.8, EYE_M + 0.3),
-                            lay.to_city(rack_u + 0.5, rack_v, 1.0)),
+            "fire_control": (lay.to_city(FR.u1 - 6.5, board_v - 2.5, EYE_M), lay.to_city(FR.u1, board_v, 2.0)),
+            "server_room": (lay.to_city(rack_u - 2.5, SR.v0 + 0.8, EYE_M + 0.3),
+                            lay.to_city(rack_u + 2.5, rack_v, 1.2)),
         }
+
+    def _clear_approach_m(self, city: twin.Twin, longest_m: float = 34.0) -> float:
+        """How far in front of the door the entrance view can stand with no other building in the way."""
+        lay = self.layout
+        d = lay.depth_m / 2.0
+        if not city.buildings:
+            return longest_m
+        door = shapely.Point(lay.to_city(0.0, -d)[:2])
+        others = np.array([fp for k, fp in enumerate(city.footprints) if k != lay.building_index], dtype=object)
+        if not len(others):
+            return longest_m
+        near = others[shapely.dwithin(others, door, longest_m + 5.0)]
+        for dist in np.arange(longest_m, 7.0, -3.0):
+            eye = lay.to_city(0.0, -d - float(dist))[:2]
+            sight = shapely.LineString([eye, (door.x, door.y)]).buffer(1.5)
+            if not len(near) or not shapely.intersects(near, sight).any():
+                return float(dist)
+        return 8.0
 
     def room_at(self, x: float, y: float, z: float = EYE_M + PLINTH_M) -> str | None:
         """The room a point of the city frame is in (``lobby``, ``video_wall``, ``fire_control``, ``server_room``)."""

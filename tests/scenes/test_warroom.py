@@ -344,3 +344,49 @@ def _lit(rig: WarRig, img: np.ndarray, panel: NodePath) -> int:
     patch = img[max(y0, 0) : y1 + 1, max(x0, 0) : x1 + 1].astype(int)
     sat = patch.max(axis=2) - patch.min(axis=2)
     return int(((patch.max(axis=2) > 150) & (sat > 80)).sum())
+
+
+# ---- the root's wiring and the visit -------------------------------------------------------------
+def test_walking_in_through_the_front_door_and_the_driver_feeding_the_wall_only_inside(rig, city) -> None:
+    from scenes.controls import FlightControls
+    from showroom_cli.warroom import NEAR_INSIDE_M, WALK_MPS, WarRoomDriver, WarRoomVisit
+
+    wr = rig.scene.warroom
+    flight = FlightControls()
+    visit = WarRoomVisit(rig.scene, flight, rig.lens)
+    assert visit.next_stop() == "entrance"
+    eye, target = wr.viewpoints()["entrance"]
+    np.testing.assert_allclose(flight.position, eye)
+    # walk level towards the door, at eye height above the floor: outside, then in the lobby
+    lay = wr.layout
+    flight.position = np.array(lay.to_city(0.0, -lay.depth_m / 2 - 6.0, 1.7))
+    flight.heading_deg, flight.pitch_deg = lay.h_deg, 0.0
+    flight.key("w", True)
+    rooms = [visit.frame(flight.position)]
+    for _ in range(40):
+        rooms.append(visit.frame(flight.step(0.1)))
+    flight.key("w", False)
+    assert rooms[0] is None and "lobby" in rooms, rooms
+    assert flight.speed_mps == WALK_MPS and rig.lens.get_near() == pytest.approx(NEAR_INSIDE_M)
+    # the driver: outside nobody watches the wall's cameras, inside it hands the hub's frames to the wall
+    with FeedHub.from_cameras(city.cameras, synthetic_missing=True, grace_s=0.0) as hub:
+        drv = WarRoomDriver(city, rig.scene, hub=hub, cameras=city.cameras, start_hour=9.0)
+        outside = eye
+        inside = wr.viewpoints()["video_wall"][0]
+        drv.step(10.0, outside)
+        assert drv.watch.watched == {}
+        before = wr.wall.uploads
+        wr.update(outside)
+        wr.update(outside)
+        assert wr.wall.uploads == before, "the wall uploads nothing while nobody can see it"
+        deadline = time.monotonic() + 20.0
+        written = 0
+        while time.monotonic() < deadline and written < wr.wall_spec.tiles:
+            written += drv.step(10.0, inside).wall_tiles
+            time.sleep(0.05)
+        assert sorted(drv.watch.watched) == wr.wall_cameras()
+        assert written >= wr.wall_spec.tiles
+        wr.update(inside)
+        assert wr.wall.uploads == before + 1
+        drv.close()
+    assert wr.desks.shown() == 14  # 9:00: the first shift (from 07:00), 14 of 40
