@@ -136,6 +136,9 @@ class VcctvBudget:
         """
         self.projectors, self.graphics, self.scene = projectors, graphics, scene
         self.film = film
+        #: frames per second of video time: the refresh rates count rendered frames at this rate (an
+        #: offline render is then the same however long a frame takes); None: the wall clock (a window)
+        self.video_fps: float | None = None
         self.settings = settings or VcctvSettings()
         self.mask_for = mask_for
         self._state = plain_state()
@@ -313,11 +316,14 @@ class VcctvBudget:
             world_to_clip: the viewer's 4x4 matrix (Panda3D's row-vector convention).
             viewer_pos: the viewer's position (m), for the nearest-first tie break.
             screen_px: the viewer's image size (w, h) in pixels.
-            now_s: a clock in seconds for the refresh rates (default: the monotonic clock).
+            now_s: a clock in seconds for the refresh rates (default: frames / :attr:`video_fps`, or
+                the monotonic clock).
         """
         t0 = time.perf_counter()
-        now = time.monotonic() if now_s is None else float(now_s)
         self.frame += 1
+        if now_s is None:
+            now_s = self.frame / self.video_fps if self.video_fps else time.monotonic()
+        now = float(now_s)
         st = VcctvStats()
         self._read_back(st)
         for s in self._active:

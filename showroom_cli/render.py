@@ -70,7 +70,8 @@ def _cmd_render(args: argparse.Namespace) -> int:
         life = None if args.no_life else StreetLife(city, seed=args.seed, hour=hour)
         from showroom_cli.sources import CameraSources
 
-        sources = CameraSources(renderer.scene, choice, clips_dir=args.clips, budget=args.upload_budget)
+        sources = CameraSources(renderer.scene, choice, clips_dir=args.clips, budget=args.upload_budget,
+                                video_fps=args.fps)  # fmt: skip
         streamed = bool(sources.streamed)
         n = max(1, round(args.seconds * args.fps))
         try:
@@ -120,9 +121,10 @@ def _cmd_render_story(args: argparse.Namespace, size: tuple[int, int]) -> int:
     out = out_dir(args.out)
     stills = out_dir(args.stills) if args.stills else None
     parse_sources(_source_specs(args), [c.id for c in cams], clips=args.clips is not None)  # bad --source: exit 2 now
+    sources = make_sources(_source_specs(args), args.clips, video_fps=args.fps)
     return viewing.render_tour(city, out, seconds=args.seconds, lang=args.lang, size=size, fps=args.fps,
                                cameras=cams, stills=stills, video=bool(args.story), life=not args.no_life,
-                               seed=args.seed, sources=make_sources(_source_specs(args), args.clips))  # fmt: skip
+                               seed=args.seed, sources=sources)  # fmt: skip
 
 
 def _source_specs(args: argparse.Namespace) -> list[str]:

@@ -124,6 +124,7 @@ class CameraSources:
         budget: int = 16,
         vcctv: Any = None,
         pattern_fps: float = 5.0,
+        video_fps: float | None = None,
     ) -> None:
         """Wire the sources.
 
@@ -134,6 +135,8 @@ class CameraSources:
             budget: most streamed cameras watched at once (nearest in view first).
             vcctv: :class:`scenes.VcctvSettings` for the virtual CCTV budget (default settings if None).
             pattern_fps: test patterns change this often (video time).
+            video_fps: an offline render's frame rate: virtual CCTV's refresh rates then count frames
+                (deterministic), not the wall clock.
         """
         import feeds
         import twin
@@ -143,7 +146,7 @@ class CameraSources:
         by = {k: [c for c, s in self.choice.items() if s == k] for k in SOURCES}
         self.masks = {c.id: _privacy(c) for c in scene.cameras if c.privacy_masks and c.id in self.choice}
         if by["vcctv"]:
-            scene.use_virtual_cctv(by["vcctv"], settings=vcctv, mask_for=self.mask_for)
+            scene.use_virtual_cctv(by["vcctv"], settings=vcctv, mask_for=self.mask_for).video_fps = video_fps
         if by["clips"] and clips_dir is None:
             raise twin.TwinError(
                 f"--source clips for {len(by['clips'])} camera(s) (e.g. {by['clips'][0]}) needs --clips DIR "

@@ -56,7 +56,7 @@ def _cmd_view(args: argparse.Namespace) -> int:
         out = Path(args.out)
         print(f"{why}; no display either: rendering the guided tour to a video instead ({out}/render.mp4)")
         return viewing.render_tour(city, out, seconds=args.seconds, lang=args.lang, size=size, cameras=cams,
-                                   sources=make_sources(args.source, args.clips))  # fmt: skip
+                                   sources=make_sources(args.source, args.clips, video_fps=10.0))  # fmt: skip
     print(why)
     if args.speed <= 0:
         raise twin.TwinError(f"--speed must be > 0, got {args.speed:g}")

@@ -97,3 +97,4 @@ def test_render_cli_sources_and_bad_source(tmp_path, capsys):
     rc = showroom.main(["render", "--city", str(city), "--source", "clips", "--out", str(tmp_path / "x")])
     assert rc == 2 and "needs --clips DIR" in capsys.readouterr().err
     assert np.isfinite(s["frame_ms_mean"])
+

@@ -205,6 +205,22 @@ def test_budget_megapixels_and_rates(engine):
         scenes.VcctvSettings(mode="gpu")
 
 
+def test_rates_count_video_frames_in_an_offline_render(engine):
+    # every camera at the least rate, 2.5 a second: at 5 frames a second of video, every other frame,
+    # however long a frame takes on the wall clock (a render is then the same on a loaded machine)
+    r = _row_city(engine)
+    try:
+        st = scenes.VcctvSettings(max_renders=8, max_fps=12.0, full_rate_px=1e9, min_fps=2.5, widths_px=(64,))
+        r.scene.use_virtual_cctv(settings=st).video_fps = 5.0
+        counts = []
+        for _ in range(7):
+            r.render(1)
+            counts.append(len(r.stats.vcctv.rendered))
+        assert counts == [7, 0, 7, 0, 7, 0, 7]
+    finally:
+        r.close()
+
+
 def test_size_and_rate_follow_the_screen(engine):
     r = _row_city(engine)
     try:
