@@ -150,8 +150,11 @@ class VcctvBudget:
         self._ids: list[str] = []
         self._masks: dict[tuple[str, tuple[int, int], tuple[float, ...]], Texture | None] = {}
         self._maps: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
-        self._last_frame: dict[str, int] = {}
-        self._last_s: dict[str, float] = {}
+        n = len(projectors._order)
+        # per projector (its index in the set): when it was last filmed, in frames and seconds
+        self._last_frame = np.full(n, -1, dtype=np.int64)
+        self._last_s = np.full(n, -math.inf)
+        self._enabled = np.zeros(n, dtype=bool)
         self.frame = 0
         self.renders: dict[str, int] = {}
 
@@ -175,6 +178,7 @@ class VcctvBudget:
                     "(the masks' rasteriser) to hide them; refusing to show it unmasked"
                 )
             self._ids.append(cid)
+            self._enabled[self._index[cid]] = True
             if self.settings.mode == "texture":
                 self.projectors.projectors[cid].set_opacity(0.0)  # nothing until its first render
 
@@ -184,6 +188,7 @@ class VcctvBudget:
             if cid not in self._ids:
                 continue
             self._ids.remove(cid)
+            self._enabled[self._index[cid]] = False
             atlas = self._atlas_of.pop(cid, None)
             if atlas is not None:
                 atlas.remove(cid)
@@ -202,12 +207,15 @@ class VcctvBudget:
         w, h = source_size(self.projectors.projectors[camera_id].pose, out)
         return (int(math.ceil(w / 8) * 8), int(math.ceil(h / 8) * 8))
 
-    def fps_for(self, screen_w_px: float) -> float:
-        """Refresh rate for a picture this wide on screen (inf: every frame)."""
+    def fps_for(self, screen_w_px: float | np.ndarray) -> float | np.ndarray:
+        """Refresh rate for a picture this wide on screen (inf: every frame); vectorised over an array."""
         s = self.settings
+        w = np.asarray(screen_w_px, dtype=float)
         if s.max_fps is None:
-            return math.inf
-        return float(np.clip(s.max_fps * screen_w_px / s.full_rate_px, s.min_fps, s.max_fps))
+            fps = np.full(w.shape, math.inf)
+        else:
+            fps = np.clip(s.max_fps * w / s.full_rate_px, s.min_fps, s.max_fps)
+        return float(fps) if fps.ndim == 0 else fps
 
     def _mask_bool(self, camera_id: str, pose: CameraPose, render: tuple[int, int], out: tuple[int, int]):
         """The mask in the pinhole render's pixels (top row first), or None.
@@ -236,7 +244,8 @@ class VcctvBudget:
         return cv2.dilate(m.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
 
     def _mask_texture(self, camera_id: str, pose: CameraPose, render: tuple[int, int], out: tuple[int, int]):
-        key = (camera_id, render, (*pose.position, pose.heading_deg, pose.tilt_deg, *pose.tan_half))
+        # the mask is fixed in the image: only the lens (a PTZ's zoom) moves it in the render's pixels
+        key = (camera_id, render, (*pose.tan_half, *pose.depth_tan_half))
         if key not in self._masks:
             m = self._mask_bool(camera_id, pose, render, out)
             tex = None
@@ -332,7 +341,7 @@ class VcctvBudget:
         if not self._ids:
             st.cpu_ms = (time.perf_counter() - t0) * 1000.0
             return st
-        idx = np.array([self._index[c] for c in self._ids])
+        idx = np.flatnonzero(self._enabled)
         centre, corners = self.projectors._footprint_boxes()
         clip = corners[idx] @ world_to_clip
         vis = ProjectorSet._in_frustum(clip)
@@ -347,20 +356,18 @@ class VcctvBudget:
         extent = np.where(behind[:, None], 2.0, ndc.max(axis=1) - ndc.min(axis=1)) / 2.0  # (n, 2) screen fractions
         screen_w = extent[:, 0] * screen_px[0]
         dist = np.hypot(*(centre[idx[k]] - np.asarray(viewer_pos)[:2]).T)
-        ids = [self._ids[j] for j in k]
-        st.in_view = len(ids)
-        fps = np.array([self.fps_for(sw) for sw in screen_w])
-        last_s = np.array([self._last_s.get(c, -math.inf) for c in ids])
-        due = (now - last_s) >= (1.0 / fps) - 1e-9
+        pj = idx[k]  # projector indices of the cameras in view
+        st.in_view = len(pj)
+        due = (now - self._last_s[pj]) >= (1.0 / self.fps_for(screen_w)) - 1e-9
         st.due = int(due.sum())
-        last_f = np.array([self._last_frame.get(c, -1) for c in ids])
-        order = [j for j in np.lexsort((dist, last_f)) if due[j]]  # stalest first, then nearest
+        order = np.lexsort((dist, self._last_frame[pj]))  # stalest first, then nearest
+        order = order[due[order]]
         budget_px = self.settings.max_megapixels * 1e6
         used: set[int] = set()
         for j in order:
             if len(st.rendered) >= self.settings.max_renders:
                 break
-            cid = ids[j]
+            cid = self.projectors._order[pj[j]].id
             out = self.out_size(cid, screen_w[j])
             size = self.render_size(cid, out)
             px = size[0] * size[1]
@@ -370,6 +377,7 @@ class VcctvBudget:
             far_m = p.range_m * self.settings.far_factor
             if self.settings.mode == "texture":
                 atlas, tile = self._tile(cid, size, out)
+                tile.set_mask(self._mask_texture(cid, p.pose, size, out))
                 aim_lens(tile.camera, tile.lens, p.pose, far_m)
                 tile.set_active(True)
                 atlas.buffer.set_active(True)
@@ -383,8 +391,8 @@ class VcctvBudget:
                 aim_lens(slot.camera, slot.lens, p.pose, far_m)
                 slot.buffer.set_active(True)
                 self._active.append(slot.buffer)
-            self._last_frame[cid] = self.frame
-            self._last_s[cid] = now
+            self._last_frame[pj[j]] = self.frame
+            self._last_s[pj[j]] = now
             self.renders[cid] = self.renders.get(cid, 0) + 1
             st.rendered.append(cid)
             st.sizes.append(size)

@@ -84,6 +84,7 @@ class _Tile:
         self.region.set_active(False)
         self.overlay: NodePath | None = None
         self.overlay_region: DisplayRegion | None = None
+        self.mask = mask
         if mask is not None:
             # the privacy mask: a card over the tile, black where the camera's image is hidden
             self.overlay = NodePath(f"vcctv-privacy-{camera_id}")
@@ -96,6 +97,7 @@ class _Tile:
             card = self.overlay.attach_new_node(cm.generate())
             card.set_y(1.0)
             card.set_texture(mask, 1)
+            self.card = card
             card.set_transparency(TransparencyAttrib.M_alpha)
             card.set_depth_test(False)
             card.set_depth_write(False)
@@ -107,6 +109,12 @@ class _Tile:
             self.overlay_region.set_clear_depth_active(False)
             self.overlay_region.set_camera(cam)
             self.overlay_region.set_active(False)
+
+    def set_mask(self, mask: Texture | None) -> None:
+        """A new mask image (a PTZ zoomed); a camera's masks exist from its first tile or never."""
+        if mask is not None and mask is not self.mask and self.overlay is not None:
+            self.card.set_texture(mask, 1)
+            self.mask = mask
 
     def set_active(self, on: bool) -> None:
         self.region.set_active(on)
