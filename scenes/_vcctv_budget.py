@@ -76,6 +76,9 @@ class VcctvSettings:
     mode: str = "texture"
     #: the render's far plane: the projection range times this (what lies further is never painted)
     far_factor: float = 1.25
+    #: texture mode: also film every camera in view that has no picture yet, at the smallest width, past
+    #: the budget (an offline render after a cut: the new view is complete in its first frame)
+    fill_unseen: bool = False
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -105,6 +108,8 @@ class VcctvStats:
     pixels: int = 0
     #: due cameras left for a later frame by the budget
     deferred: int = 0
+    #: of the rendered, those filmed past the budget for a first picture (``fill_unseen``)
+    filled: int = 0
     #: readback mode: frames read back, bent, masked and uploaded this frame
     uploaded: int = 0
     #: time spent scheduling and (readback) reading back, ms
@@ -363,16 +368,30 @@ class VcctvBudget:
         order = np.lexsort((dist, self._last_frame[pj]))  # stalest first, then nearest
         order = order[due[order]]
         budget_px = self.settings.max_megapixels * 1e6
-        used: set[int] = set()
+        chosen: list[tuple[int, str, tuple[int, int], tuple[int, int]]] = []  # (j, id, out, render size)
         for j in order:
-            if len(st.rendered) >= self.settings.max_renders:
+            if len(chosen) >= self.settings.max_renders:
                 break
             cid = self.projectors._order[pj[j]].id
             out = self.out_size(cid, screen_w[j])
             size = self.render_size(cid, out)
-            px = size[0] * size[1]
-            if st.rendered and st.pixels + px > budget_px:
+            if chosen and st.pixels + size[0] * size[1] > budget_px:
                 break  # stop here rather than skip: the stalest camera goes first next frame (round-robin)
+            chosen.append((j, cid, out, size))
+            st.pixels += size[0] * size[1]
+        st.deferred = st.due - len(chosen)
+        if self.settings.fill_unseen and self.settings.mode == "texture":
+            taken = {c[0] for c in chosen}
+            for j in order[self._last_frame[pj[order]] < 0]:
+                if j not in taken:
+                    cid = self.projectors._order[pj[j]].id
+                    out = self.out_size(cid, min(self.settings.widths_px))
+                    size = self.render_size(cid, out)
+                    chosen.append((j, cid, out, size))
+                    st.pixels += size[0] * size[1]
+                    st.filled += 1
+        used: set[int] = set()
+        for j, cid, out, size in chosen:
             p = self.projectors.projectors[cid]
             far_m = p.range_m * self.settings.far_factor
             if self.settings.mode == "texture":
@@ -396,8 +415,6 @@ class VcctvBudget:
             self.renders[cid] = self.renders.get(cid, 0) + 1
             st.rendered.append(cid)
             st.sizes.append(size)
-            st.pixels += px
-        st.deferred = st.due - len(st.rendered)
         st.cpu_ms = (time.perf_counter() - t0) * 1000.0
         return st
 

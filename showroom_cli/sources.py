@@ -146,6 +146,11 @@ class CameraSources:
         by = {k: [c for c, s in self.choice.items() if s == k] for k in SOURCES}
         self.masks = {c.id: _privacy(c) for c in scene.cameras if c.privacy_masks and c.id in self.choice}
         if by["vcctv"]:
+            if vcctv is None:
+                from scenes import VcctvSettings
+
+                # offline, a cut to a new view shows every camera's picture in its first frame
+                vcctv = VcctvSettings(fill_unseen=video_fps is not None)
             scene.use_virtual_cctv(by["vcctv"], settings=vcctv, mask_for=self.mask_for).video_fps = video_fps
         if by["clips"] and clips_dir is None:
             raise twin.TwinError(

@@ -221,6 +221,21 @@ def test_rates_count_video_frames_in_an_offline_render(engine):
         r.close()
 
 
+def test_fill_unseen_completes_a_new_view_in_its_first_frame(engine):
+    r = _row_city(engine)
+    try:
+        st = scenes.VcctvSettings(max_renders=3, max_fps=None, widths_px=(64, 128), fill_unseen=True)
+        r.scene.use_virtual_cctv(settings=st)
+        r.render(1)
+        vc = r.stats.vcctv
+        assert len(vc.rendered) == 7 and vc.filled == 4, "three within the budget, four first pictures past it"
+        assert all(s == (64, 40) for s in vc.sizes[3:]), "the first pictures at the smallest width"
+        r.render(1)
+        assert len(r.stats.vcctv.rendered) == 3 and r.stats.vcctv.filled == 0, "then the budget holds"
+    finally:
+        r.close()
+
+
 def test_size_and_rate_follow_the_screen(engine):
     r = _row_city(engine)
     try:
