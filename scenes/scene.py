@@ -24,7 +24,7 @@ from panda3d.core import Lens, Mat4, NodePath, RenderState
 import twin
 
 from ._life import LifeView
-from ._look import LOOKS, Look, LookSettings
+from ._look import LOOKS, Look, LookSettings, lit_window_share
 from ._planning import PlanningLayer
 from ._vcctv_budget import MaskFor, VcctvBudget, VcctvSettings, VcctvStats
 from .city import CityMesh, build_city
@@ -111,6 +111,9 @@ class CityScene:
         self.projectors = ProjectorSet(self.cameras, self.city, graphics, self.root, st.projectors, look=st.look)
         living = st.look == "living"
         self.look = Look(city, self.root, self.city, self.projectors, graphics, st.look_settings) if living else None
+        if self.look is not None:  # the War Room's outside takes the look's starting hour too
+            c = self.look.clock
+            self.warroom.set_daylight(self.look.light, lit_window_share(c.hour + c.minute / 60.0))
         self.markers: Markers = build_markers(city, self.root, cameras=self.cameras)
         cc = city.command_center
         # the racks' load bars stand on the War Room's roof, read from the air (inside: the server room)
@@ -168,6 +171,8 @@ class CityScene:
         """The city's local time: sets the sun, the sky and the night lights (no effect on a plain look)."""
         if self.look is not None:
             self.look.set_clock(when)
+            hour = when.hour + when.minute / 60.0 + when.second / 3600.0
+            self.warroom.set_daylight(self.look.light, lit_window_share(hour))
 
     # ---- overlays ---------------------------------------------------------------------------
     def set_coverage(

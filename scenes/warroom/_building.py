@@ -175,6 +175,7 @@ def _wall_pieces(
     openings: list[tuple[float, float, float]],
     *,
     z0_m: float = 0.0,
+    thick_m: float = WALL_T_M,
 ) -> list[tuple[tuple[float, float, float], tuple[float, float, float]]]:
     """Boxes (centre, size) of an axis-aligned wall from ``a`` to ``b`` with openings (at, width, height).
 
@@ -198,9 +199,9 @@ def _wall_pieces(
     def piece(s0: float, s1: float, z0: float, z1: float) -> None:
         m = (s0 + s1) / 2.0
         if along_u:
-            out.append(((ua + sgn * m, va, (z0 + z1) / 2.0), (s1 - s0, WALL_T_M, z1 - z0)))
+            out.append(((ua + sgn * m, va, (z0 + z1) / 2.0), (s1 - s0, thick_m, z1 - z0)))
         else:
-            out.append(((ua, va + sgn * m, (z0 + z1) / 2.0), (WALL_T_M, s1 - s0, z1 - z0)))
+            out.append(((ua, va + sgn * m, (z0 + z1) / 2.0), (thick_m, s1 - s0, z1 - z0)))
 
     for s0, s1 in spans:
         piece(s0, s1, z0_m, height_m)
@@ -219,10 +220,12 @@ def _soup(pieces: list[_Piece], rgb: tuple[int, int, int]) -> Soup:
     return boxes(np.array([p[0] for p in pieces]), np.array([p[1] for p in pieces]), rgb)
 
 
-def build_shell(layout: Layout, parent: NodePath) -> NodePath:
+def build_shell(layout: Layout, parent: NodePath) -> tuple[NodePath, NodePath, NodePath]:
     """The building's walls, floors, ceilings, roof and doors under a node placed in the city.
 
     The node's origin is the middle of the ground floor (:data:`PLINTH_M` above the street).
+    Returns the node, its exterior (facade skin, roof, canopy, steps: lit by the time of day) and its
+    windows (the glass bands: lit from inside at night); the interior keeps its office light.
     """
     node = parent.attach_new_node("warroom-building")
     node.set_pos(layout.x, layout.y, PLINTH_M)
@@ -262,20 +265,31 @@ def build_shell(layout: Layout, parent: NodePath) -> NodePath:
     # dark glass bands along the facades at each storey (windows read from outside)
     bands = []
     for z in np.arange(FLOOR_H_M + 1.2, Hr - 1.0, FLOOR_H_M):
-        o = t / 2 + 0.03  # just proud of the facade
+        o = t / 2 + 0.03  # just proud of the facade skin
         bands.append(((0.0, -d - o, z + 0.9), (2 * w - 2.0, 0.06, 1.6)))
         bands.append(((0.0, d + o, z + 0.9), (2 * w - 2.0, 0.06, 1.6)))
         bands.append(((-w - o, 0.0, z + 0.9), (0.06, 2 * d - 2.0, 1.6)))
         bands.append(((w + o, 0.0, z + 0.9), (0.06, 2 * d - 2.0, 1.6)))
-    soup = Soup.concat([
+    # the facade skin: a thin layer just outside the outer walls (their outside), with the door opening
+    o, sk, e = t / 2 + 0.007, 0.012, t / 2 + 0.02
+    skin = []
+    skin += _wall_pieces((-w - e, -d - o), (w + e, -d - o), Hr, [(w + e, *door)], z0_m=z0, thick_m=sk)
+    skin += _wall_pieces((w + o, -d - e), (w + o, d + e), Hr, [], z0_m=z0, thick_m=sk)
+    skin += _wall_pieces((w + e, d + o), (-w - e, d + o), Hr, [], z0_m=z0, thick_m=sk)
+    skin += _wall_pieces((-w - o, d + e), (-w - o, -d - e), Hr, [], z0_m=z0, thick_m=sk)
+    interior = Soup.concat([
         _soup(outer, FACADE_RGB),
         _soup(inner, INNER_RGB),
         boxes(np.array([p[0] for p in slabs_floor]), np.array([p[1] for p in slabs_floor]), FLOOR_RGB, lit=False),
         _soup(ceil, CEIL_RGB),
+    ])
+    exterior = Soup.concat([
+        _soup(skin, FACADE_RGB),
         _soup(roof, ROOF_RGB),
         _soup(canopy, (60, 64, 72)),
         _soup(steps, (150, 148, 140)),
-        _soup(bands, GLASS_RGB),
     ])
-    node.attach_new_node(geom_node("warroom-shell", soup))
-    return node
+    node.attach_new_node(geom_node("warroom-interior", interior))
+    ext = node.attach_new_node(geom_node("warroom-exterior", exterior))
+    windows = node.attach_new_node(geom_node("warroom-windows", _soup(bands, GLASS_RGB)))
+    return node, ext, windows

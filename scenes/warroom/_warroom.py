@@ -22,7 +22,7 @@ from panda3d.core import NodePath
 import twin
 
 from ..masks import DEPTH_MASK
-from ._building import FLOOR_H_M, PLINTH_M, WALL_ROOM_H_M, WALL_T_M, Layout, build_shell, layout_for
+from ._building import FLOOR_H_M, GLASS_RGB, PLINTH_M, WALL_ROOM_H_M, WALL_T_M, Layout, build_shell, layout_for
 from ._furniture import Desks, Racks, desk_positions
 from ._panels import Panel, board_rows, draw_board, draw_racks, rack_rows
 from ._wall import VideoWall, WallSpec
@@ -71,7 +71,7 @@ class WarRoom:
         self.root = parent.attach_new_node("warroom")
         # the projectors' depth maps need not see it (its floor covers the ground they paint)
         self.root.hide(DEPTH_MASK)
-        self.building = build_shell(lay, self.root)
+        self.building, self.exterior, self.windows = build_shell(lay, self.root)
         WR, FR, SR = lay.wall_room, lay.fire_room, lay.server_room
         # the video wall on the back wall of its room, facing the desks
         self.wall_spec = wall or WallSpec()
@@ -149,6 +149,30 @@ class WarRoom:
         a = self.racks.set_racks(rows, loads)
         b = self.status.show(rows, lambda img: draw_racks(img, rows))
         return a or b
+
+    def set_daylight(self, light: Any, windows_lit: float = 0.0) -> tuple[float, float]:
+        """Light the outside by the time of day; the inside keeps its office light.
+
+        Args:
+            light: the look's daylight (``sun_rgb``, ``sky_rgb``, ``night`` 0..1: ``scenes._sky.Daylight``).
+            windows_lit: share of windows lit (0..1), shown warm on the glass at night.
+
+        Returns:
+            (exterior brightness 0..1, night 0..1) as applied.
+        """
+        sky = np.asarray(_get(light, "sky_rgb", (0.42, 0.45, 0.5)), dtype=float)
+        sun = np.asarray(_get(light, "sun_rgb", (0.82, 0.8, 0.74)), dtype=float)
+        night = float(np.clip(_get(light, "night", 0.0), 0.0, 1.0))
+        # per channel: about 1 at noon (sky 0.46, sun 0.79 on average), the sky's bluish share alone at
+        # dusk, never below 0.18 (the facade still reads against the night sky, as the city's do)
+        rgb = np.clip(0.55 * sky / 0.46 + 0.45 * sun / 0.79, 0.18, 1.0)
+        ext = float(rgb.mean())
+        self.exterior.set_color_scale(*rgb, 1.0)
+        base = np.array(GLASS_RGB, dtype=float) / 255.0
+        warm = np.array((1.0, 0.86, 0.6)) * min(1.0, 0.25 + 1.2 * float(windows_lit))
+        col = (1.0 - night) * base * rgb + night * warm
+        self.windows.set_color_scale(*(col / base), 1.0)
+        return ext, night
 
     def set_staff(self, on_duty: int) -> None:
         """Operators at their desks now."""

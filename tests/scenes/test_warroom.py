@@ -390,3 +390,31 @@ def test_walking_in_through_the_front_door_and_the_driver_feeding_the_wall_only_
         assert wr.wall.uploads == before + 1
         drv.close()
     assert wr.desks.shown() == 14  # 9:00: the first shift (from 07:00), 14 of 40
+
+
+def test_the_outside_follows_the_clock_and_the_inside_keeps_its_light(rig) -> None:
+    import datetime as dt
+
+    wr = rig.scene.warroom
+    lay = wr.layout
+    facade = lay.to_city(-lay.width_m / 4, -lay.depth_m / 2 - 0.2, 1.0)  # the front, beside the door
+    inner = lay.to_city(lay.wall_room.u0 + 0.2, lay.wall_room.center[1], 2.0)  # the wall room's west wall
+    shots = {}
+    for hour in (12, 0):
+        rig.scene.set_clock(dt.datetime(2026, 3, 20, hour, 0))
+        rig.look("entrance")
+        out = rig.render()
+        rig.look("video_wall")
+        rig.view.camera.look_at(*inner)
+        shots[hour] = (out, rig.render())
+    px = {h: (s[0], s[1]) for h, s in shots.items()}
+    rig.look("entrance")
+    fx, fy = np.round(rig.pixel(facade)).astype(int)
+    day_f, night_f = (px[h][0][fy, fx].astype(float).mean() for h in (12, 0))
+    assert night_f < 0.4 * day_f, (day_f, night_f)
+    rig.look("video_wall")
+    rig.view.camera.look_at(*inner)
+    ix, iy = np.round(rig.pixel(inner)).astype(int)
+    day_i, night_i = (px[h][1][iy, ix].astype(float) for h in (12, 0))
+    np.testing.assert_allclose(night_i, day_i, atol=2)
+    rig.scene.set_clock(dt.datetime(2026, 3, 20, 10, 0))
