@@ -22,7 +22,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from twin import select_cameras
+from twin import TwinError, select_cameras
 
 from ._inspect import FrameInspector, FrameReport
 from .render import OffscreenRenderer, burn_caption, write_mp4
@@ -175,13 +175,18 @@ def render_story(
     frames: Callable[[str, float], Any] | None = None,
     stills: Path | None = None,
     video: bool = True,
+    stops: list[str] | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, Any]:
     """Render the tour to ``out_dir``/frames and render.mp4; measure and check every caption's key frame.
 
     ``video`` False renders the key frames only (stills and the captions' check, no MP4). ``stills``:
-    a folder for each stop's key frame, captioned (``NN_key.png``). Returns the summary.
+    a folder for each stop's key frame, captioned (``NN_key.png``); ``stops``: only these stops'
+    key frames are measured and kept as stills (default every stop). Returns the summary.
     """
+    if stops is not None and (bad := [k for k in stops if k not in tour.keys]):
+        raise TwinError(f"--stops {','.join(bad)}: not stops of this tour; its stops are {', '.join(tour.keys)}")
+    chosen = [k for k in range(len(tour.keys)) if stops is None or tour.keys[k] in stops]
     stage = StoryStage(renderer, tour, advance=advance, on_frame=on_frame, frames=frames)
     frames_dir = out_dir / "frames"
     frames_dir.mkdir(parents=True, exist_ok=True)
@@ -191,12 +196,12 @@ def render_story(
         stills.mkdir(parents=True, exist_ok=True)
     seconds = tour.path.seconds
     n = max(1, int(round(seconds * fps))) if video else 0
-    key_idx = {min(int(round(tour.key_time(k) * fps)), max(n - 1, 0)): k for k in range(len(tour.keys))}
+    key_idx = {min(int(round(tour.key_time(k) * fps)), max(n - 1, 0)): k for k in chosen}
     captions: list[dict[str, Any]] = []
     frame_ms: list[float] = []
     try:
         if not video:
-            for k in range(len(tour.keys)):
+            for k in chosen:
                 img, rep, v = stage.key_frame(k)
                 captions.append(check(tour, k, rep))
                 if stills is not None:

@@ -116,6 +116,13 @@ def _cmd_render_story(args: argparse.Namespace, size: tuple[int, int]) -> int:
         raise twin.TwinError(f"--story and --stills render the guided tour: drop --path {args.path}")
     if (args.seconds is not None and args.seconds <= 0) or args.fps <= 0:
         raise twin.TwinError(f"--seconds and --fps must be > 0, got {args.seconds:g} and {args.fps:g}")
+    stops = [k for k in args.stops.split(",") if k] if args.stops else None
+    if stops is not None:
+        from scenes import load_story
+
+        known = [st.key for st in load_story().stops]
+        if bad := [k for k in stops if k not in known]:
+            raise twin.TwinError(f"--stops {','.join(bad)}: not stops of the tour; its stops are {', '.join(known)}")
     city = load_city(args.city)
     cams = pick_cameras(city, args.cameras)
     out = out_dir(args.out)
@@ -124,7 +131,7 @@ def _cmd_render_story(args: argparse.Namespace, size: tuple[int, int]) -> int:
     sources = make_sources(_source_specs(args), args.clips, video_fps=args.fps)
     return viewing.render_tour(city, out, seconds=args.seconds, lang=args.lang, size=size, fps=args.fps,
                                cameras=cams, stills=stills, video=bool(args.story), life=not args.no_life,
-                               seed=args.seed, sources=sources)  # fmt: skip
+                               seed=args.seed, sources=sources, stops=stops)  # fmt: skip
 
 
 def _source_specs(args: argparse.Namespace) -> list[str]:
@@ -147,6 +154,8 @@ def add(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--stills", metavar="DIR",
                    help="write each story stop's key frame, captioned, to DIR (without --story: key frames only, "
                         "no video)")
+    p.add_argument("--stops", metavar="KEY,...",
+                   help="with --stills: only these stops' key frames (e.g. city,found,war_room,server_room,night)")
     p.add_argument("--lang", choices=("id", "en"), default="id", help="the story's captions (default id)")
     p.add_argument("--fps", type=float, default=10.0, metavar="F", help="frames per second (default 10)")
     p.add_argument("--size", default="1280x720", metavar="WxH", help="frame size (default 1280x720)")

@@ -261,6 +261,7 @@ def render_tour(
     life: bool = True,
     seed: int = 0,
     sources: Any = None,
+    stops: list[str] | None = None,
 ) -> int:
     """No headset and no display: render the guided tour, captions burnt in, to ``out``/render.mp4.
 
@@ -284,7 +285,7 @@ def render_tour(
         tour = GuidedTour.build(city, seconds=seconds, lang=lang, facts=facts, have=have, viewpoints=views)
         src = sources(renderer.scene) if sources is not None else None
         summary = render_story(renderer, tour, out, fps=fps, advance=advance, on_frame=on_frame, stills=stills,
-                               video=video, frames=src.frame if src is not None else None)  # fmt: skip
+                               video=video, frames=src.frame if src is not None else None, stops=stops)  # fmt: skip
     finally:
         if src is not None:
             summary_src = src.close()

@@ -65,7 +65,7 @@ def story(engine):
             shots[key] = (img, rep)
             wr = getattr(r.scene, "warroom", None)
             if wr is not None:
-                war[key] = (wr.wall_cameras(), list(wr.incidents))
+                war[key] = (list(wr.wall.camera_ids), list(wr.wall.alarm), list(wr.incidents))
         # the same view with the projected video switched off: the inspector must see none
         stage.prepare(tour.key_time(tour.keys.index("projected")))
         r.scene.set_overlay("video", False)
@@ -150,11 +150,30 @@ def test_a_claim_on_an_unknown_measure_names_the_file_and_stop(tmp_path) -> None
 def test_the_war_room_shows_the_fire_found_on_its_camera(story) -> None:
     _, facts, tour, _, _, have, war = story
     assert "war_room" in have, "the scene has a War Room with viewpoints"
-    wall, _ = war["war_room"]
+    wall, alarm, _ = war["war_room"]
     # the operator who spotted the fire put its camera on the wall's first tile (pinned while it burns)
-    assert wall[0] == facts["camera"]
-    _, board = war["fire_control"]
+    assert wall[0] == facts["camera"] and alarm[0] and not any(alarm[1:])
+    _, _, board = war["fire_control"]
     assert [(i.id, i.truck) for i in board] == [(facts["fire_id"], facts["truck"])]
-    # before the fire was found the wall does not pin it, and the board is empty
-    wall0, board0 = war["city"]
-    assert board0 == [] and wall0[0] != facts["camera"]
+    # before the fire was found nothing is pinned and the board is empty
+    _, alarm0, board0 = war["city"]
+    assert board0 == [] and not any(alarm0)
+
+
+def test_render_stills_of_chosen_stops_and_their_check(tmp_path, capsys) -> None:
+    import json
+
+    import showroom
+
+    out, stills = tmp_path / "out", tmp_path / "stills"
+    rc = showroom.main(["render", "--stills", str(stills), "--stops", "city,found", "--no-life", "--size", "160x90",
+                        "--lang", "en", "--out", str(out)])  # fmt: skip
+    assert rc == 0
+    assert sorted(p.name for p in stills.glob("*.png")) == ["00_city.png", "06_found.png"]
+    s = json.loads((out / "summary.json").read_text())
+    assert [c["key"] for c in s["captions"]] == ["city", "found"] and s["captions_false"] == []
+    assert s["frames"] == 0 and "mp4" not in s, "stills alone render the key frames only"
+    assert "2 of 2 captions shown true" in capsys.readouterr().out
+    rc = showroom.main(["render", "--stills", str(stills), "--stops", "nowhere", "--out", str(out)])
+    assert rc == 2
+    assert "--stops nowhere: not stops of the tour; its stops are city, " in capsys.readouterr().err
