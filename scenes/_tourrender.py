@@ -33,6 +33,8 @@ from .visit import GuidedTour, TourView, _hhmm
 Advance = Callable[[float], Any]
 #: Coverage raster resolution for the tour's overlays (m): fine enough to read a camera's DORI bands.
 COVERAGE_RES_M = 2.0
+#: A video wall tile's picture when the tour films it by virtual CCTV (w, h px).
+WALL_TILE_PX = (192, 108)
 
 
 class StoryStage:
@@ -46,11 +48,15 @@ class StoryStage:
         advance: Advance | None = None,
         on_frame: Callable[[Any, TourView], None] | None = None,
         frames: Callable[[str, float], Any] | None = None,
+        privacy: Callable[[str, np.ndarray], np.ndarray] | None = None,
         feed_fps: float = 5.0,
     ) -> None:
         self.r, self.tour, self.advance, self.on_frame = renderer, tour, advance, on_frame
         self.frames = frames or pattern_frame
+        self.privacy = privacy or (lambda _cid, img: img)
         self.feed_fps = feed_fps
+        self._wall_vc: dict[str, Any] = {}
+        self._wall_seq = 0
         lens = renderer.view.lens
         self._fov = tuple(lens.get_fov())
         self._near_far = (lens.get_near(), lens.get_far())
@@ -110,12 +116,7 @@ class StoryStage:
                     continue
                 img, seq = got if isinstance(got, tuple) else (got, tick)
                 scene.submit_frame(cid, img, seq=seq)
-            war = getattr(scene, "warroom", None)
-            if war is not None and hasattr(war, "wall_cameras"):
-                # the video wall shows the pictures of the cameras the operators' rotation put on it
-                wall = {cid: got for cid in war.wall_cameras() if (got := self.frames(cid, t)) is not None}
-                if wall:
-                    war.submit_frames(wall)
+            self._feed_wall(v, t)
             self._feed_tick = tick
         lens = self.r.view.lens
         # through a camera's lens its own projected picture would lie on every surface it sees: the
@@ -129,6 +130,44 @@ class StoryStage:
             self.r.look(v.eye, v.target)
         return v
 
+    def _feed_wall(self, v: TourView, t: float) -> None:
+        """The video wall shows the pictures of the cameras the operators' rotation put on it.
+
+        A camera whose source gives frames (test patterns, streams) shows those; one filmed by
+        virtual CCTV is filmed again, small, for its tile, but only while the eye is in the wall's
+        room (the wall is seen from nowhere else).
+        """
+        war = getattr(self.r.scene, "warroom", None)
+        if war is None or not hasattr(war, "wall_cameras"):
+            return
+        wall, virtual = {}, []
+        for cid in war.wall_cameras():
+            got = self.frames(cid, t)
+            if got is not None:
+                wall[cid] = got
+            else:
+                virtual.append(cid)
+        room = war.room_at(*map(float, v.eye)) if hasattr(war, "room_at") else None
+        seen = room == "video_wall"
+        for cid, vc in self._wall_vc.items():
+            vc.set_active(seen and cid in virtual)
+        if seen:
+            for cid in virtual:
+                if cid not in self._wall_vc:
+                    self._wall_vc[cid] = self.r.scene.virtual_cctv(cid, size=WALL_TILE_PX)
+        if wall:
+            war.submit_frames(wall)
+
+    def after_render(self) -> None:
+        """Hand the wall the virtual CCTV pictures just rendered for it (shown from the next frame)."""
+        war = getattr(self.r.scene, "warroom", None)
+        live = {cid: vc for cid, vc in self._wall_vc.items() if vc.view.buffer.is_active()}
+        if war is None or not live:
+            return
+        self._wall_seq += 1
+        frames = {cid: (self.privacy(cid, vc.grab()), ("vcctv", self._wall_seq)) for cid, vc in live.items()}
+        war.submit_frames(frames)
+
     def inspect(self, frame: np.ndarray) -> FrameReport:
         """What the frame just rendered shows (the ID render of the same view)."""
         if self.inspector is None:
@@ -139,11 +178,14 @@ class StoryStage:
         """Stop ``k``'s key frame (the sim run on to it): the raw frame, what it shows, the view."""
         v = self.prepare(self.tour.key_time(k))
         self.r.render()  # the first frame of a new view draws the depth maps it needs
+        self.after_render()
         img = self.r.render()
         return img, self.inspect(img), v
 
     def close(self) -> None:
-        """Drop the inspector's buffer (the renderer stays the caller's)."""
+        """Drop the inspector's buffer and the wall's cameras (the renderer stays the caller's)."""
+        for vc in self._wall_vc.values():
+            vc.set_active(False)
         if self.inspector is not None:
             self.inspector.destroy()
             self.inspector = None
@@ -173,6 +215,7 @@ def render_story(
     advance: Advance | None = None,
     on_frame: Callable[[Any, TourView], None] | None = None,
     frames: Callable[[str, float], Any] | None = None,
+    privacy: Callable[[str, np.ndarray], np.ndarray] | None = None,
     stills: Path | None = None,
     video: bool = True,
     stops: list[str] | None = None,
@@ -187,7 +230,7 @@ def render_story(
     if stops is not None and (bad := [k for k in stops if k not in tour.keys]):
         raise TwinError(f"--stops {','.join(bad)}: not stops of this tour; its stops are {', '.join(tour.keys)}")
     chosen = [k for k in range(len(tour.keys)) if stops is None or tour.keys[k] in stops]
-    stage = StoryStage(renderer, tour, advance=advance, on_frame=on_frame, frames=frames)
+    stage = StoryStage(renderer, tour, advance=advance, on_frame=on_frame, frames=frames, privacy=privacy)
     frames_dir = out_dir / "frames"
     frames_dir.mkdir(parents=True, exist_ok=True)
     for old in frames_dir.glob("frame_*.png"):
@@ -212,6 +255,7 @@ def render_story(
             t0 = time.perf_counter()
             img = renderer.render()
             frame_ms.append((time.perf_counter() - t0) * 1000.0)
+            stage.after_render()
             if i in key_idx:
                 k = key_idx[i]
                 captions.append(check(tour, k, stage.inspect(img)))

@@ -247,6 +247,17 @@ def tour_parts(scene: Any) -> tuple[set[str], dict[str, Any]]:
     return have, views
 
 
+def _privacy_of(src: Any) -> Any:
+    """``(camera_id, frame) -> frame`` with the camera's privacy masks applied (the sources' own masks)."""
+    masks = getattr(src, "masks", None) or {}
+
+    def apply(cid: str, img: np.ndarray) -> np.ndarray:
+        m = masks.get(cid)
+        return img if m is None else m.apply(img)
+
+    return apply
+
+
 def render_tour(
     city: Any,
     out: Path,
@@ -285,7 +296,8 @@ def render_tour(
         tour = GuidedTour.build(city, seconds=seconds, lang=lang, facts=facts, have=have, viewpoints=views)
         src = sources(renderer.scene) if sources is not None else None
         summary = render_story(renderer, tour, out, fps=fps, advance=advance, on_frame=on_frame, stills=stills,
-                               video=video, frames=src.frame if src is not None else None, stops=stops)  # fmt: skip
+                               video=video, frames=src.frame if src is not None else None, stops=stops,
+                               privacy=_privacy_of(src))  # fmt: skip
     finally:
         if src is not None:
             summary_src = src.close()

@@ -19,6 +19,7 @@ from scenes._story import load_story
 from scenes.render import OffscreenRenderer
 from scenes.visit import GuidedTour
 from showroom_cli.common import load_city
+from showroom_cli.sources import make_sources
 from showroom_cli.viewing import story_sim, tour_parts
 
 from .conftest import Rig, make_twin
@@ -57,7 +58,9 @@ def story(engine):
     r = OffscreenRenderer(city, size=SIZE, engine=engine)
     have, views = tour_parts(r.scene)
     tour = GuidedTour.build(city, lang="en", facts=facts, have=have, viewpoints=views)
-    stage = scenes.StoryStage(r, tour, advance=advance, on_frame=on_frame)
+    # every camera's picture from its default source, as `showroom render --story` has it (virtual CCTV)
+    src = make_sources(None, None)(r.scene)
+    stage = scenes.StoryStage(r, tour, advance=advance, on_frame=on_frame, frames=src.frame)
     shots, war = {}, {}
     try:
         for k, key in enumerate(tour.keys):
@@ -74,6 +77,8 @@ def story(engine):
         r.scene.set_overlay("video", True)
     finally:
         stage.close()
+        src.close()
+        src.hub.close()
         r.close()
     return city, facts, tour, shots, off, have, war
 
