@@ -202,28 +202,23 @@ LIFE_SETTLE_S = 6.0
 
 
 def _war_room_feed(city: Any, live: Any, facts: dict[str, Any] | None) -> Any:
-    """``snapshot -> snapshot`` with the War Room's state where the live run leaves it out.
+    """``snapshot -> snapshot`` with the War Room's state (``sim.warroom.WarRoomSim``) where the live run leaves it out.
 
-    The video wall's rotation (``sim.warroom.WallRotation``) with the camera that found the fire
-    pinned from its detection on, the fire control room's board (``sim.warroom.incident_board``) and
-    the operators on duty.
+    The video wall's rotation with the camera that sees the fire best pinned from its notification
+    on, the fire control room's board, the operators on duty and the recording servers' racks.
     """
     import dataclasses
 
-    from sim.warroom import Alarm, WallRotation, incident_board
+    from sim.warroom import WarRoomSim
 
-    rot = WallRotation.for_twin(city)
-    cam = (facts or {}).get("camera")
-    if cam is not None and cam in set(rot.camera_ids.tolist()):
-        rot = rot.with_alarms([Alarm(cam, float(facts["detected"]))])
-    roster = getattr(live.engine, "roster", None)
+    war = WarRoomSim(city, engine=live.engine, start_hour=float(live.scenario.start_hour))
 
     def feed(snap: Any) -> Any:
         if getattr(snap, "wall", None) is not None:
             return snap  # the live run tells the War Room itself
-        t = float(live.env.now)
-        staff = int(roster.on_duty(t)) if roster is not None and hasattr(roster, "on_duty") else None
-        return dataclasses.replace(snap, wall=rot.state(t), incidents=incident_board(live.engine), staff_on_duty=staff)
+        w = war.snapshot(float(live.env.now))
+        return dataclasses.replace(snap, wall=w.wall, incidents=w.incidents, staff_on_duty=w.staff_on_duty,
+                                   racks=w.racks)  # fmt: skip
 
     return feed
 
