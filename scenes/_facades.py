@@ -22,11 +22,13 @@ __all__ = [
     "wall_rgb",
     "roof_rgb",
     "zone_code",
+    "zone_uses_at",
 ]
 
 from collections.abc import Sequence
 
 import numpy as np
+import shapely
 
 #: Facade classes, code -> name; the shader holds each one's storey height, bay width and glazing.
 FACADE_CLASSES: dict[int, str] = {
@@ -85,14 +87,29 @@ _ROOF_RGB = np.array(
 _GREEN_USES = {"park", "grass", "recreation_ground", "forest", "cemetery", "garden", "village_green", "meadow"}
 
 
-def facade_class(uses: Sequence[str], heights_m: np.ndarray) -> np.ndarray:
+#: A building whose use says nothing (OSM's ``building=yes``) takes its class from the land use around it.
+_ZONE_CLASS: dict[str, int] = {
+    "residential": 1, "commercial": 4, "retail": 3, "industrial": 6, "port": 6,
+    "institutional": 7, "government": 7, "education": 7,
+}  # fmt: skip
+
+
+def facade_class(
+    uses: Sequence[str], heights_m: np.ndarray, zone_uses: Sequence[str | None] | None = None
+) -> np.ndarray:
     """Facade class code (1..8) per building from its use (OSM ``building=`` value) and height.
 
-    Houses taller than four storeys (12 m) are apartment blocks; anything but industry from
-    :data:`TOWER_MIN_M` up is a tower.
+    A use that says nothing (``yes``, unknown) falls back to the land use of the zone the building
+    stands in (``zone_uses``, None where none): residential, commercial (offices; shops below
+    12 m), retail, industrial or port, institutional. Houses taller than four storeys (12 m) are
+    apartment blocks; anything but industry from :data:`TOWER_MIN_M` up is a tower.
     """
     code = np.array([_USE_CLASS.get(str(u).lower(), 8) for u in uses], dtype=int)
     h = np.asarray(heights_m, dtype=float)
+    if zone_uses is not None:
+        by_zone = np.array([_ZONE_CLASS.get(str(z), 8) if z is not None else 8 for z in zone_uses], dtype=int)
+        by_zone = np.where((by_zone == 4) & (h <= 12.0), 3, by_zone)
+        code = np.where(code == 8, by_zone, code)
     code = np.where((code == 1) & (h > 12.0), 2, code)
     return np.where((code != 6) & (h >= TOWER_MIN_M), 5, code)
 
@@ -112,6 +129,17 @@ def wall_rgb(codes: np.ndarray) -> np.ndarray:
 def roof_rgb(codes: np.ndarray) -> np.ndarray:
     """Roof albedo (n, 3) for facade class codes, varied per building."""
     return np.clip(_ROOF_RGB[codes] * _variation(len(codes), 7)[:, None], 0, 255)
+
+
+def zone_uses_at(points_xy: np.ndarray, zones: Sequence[tuple[object, str]]) -> list[str | None]:
+    """The land use of the zone each point stands in (the last zone listed wins where they overlap)."""
+    if not zones or len(points_xy) == 0:
+        return [None] * len(points_xy)
+    polys = np.array([z for z, _ in zones], dtype=object)
+    pi, zi = shapely.STRtree(polys).query(shapely.points(points_xy), predicate="within")
+    which = np.full(len(points_xy), -1)
+    np.maximum.at(which, pi, zi)
+    return [zones[k][1] if k >= 0 else None for k in which]
 
 
 def zone_code(landuse: str) -> int:

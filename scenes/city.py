@@ -236,7 +236,9 @@ def build_city(
         btile = bix * ny + biy
         np.maximum.at(max_h, btile, heights)
         if living:
-            cls = fac.facade_class([b.use for b in twin.buildings], twin.building_heights_m)[bidx]
+            centre = shapely.get_coordinates(shapely.point_on_surface(twin.footprints))
+            around = fac.zone_uses_at(centre, [(z.polygon, z.landuse) for z in twin.zones])
+            cls = fac.facade_class([b.use for b in twin.buildings], twin.building_heights_m, around)[bidx]
             s, own = extrude_walls(parts, heights, fac.wall_rgb(cls), baked=False)
             soups.append(_code(s, cls[own]))
             owners.append(btile[own])

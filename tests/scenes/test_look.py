@@ -201,3 +201,18 @@ def test_render_command_lights_the_city_by_the_hour(tmp_path):
         assert s["clock"].startswith("2026-03-20T12:00" if hour == "12" else "2026-03-20T22:30")
         means[hour] = cv2.imread(str(out / "frames" / "frame_00000.png")).mean()
     assert means["22.5"] < 0.5 * means["12"], means
+
+
+def test_facade_classes_by_use_height_and_land_use():
+    from scenes._facades import facade_class, zone_uses_at
+
+    uses = ["house", "house", "office", "yes", "yes", "yes", "warehouse", "retail"]
+    heights = np.array([6.0, 15.0, 20.0, 9.0, 30.0, 8.0, 50.0, 45.0])
+    zones = ["residential", None, None, "commercial", "commercial", "industrial", None, None]
+    # house; a 15 m house is apartments; office; 'yes' in a commercial zone: shop below 12 m, office
+    # above; 'yes' in industry: industrial; a 50 m warehouse stays industrial; 45 m retail is a tower
+    assert facade_class(uses, heights, zones).tolist() == [1, 2, 4, 3, 4, 6, 6, 5]
+    assert facade_class(["yes"], np.array([8.0])).tolist() == [8]  # no zone, no word: 'other'
+    zs = [(shapely.box(0, 0, 10, 10), "residential"), (shapely.box(5, 5, 20, 20), "commercial")]
+    assert zone_uses_at(np.array([[2, 2], [7, 7], [15, 15], [30, 30]]), zs) == [
+        "residential", "commercial", "commercial", None]  # fmt: skip
