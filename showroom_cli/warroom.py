@@ -81,18 +81,20 @@ class WarRoomDriver:
     def step(self, t_s: float, eye: Any = None) -> WarRoomTimes:
         """Bring the War Room to sim time ``t_s``: a new snapshot when due, the wall cameras' new frames.
 
-        With the viewer's position ``eye`` outside the building, the wall's cameras are not watched
-        (the hub lets their streams go after its grace) and no frame is resized: nobody sees the wall.
+        With the viewer's position ``eye`` outside the building, nothing is done: no snapshot, the wall's
+        cameras not watched (the hub lets their streams go after its grace), no frame resized.
         """
         t0 = time.perf_counter()
         wr = self.scene.warroom
-        if self._t_last is None or abs(t_s - self._t_last) >= self.step_s:
+        inside = eye is None or wr.inside(eye)
+        # outside nothing of the War Room can be seen: no snapshot either (the first frame inside brings it)
+        if inside and (self._t_last is None or abs(t_s - self._t_last) >= self.step_s):
             wr.push(self.sim.snapshot(t_s))
             self._t_last = float(t_s)
         t1 = time.perf_counter()
         n = 0
         if self.watch is not None:
-            cams = wr.wall_cameras() if eye is None or wr.inside(eye) else []
+            cams = wr.wall_cameras() if inside else []
             if cams != self._watched:
                 self.watch.set({c: "thumb" for c in cams})
                 self._watched = cams

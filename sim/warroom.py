@@ -312,9 +312,17 @@ class WarRoomSim:
         cams = select_cameras(city, cameras)
         self.rotation = WallRotation([c.id for c in cams], tiles=wall_tiles, dwell_s=dwell_s, seed=seed)
         self._cams = cams
-        self.servers = ServerRoomSeries(city, seed=seed, crash=crash)
+        self._server_args = {"seed": seed, "crash": crash}
+        self._servers: ServerRoomSeries | None = None
         self.standard_name = standard_name or city.standards.fire
         self._best: dict[str, str | None] = {}
+
+    @property
+    def servers(self) -> ServerRoomSeries:
+        """The server room's series: its capacity run made at first use (not when a showroom starts)."""
+        if self._servers is None:
+            self._servers = ServerRoomSeries(self.city, **self._server_args)
+        return self._servers
 
     def clock_s(self, t_s: float) -> float:
         """Seconds since midnight at sim time ``t_s``."""
