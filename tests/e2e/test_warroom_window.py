@@ -10,7 +10,6 @@ import json
 from pathlib import Path
 
 import cv2
-import numpy as np
 
 from .test_showroom_window import _view, xvfb  # noqa: F401 - the Xvfb fixture, used by name
 
