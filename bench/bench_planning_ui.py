@@ -128,6 +128,8 @@ def main() -> int:
     print(f"  frame while dragging: median {med(drag):.1f} ms ({1000 / med(drag):.1f} fps), {len(drag)} frames; "
           f"idle baseline {med(idle):.1f} ms ({1000 / med(idle):.1f} fps): ratio {med(drag) / med(idle):.2f}x")
     print(f"  drag preview work per frame: median {med(plan['drag_frames_ms']):.2f} ms")
+    if plan["suggest_ms"]:
+        print(f"  the optimiser's suggestion, in the frame after a release: median {med(plan['suggest_ms']):.1f} ms")
     return 0
 
 

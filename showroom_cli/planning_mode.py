@@ -127,6 +127,7 @@ class PlanningMode:
         self._vr_select: dict[str, bool] = {}
         self._vr_ray: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self.suggestion: str | None = None
+        self.suggest_ms: list[float] = []
         self._suggest_due = False
         self.timings_ms: list[dict[str, float]] = []
         self.drag_frames_ms: list[float] = []
@@ -278,6 +279,7 @@ class PlanningMode:
             return
         cid = self.do(self.actions.place_on, hit, heading_deg=self._viewer_heading_deg())
         self.grab, self._grab_moved = (cid, "move"), False
+        self._suggest_due = True  # once the pointer lets go (a drag before that moves it first)
 
     def drag(self, ray: tuple[np.ndarray, np.ndarray] | None = None) -> None:
         """Pointer held: preview the grabbed camera at the pointer (drawing and inset only, no recompute)."""
@@ -431,7 +433,9 @@ class PlanningMode:
             self._suggest_due = False
             sel = self.actions.selected
             if sel is not None and sel in self._drawn:
+                t0 = time.perf_counter()
                 self.suggestion = str(getattr(self.session.suggest(sel), "text", ""))
+                self.suggest_ms.append((time.perf_counter() - t0) * 1000.0)
                 self._update_text()
         pushed = self._pushed
         if pushed is not None and pushed[1] is not self._panel:
@@ -520,6 +524,7 @@ class PlanningMode:
             "drag_frames_ms": self.drag_frames_ms,
             "frame_ms": self.frame_ms,
             "background_ms": self.background_ms,
+            "suggest_ms": self.suggest_ms,
             "drape_tiles_uploaded": self.layer.tiles_uploaded,
             "vr_panel": None if self._vr_text is None else self._vr_text.get_text(),
         }

@@ -169,6 +169,8 @@ def test_a_camera_placed_moved_and_aimed_with_mouse_and_keys_matches_the_api(xvf
     assert sorted(cams) == sorted(c.id for c in ref.cameras if c.status != "existing")
     assert want.area_m2_by_level["delta"][next(iter(want.area_m2_by_level["delta"]))] > 0
     assert "public space m2" in plan["panel_text"] and "fire:" in plan["panel_text"]
+    # the optimiser's best site nearby, asked once the pointer let go, is on the panel
+    assert plan["suggestion"] and plan["suggestion"].replace("²", "2") in plan["panel_text"]
 
     # the saved plan holds the camera where the panel had it
     saved = tmp_path / "out" / "plan.geojson"
