@@ -147,7 +147,8 @@ def main(argv: list[str] | None = None) -> int:
           f"{args.frames} frames each, idle and live alternating (medians)")
     with open("/proc/loadavg") as f:
         print(f"load average {' '.join(f.read().split()[:3])} (a shared 2-core machine: render times drift)")
-    print(f"scene build {build_s:.1f} s (War Room included), driver setup {driver_s:.1f} s (capacity run, rotation)")
+    print(f"scene build {build_s:.1f} s (War Room included), "
+          f"driver setup {driver_s:.1f} s (its capacity run waits for the first step inside)")
     print(f"{'viewer':8} {'war room':9} {'step ms':>8} {'upload ms':>9} {'update ms':>9} {'render ms':>9} "
           f"{'frame ms':>9} {'uploads/f':>9} {'tiles/f':>8} {'board redraws':>13}")
     for (name, mode), r in rows.items():
