@@ -57,12 +57,14 @@ def _assert_frames_consistent(frames: dict) -> None:
 
 def test_vr_session_runs_the_showroom_and_escape_exits_0(display: str, tmp_path: Path) -> None:
     shot = tmp_path / "mirror.png"
-    # the desktop keys still fly in VR: w held for two seconds moves the play space north
+    # the desktop keys still fly in VR: w held for two seconds moves the play space north. Held for at
+    # least 9 headset frames too: a frame moves the eye by at most 0.25 s of flight, so on a loaded machine
+    # (frames of 0.5-1 s) two seconds of wall time may hold only a frame or two (9 x 0.05 s x 60 m/s > 10 m)
     script = [
         {"t": 2.0, "key": "w", "vr_frames": 3},
-        {"t": 4.0, "key_up": "w"},
-        {"t": 5.0, "screenshot": str(shot), "vr_frames": 8},
-        {"t": 6.0, "key": "escape", "vr_frames": 10},
+        {"t": 4.0, "key_up": "w", "vr_frames": 12},
+        {"t": 5.0, "screenshot": str(shot), "vr_frames": 14},
+        {"t": 6.0, "key": "escape", "vr_frames": 16},
     ]
     env = monado_env(display, SIMULATED_LEFT="simple", SIMULATED_RIGHT="simple")
     r = _view(tmp_path, env, "--xr", "on", "--seconds", "120", script=script)
