@@ -239,31 +239,32 @@ def render_story(
         stills.mkdir(parents=True, exist_ok=True)
     seconds = tour.path.seconds
     n = max(1, int(round(seconds * fps))) if video else 0
-    key_idx = {min(int(round(tour.key_time(k) * fps)), max(n - 1, 0)): k for k in chosen}
     captions: list[dict[str, Any]] = []
     frame_ms: list[float] = []
+    todo = list(chosen)
+
+    def key_frames_until(t: float) -> None:
+        # each stop's key frame at its exact time (between two video frames): measured, kept as a still
+        while todo and tour.key_time(todo[0]) <= t:
+            k = todo.pop(0)
+            img, rep, v = stage.key_frame(k)
+            captions.append(check(tour, k, rep))
+            if stills is not None:
+                cv2.imwrite(str(stills / f"{k:02d}_{v.key}.png"), burn_caption(img, v.caption))
+
     try:
-        if not video:
-            for k in chosen:
-                img, rep, v = stage.key_frame(k)
-                captions.append(check(tour, k, rep))
-                if stills is not None:
-                    cv2.imwrite(str(stills / f"{k:02d}_{v.key}.png"), burn_caption(img, v.caption))
         for i in range(n):
             t = i / fps
+            key_frames_until(t)
             v = stage.prepare(t)
             t0 = time.perf_counter()
             img = renderer.render()
             frame_ms.append((time.perf_counter() - t0) * 1000.0)
             stage.after_render()
-            if i in key_idx:
-                k = key_idx[i]
-                captions.append(check(tour, k, stage.inspect(img)))
-                if stills is not None:
-                    cv2.imwrite(str(stills / f"{k:02d}_{v.key}.png"), burn_caption(img, v.caption))
             cv2.imwrite(str(frames_dir / f"frame_{i:05d}.png"), burn_caption(img, v.caption))
             if progress:
                 progress(i + 1, n)
+        key_frames_until(float("inf"))
     finally:
         stage.close()
     fm = np.array(frame_ms or [0.0])
