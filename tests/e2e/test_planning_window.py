@@ -239,8 +239,9 @@ def test_a_controller_ray_and_trigger_place_a_camera_where_the_laser_meets_the_s
         start.place(150.0, 150.0, heading_deg=45.0)
         start.save(tmp_path / "start.geojson")
     script = [
-        {"t": 3.0, "vr_ray": {"position": [0.0, 0.0, 1.5], "direction": [0.0, reach, -drop], "select": True}},
-        {"t": 5.0, "key": "escape"},
+        {"t": 3.0, "vr_frames": 3,
+         "vr_ray": {"position": [0.0, 0.0, 1.5], "direction": [0.0, reach, -drop], "select": True}},
+        {"t": 5.0, "key": "escape", "vr_frames": 8},  # the trigger's press and release frames are past
     ]
     start_plan = str(tmp_path / "start.geojson")
     r = _view(tmp_path, xvfb, city_dir, drill, script, "--xr", "simulated", "--cameras", start_plan)
