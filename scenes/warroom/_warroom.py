@@ -72,6 +72,8 @@ class WarRoom:
         # the projectors' depth maps need not see it (its floor covers the ground they paint)
         self.root.hide(DEPTH_MASK)
         self.building, self.exterior, self.windows = build_shell(lay, self.root)
+        # what is inside the rooms: stashed while the viewer is outside (nothing of it can be seen there)
+        self.contents = self.building.attach_new_node("warroom-contents")
         WR, FR, SR = lay.wall_room, lay.fire_room, lay.server_room
         # the video wall on the back wall of its room, facing the desks
         self.wall_spec = wall or WallSpec()
@@ -79,20 +81,20 @@ class WarRoom:
         width_m = min(WR.u1 - WR.u0 - 3.0, 15.0, (WALL_ROOM_H_M - 1.6) * aw / ah)
         height_m = width_m * ah / aw
         self._wall_center = (WR.center[0], WR.v1 - WALL_T_M / 2 - 0.05, 1.1 + height_m / 2)
-        self.wall = VideoWall(self.building, self.wall_spec, width_m=width_m, center=self._wall_center)
+        self.wall = VideoWall(self.contents, self.wall_spec, width_m=width_m, center=self._wall_center)
         # desks in rows facing the wall, the first row 6 m before it
         ops = city.command_center.operators
         n_desks = int(desks if desks is not None else math.ceil(ops.count / max(ops.shifts, 1)))
         xy = desk_positions(n_desks, center_u=WR.center[0], front_v=WR.v1 - 6.0, row_w_m=WR.u1 - WR.u0 - 3.0)
-        self.desks = Desks(self.building, xy)
+        self.desks = Desks(self.contents, xy)
         # the incident board on the fire control room's outer wall, facing into the room
         board_w = min(FR.v1 - FR.v0 - 1.5, 5.0)
-        self.board = Panel(self.building, "incident-board", (1024, 576), width_m=board_w)
+        self.board = Panel(self.contents, "incident-board", (1024, 576), width_m=board_w)
         self.board.node.set_pos(FR.u1 - WALL_T_M / 2 - 0.03, FR.center[1], 2.0)
         self.board.node.set_h(-90.0)
         # the server room: racks in a row facing its door, a status panel on the outer wall
-        self.racks = Racks(self.building, origin=(SR.center[0] - 0.5, SR.center[1] + 1.0), facing_v=-1.0)
-        self.status = Panel(self.building, "server-status", (768, 432), width_m=min(SR.v1 - SR.v0 - 1.5, 3.2))
+        self.racks = Racks(self.contents, origin=(SR.center[0] - 0.5, SR.center[1] + 1.0), facing_v=-1.0)
+        self.status = Panel(self.contents, "server-status", (768, 432), width_m=min(SR.v1 - SR.v0 - 1.5, 3.2))
         self.status.node.set_pos(SR.u1 - WALL_T_M / 2 - 0.03, SR.center[1], 2.0)
         self.status.node.set_h(-90.0)
         self.board.show(((), ""), lambda img: draw_board(img, (), ""))
@@ -186,11 +188,17 @@ class WarRoom:
     def update(self, eye: Any = None) -> WarRoomStats:
         """Upload the wall's atlas if any tile changed (once a frame at most).
 
-        With the viewer's position ``eye`` (city frame) outside the building, nothing is uploaded: the
-        wall is behind closed walls; the changes wait for the viewer to come in.
+        With the viewer's position ``eye`` (city frame) outside the building, nothing is uploaded and the
+        rooms' contents (wall, desks, board, racks) are not drawn: they are behind closed walls; the
+        changes wait for the viewer to come in.
         """
         t0 = time.perf_counter()
-        up = self.wall.upload() if eye is None or self.inside(eye) else False
+        inside = eye is None or self.inside(eye)
+        if inside and self.contents.is_stashed():
+            self.contents.unstash()
+        elif not inside and not self.contents.is_stashed():
+            self.contents.stash()
+        up = self.wall.upload() if inside else False
         self.last = WarRoomStats(int(up), self.wall.tile_writes, self.board.redraws, self.racks.redraws,
                                  (time.perf_counter() - t0) * 1000.0)
         return self.last
