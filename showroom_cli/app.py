@@ -59,7 +59,7 @@ def _make_app(city: Any, live: Any, opts: ViewOptions, provider: Any) -> Any:  #
     from scenes.visit import GuidedTour
     from showroom_cli.life import StreetLife
     from showroom_cli.vr import HeadsetFrames, has_display
-    from showroom_cli.warroom import WarRoomDriver, WarRoomVisit
+    from showroom_cli.warroom import WarRoomDriver, WarRoomVisit, demo_crash
     from sim.clock import SimClock
 
     class ShowroomApp(HeadsetFrames, ShowBase):
@@ -110,7 +110,7 @@ def _make_app(city: Any, live: Any, opts: ViewOptions, provider: Any) -> Any:  #
             self._start_hour = float(getattr(getattr(live, "scenario", None), "start_hour", 8.0))
             # the War Room inside the command center: its wall, board, racks and staff; g walks in
             self.warroom = WarRoomDriver(city, self.scene, hub=self.hub, engine=getattr(live, "engine", None),
-                                         start_hour=self._start_hour,
+                                         start_hour=self._start_hour, crash=demo_crash(city, self._start_hour),
                                          cameras=[c for c in self.scene.cameras if c.status == "existing"])
             self.visit = WarRoomVisit(self.scene, self.flight, lens)
             self.budget = FrameBudget()

@@ -23,6 +23,19 @@ TOUR_STOPS = ("entrance", "video_wall", "fire_control", "server_room")
 WALK_MPS, NEAR_INSIDE_M = 3.0, 0.2
 
 
+def demo_crash(
+    city: Any, start_hour: float, *, after_min: float = 40.0, down_min: float = 30.0
+) -> tuple[int, float, float]:
+    """The showroom's scripted server crash, so visitors see a failover in the server room.
+
+    The second recording server (the first if there is one only) goes down ``after_min`` into the
+    scenario for ``down_min``; as ``(server, at_s, duration_s)`` in clock seconds since midnight.
+    """
+    room = city.command_center.server_room
+    server = 1 if room.servers >= 2 else 0
+    return (server, start_hour * 3600.0 + after_min * 60.0, down_min * 60.0)
+
+
 @dataclass
 class WarRoomTimes:
     """Where the War Room's time went in the last :meth:`WarRoomDriver.step` (ms) and what it did."""
