@@ -101,7 +101,7 @@ class Config:
         self._tick += 1
         tick = self._tick
         if tick:
-            skip = set(getattr(getattr(sc, "vcctv_source", None), "enabled", ()) or ()) if self.vcctv else set()
+            skip = set(getattr(getattr(sc, "vcctv_source", None), "camera_ids", ()) or ()) if self.vcctv else set()
             for cid in sc.projectors.projectors:
                 if cid not in skip:
                     sc.submit_frame(cid, scenes.pattern_frame(cid, tick / 5.0), seq=tick)

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from showroom_cli.sources import CameraSources, parse_sources
-from showroom_cli.viewing import ViewOptions, due
+from showroom_cli.viewing import ViewOptions, due, tour_parts
 
 SPEED_KEYS = {"1": 1.0, "2": 60.0, "3": 600.0}
 
@@ -86,7 +86,10 @@ def _make_app(city: Any, live: Any, opts: ViewOptions, provider: Any) -> Any:  #
                 position=np.array([(xmin + xmax) / 2, ymin - 0.25 * (ymax - ymin), 0.3 * (ymax - ymin)]),
                 pitch_deg=-30.0,
             )
-            self.tour = GuidedTour.build(city, seconds=90.0, lang=opts.lang)
+            # the window's light follows the sim clock, not the story's: the tour goes inside, not into the night
+            parts, views = tour_parts(self.scene)
+            self.tour = GuidedTour.build(city, seconds=90.0, lang=opts.lang, have=parts & {"war_room"},
+                                         viewpoints=views)  # fmt: skip
             self.tour_on = opts.tour
             self._coverage_shown = False
             projecting = list(self.scene.projectors.projectors)
