@@ -27,6 +27,7 @@ __all__ = [
     "CLIP_SUFFIXES",
     "DEFAULT_SOURCE",
     "SOURCES",
+    "WINDOW_VCCTV",
     "CameraSources",
     "assign_clips",
     "make_sources",
@@ -35,6 +36,8 @@ __all__ = [
 ]
 
 SOURCES = ("vcctv", "live", "clips", "pattern")
+#: the virtual CCTV budget in a window (offline renders take :class:`scenes.VcctvSettings`' defaults)
+WINDOW_VCCTV = {"max_renders": 2, "max_megapixels": 0.12}
 DEFAULT_SOURCE = "vcctv"
 #: files ``--clips DIR`` plays (what OpenCV's FFmpeg reads)
 CLIP_SUFFIXES = (".mp4", ".avi", ".mkv", ".mov", ".webm", ".gif", ".m4v", ".mpg", ".mpeg", ".ts")
@@ -149,8 +152,10 @@ class CameraSources:
             if vcctv is None:
                 from scenes import VcctvSettings
 
-                # offline, a cut to a new view shows every camera's picture in its first frame
-                vcctv = VcctvSettings(fill_unseen=video_fps is not None)
+                # offline, a cut to a new view shows every camera's picture in its first frame; a window
+                # keeps half the renders a frame (its frame rate is what a visitor feels)
+                offline = video_fps is not None
+                vcctv = VcctvSettings(fill_unseen=True) if offline else VcctvSettings(**WINDOW_VCCTV)
             scene.use_virtual_cctv(by["vcctv"], settings=vcctv, mask_for=self.mask_for).video_fps = video_fps
         if by["clips"] and clips_dir is None:
             raise twin.TwinError(
