@@ -271,7 +271,7 @@ def _make_app(city: Any, live: Any, opts: ViewOptions, provider: Any) -> Any:  #
             """Show a camera's live (masked) feed on a panel; the title is its id and name, never its URL."""
             if self.panel_sub is not None:
                 self.panel_sub.close()
-            self.panel_sub = self.hub.subscribe(camera_id, "low")
+            self.panel_sub = self.pump.subscribe(camera_id, "low")  # the picture its source gives
             self.panel_id = camera_id
             self._panel_seq = None
             if self.panel is None:

@@ -105,6 +105,28 @@ def make_sources(specs: Sequence[str] | None, clips: str | None, **kw: Any) -> A
     return make
 
 
+class _VcctvPanel:
+    """A panel's view of a virtual CCTV camera: the last render, masked, as a frame with a sequence number."""
+
+    def __init__(self, vcctv: Any, mask: Any) -> None:
+        self.vcctv, self.mask, self.seq = vcctv, mask, 0
+
+    def latest(self) -> Any:
+        from types import SimpleNamespace
+
+        try:
+            img = self.vcctv.grab()
+        except RuntimeError:  # nothing rendered yet
+            return None
+        if self.mask is not None:
+            img = self.mask.apply(img)
+        self.seq += 1
+        return SimpleNamespace(camera_id=self.vcctv.camera.id, seq=self.seq, image=img)
+
+    def close(self) -> None:
+        self.vcctv.set_active(False)  # kept for the next time the panel opens; the scene closes it
+
+
 def _privacy(camera: Any) -> Any:
     from feeds import PrivacyMask
 
@@ -180,6 +202,7 @@ class CameraSources:
         self._pattern_tick: dict[str, int] = {}
         self.frames_taken = 0
         self._t0 = time.monotonic()
+        self._panels: dict[str, Any] = {}  # camera id -> scene.virtual_cctv, made at its first panel
 
     def mask_for(self, camera_id: str, width: int, height: int) -> np.ndarray | None:
         """A camera's privacy mask at a size (True: hidden), or None: the scene's virtual CCTV uses it."""
@@ -239,6 +262,21 @@ class CameraSources:
             self.frames_taken += 1
             return f.image, f.seq
         return None
+
+    def subscribe(self, camera_id: str, tier: str = "low") -> Any:
+        """A camera's own picture for a panel: ``.latest()`` -> frame (``.image``, ``.seq``) or None, ``.close()``.
+
+        A streamed or test-pattern camera: its hub subscription (masked in the hub). A virtual CCTV
+        camera: the scene's virtual camera at its pose and lens, 640 px wide, masked here, so the
+        panel shows what is projected.
+        """
+        if self.choice.get(camera_id) != "vcctv":
+            return self.hub.subscribe(camera_id, tier)
+        v = self._panels.get(camera_id)
+        if v is None:
+            v = self._panels[camera_id] = self.scene.virtual_cctv(camera_id)
+        v.set_active(True)
+        return _VcctvPanel(v, self.masks.get(camera_id))
 
     @property
     def subs(self) -> dict[str, str]:

@@ -98,3 +98,21 @@ def test_render_cli_sources_and_bad_source(tmp_path, capsys):
     assert rc == 2 and "needs --clips DIR" in capsys.readouterr().err
     assert np.isfinite(s["frame_ms_mean"])
 
+
+
+def test_a_virtual_cctv_cameras_panel_shows_its_masked_virtual_picture(engine):
+    r = _masked_scene(engine)
+    src = CameraSources(r.scene, {"C": "vcctv"}, budget=4)
+    try:
+        sub = src.subscribe("C")
+        assert sub.latest() is None, "nothing rendered yet"
+        r.render(1)
+        f = sub.latest()
+        assert f.image.shape == (360, 640, 3) and f.seq == 1
+        assert f.image[:, 330:].max() == 0, "the masked right half is black"
+        assert f.image[:, :310].mean() > 60, "the left half shows the street"
+        sub.close()
+    finally:
+        src.close()
+        src.hub.close(timeout_s=2.0)
+        r.close()
