@@ -33,6 +33,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
@@ -77,6 +79,7 @@ class Config:
             self.facts, self.advance, self.on_frame = None, None, None
         self.times: dict[str, list[float]] = {p: [] for p in PARTS}
         self.total: list[float] = []
+        self.vc: list[tuple[int, int, int]] = []
         self._tick = 0
 
     def frame(self, v: Any, t: float, *, record: bool) -> None:
@@ -112,7 +115,7 @@ class Config:
             self.r.view.lens.set_fov(60.0, 60.0 * self.r.view.height / self.r.view.width)
             self.r.look(v.eye, v.target)
         cam = self.r.view.camera
-        sc.update(cam, self.r.view.lens)
+        st = sc.update(cam, self.r.view.lens)
         t4 = time.perf_counter()
         self.r.engine.render_frame()
         self.r.view.grab()
@@ -122,6 +125,9 @@ class Config:
             for k, x in ms.items():
                 self.times[k].append(x * 1000.0)
             self.total.append((t5 - t0) * 1000.0)
+            vc = getattr(st, "vcctv", None)
+            if vc is not None:
+                self.vc.append((len(vc.rendered), vc.pixels, vc.in_view))
 
     def medians(self) -> dict[str, float]:
         """Median ms per part and in all."""
@@ -170,6 +176,10 @@ def main() -> int:
     poses = [tour.keys[k] for k in ks]
     print(f"city: {len(city.buildings)} buildings, {len(cams)} cameras; {size[0]}x{size[1]}; "
           f"3 scenes built in {build_s:.1f} s; poses: {poses}, {args.frames} frames each")  # fmt: skip
+    for c in configs:
+        look = getattr(c.r.scene.settings, "look", "(no looks)")
+        on = {True: "on", False: "off"}
+        print(f"  {c.name}: look={look}, sim+life={on[c.living]}, virtual CCTV={on[c.vcctv]}")
     print(f"{'ms/frame (median)':<18}" + "".join(f"{p:>9}" for p in (*PARTS, "frame")))
     med = {c.name: c.medians() for c in configs}
     for c in configs:
@@ -178,6 +188,10 @@ def main() -> int:
     vc = med["living"]["update"] + med["living"]["render"] - med["living_no_vcctv"]["update"]
     vc -= med["living_no_vcctv"]["render"]
     print(f"virtual CCTV (living - living_no_vcctv, update + render): {vc:.1f} ms/frame")
+    if configs[1].vc:
+        r = np.array(configs[1].vc, dtype=float)
+        print(f"virtual CCTV budget: {r[:, 0].mean():.1f} cameras rendered a frame ({r[:, 1].mean() / 1e3:.0f} kpx) "
+              f"of {r[:, 2].mean():.1f} in view")
     print(f"living / today: {ratio:.2f}x (goal <= 2x)")
     print("not there yet: " + ("; ".join(missing) if missing else "nothing: every part measured"))
     for c in configs:
