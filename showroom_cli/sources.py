@@ -100,7 +100,10 @@ def make_sources(specs: Sequence[str] | None, clips: str | None, **kw: Any) -> A
 
     def make(scene: Any) -> CameraSources:
         choice = parse_sources(specs, list(scene.projectors.projectors), clips=clips is not None)
-        return CameraSources(scene, choice, clips_dir=clips, **kw)
+        src = CameraSources(scene, choice, clips_dir=clips, **kw)
+        if src.streamed:
+            src.view(sorted(src.streamed))  # a caller that never says what is in view still gets streams
+        return src
 
     return make
 
