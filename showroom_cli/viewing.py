@@ -290,9 +290,13 @@ def render_tour(
         have, views = tour_parts(renderer.scene)
         tour = GuidedTour.build(city, seconds=seconds, lang=lang, facts=facts, have=have, viewpoints=views)
         src = sources(renderer.scene) if sources is not None else None
-        summary = render_story(renderer, tour, out, fps=fps, advance=advance, on_frame=on_frame, stills=stills,
-                               video=video, frames=src.frame if src is not None else None, stops=stops,
-                               privacy=_privacy_of(src))  # fmt: skip
+        from tqdm import tqdm
+
+        n = round(tour.path.seconds * fps) if video else 0
+        with tqdm(total=n, unit="frame", disable=not (video and sys.stderr.isatty())) as bar:
+            summary = render_story(renderer, tour, out, fps=fps, advance=advance, on_frame=on_frame, stills=stills,
+                                   video=video, frames=src.frame if src is not None else None, stops=stops,
+                                   privacy=_privacy_of(src), progress=lambda k, total: bar.update(1))  # fmt: skip
     finally:
         if src is not None:
             summary_src = src.close()
