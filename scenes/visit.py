@@ -94,7 +94,7 @@ def _story_figures(t: Twin, facts: dict[str, Any], story: Story, lang: str) -> d
             out[f"{name.lower()}_m"] = f"{optics.camera_range_m(cam, prof.ppm(name)):.0f}"
     out["found_by"] = found.format(**out)
     if lang == "id":
-        out = {k: v.replace(".", ",") if k in ("eta_min", "response_min") else v for k, v in out.items()}
+        out = {k: v.replace(".", ",") if k in ("eta_min", "response_min", "mount_m") else v for k, v in out.items()}
     return out
 
 

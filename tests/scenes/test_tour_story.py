@@ -133,6 +133,11 @@ def test_captions_tell_the_fire_models_own_numbers(story) -> None:
     d = math.hypot(*(np.asarray(facts["fire_xy"]) - [cam.x, cam.y]))
     ppm = f_px / math.hypot(d, cam.mount_height_m - 1.6)
     assert f"it sees {ppm:.0f} pixels per metre, the Observe level" in tour.captions[tour.keys.index("camera_view")]
+    # Bahasa Indonesia writes decimals with a comma
+    id_ = GuidedTour.build(city, lang="id", facts=facts)
+    eta = f"{(facts['arrive'] - facts['enroute']) / 60:.1f}".replace(".", ",")
+    assert f"rutenya {eta} menit" in id_.captions[id_.keys.index("dispatch")]
+    assert f"di tiang {cam.mount_height_m:g} m".replace(".", ",") in id_.captions[id_.keys.index("camera_dori")]
     assert 62.5 <= ppm < 125.0, "EN 62676-4: Observe from 62.5 px/m, Recognise from 125"
 
 
