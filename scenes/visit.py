@@ -192,6 +192,8 @@ class GuidedTour:
         seconds = story.seconds if seconds is None else float(seconds)
         if seconds <= 0:
             raise TwinError(f"a tour must last > 0 s, got {seconds:g}")
+        if facts and not any(c.id == facts.get("camera") for c in t.cameras):
+            facts = None  # a story whose camera is not in this city is not told here
         avail = set(have) | ({"story"} if facts else set())
         stops = [s for s in story.stops if set(s.needs) <= avail]
         figs = _figures(t, lang)

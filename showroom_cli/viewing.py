@@ -143,13 +143,18 @@ class FeedPump:
         self.watch.close()
 
 
-def story_sim(city: Any, *, life: bool = True, seed: int = 0) -> tuple[dict[str, Any] | None, Any, Any]:
+def story_sim(
+    city: Any, *, life: bool = True, seed: int = 0, cameras: list[Any] | None = None
+) -> tuple[dict[str, Any] | None, Any, Any]:
     """The tour's fire and street life, for the tour's renderer.
 
     Returns the fire's facts (``sim.storyline``), ``advance(sim_s) -> snapshot`` over a live run,
     and ``on_frame(scene, view)`` handing the scene its street life at the view's time of day.
 
-    A city the tour's fire scenario was not written for gets no fire: (None, None, on_frame).
+    The fire is told only where the story holds: its scenario runs on this city, the fire lies
+    inside it, and a camera among those shown (``cameras``, default the city's ``all``) sees it;
+    anywhere else (another city, a selection without that camera, a tiny town) the tour goes on
+    without its fire: facts and advance are None, with one warning line saying why.
     """
     import twin
     from scenes import load_story
@@ -162,10 +167,24 @@ def story_sim(city: Any, *, life: bool = True, seed: int = 0) -> tuple[dict[str,
     if scenario is not None:
         try:
             facts = story_facts(city, scenario)
+            shown = {c.id for c in (cameras if cameras is not None else twin.select_cameras(city, "all"))}
+            xmin, ymin, xmax, ymax = city.bounds()
+            fx, fy = facts["fire_xy"]
+            if not (xmin <= fx <= xmax and ymin <= fy <= ymax):
+                raise twin.TwinError(f"{facts['scenario']}: its fire at ({fx:.0f}, {fy:.0f}) m is outside this city")
+            if facts["camera"] is None or facts["camera"] not in shown:
+                who = "no camera" if facts["camera"] is None else f"only {facts['camera']}, not among those shown,"
+                raise twin.TwinError(f"{facts['scenario']}: {who} sees its fire")
             live = LiveCity(city, scenario)
         except twin.TwinError as e:  # tell the tour without its fire
             print(f"warning: the tour leaves its fire out: {e}", file=sys.stderr)
-    street = StreetLife(city, seed=seed, hour=0.0) if life else None
+            facts, live = None, None
+    street = None
+    if life:
+        try:
+            street = StreetLife(city, seed=seed, hour=0.0)
+        except twin.TwinError as e:  # a city without roads: empty streets
+            print(f"warning: the tour's streets stay empty: {e}", file=sys.stderr)
     env = live.env if live is not None else None
     war = _war_room_feed(city, live, facts) if live is not None else None
 
@@ -283,7 +302,7 @@ def render_tour(
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    facts, advance, on_frame = story_sim(city, life=life, seed=seed)
+    facts, advance, on_frame = story_sim(city, life=life, seed=seed, cameras=cameras)
     renderer = OffscreenRenderer(city, size=size, cameras=cameras)
     src = None
     try:

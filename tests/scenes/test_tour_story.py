@@ -187,3 +187,24 @@ def test_render_stills_of_chosen_stops_and_their_check(tmp_path, capsys) -> None
     rc = showroom.main(["render", "--stills", str(stills), "--stops", "nowhere", "--out", str(out)])
     assert rc == 2
     assert "--stops nowhere: not stops of the tour; its stops are city, " in capsys.readouterr().err
+
+
+def test_a_city_the_fire_was_not_written_for_gets_the_tour_without_it(tmp_path, capsys) -> None:
+    import json
+
+    from showroom_cli.viewing import render_tour
+
+    import shapely
+
+    from twin.roads import RoadFeature, build_road_graph
+
+    roads = build_road_graph([RoadFeature("r", shapely.LineString([(-90, -10), (90, -10)]))])
+    small = make_twin(buildings=[(0, 0, 20, 20, 9.0), (40, 0, 60, 20, 12.0)], cameras=[twin.Camera("C1", 30, -20)],
+                      extent=(-100, -100, 100, 100), roads=roads,
+                      fire_stations=[twin.FireStation("FS1", -80, -20, trucks=1)])  # fmt: skip
+    assert render_tour(small, tmp_path / "t", seconds=3.0, fps=2.0, size=(96, 54), lang="en") == 0
+    s = json.loads((tmp_path / "t" / "summary.json").read_text())
+    assert s["frames"] == 6 and "fire" not in s["stops"] and "found" not in s["stops"]
+    assert "warning: the tour leaves its fire out: fire.yaml: its fire at (-520, -197) m is outside this city" in (
+        capsys.readouterr().err
+    )
