@@ -192,10 +192,9 @@ def test_render_stills_of_chosen_stops_and_their_check(tmp_path, capsys) -> None
 def test_a_city_the_fire_was_not_written_for_gets_the_tour_without_it(tmp_path, capsys) -> None:
     import json
 
-    from showroom_cli.viewing import render_tour
-
     import shapely
 
+    from showroom_cli.viewing import render_tour
     from twin.roads import RoadFeature, build_road_graph
 
     roads = build_road_graph([RoadFeature("r", shapely.LineString([(-90, -10), (90, -10)]))])
