@@ -200,6 +200,9 @@ class GuidedTour:
         if facts:
             figs |= _story_figures(t, facts, story, lang)
         n = len(stops)
+        if n == 0:
+            have_s = ", ".join(sorted(avail)) or "nothing"
+            raise TwinError(f"{story.path.name}: no stop can be told here: each needs more than {have_s}")
         # a flight into each stop (but the first), then its hold; holds share the rest by weight
         fly = min(6.0, 0.25 * seconds / max(n, 1)) if n > 1 else 0.0
         w = np.array([s.hold for s in stops])

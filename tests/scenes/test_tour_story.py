@@ -207,3 +207,12 @@ def test_a_city_the_fire_was_not_written_for_gets_the_tour_without_it(tmp_path, 
     assert "warning: the tour leaves its fire out: fire.yaml: its fire at (-520, -197) m is outside this city" in (
         capsys.readouterr().err
     )
+
+
+def test_a_story_whose_clock_runs_backwards_is_refused(tmp_path) -> None:
+    doc = (ROOT / "assets" / "tour" / "captions.yaml").read_text(encoding="utf-8")
+    bad = tmp_path / "captions.yaml"
+    bad.write_text(doc.replace('clock: "09:30"', 'clock: "08:30"'), encoding="utf-8")
+    with pytest.raises(twin.TwinError, match=r"captions.yaml: stop 'command_center' starts at 08:30, before stop "
+                                             r"'city' ends \(09:01\): the story's clock only runs forward"):
+        GuidedTour.build(load_city(None), lang="en", path=bad)
