@@ -92,8 +92,28 @@ def correction_factors(n: int, p: np.ndarray) -> np.ndarray:
         s = 0.0
         for k in range(j, n):
             s += p[k] * math.comb(n - j - 1, k - j) / math.comb(n, k)
-        q[j] = s / (rho**j * (1.0 - rho)) if rho > 0 else 1.0
+        den = rho**j * (1.0 - rho)
+        if rho <= 0:
+            q[j] = 1.0
+        elif den > 0 and math.isfinite(s / den):
+            q[j] = s / den
+        else:  # a large fleet: rho^j underflows (hundreds of units), so the same sum in logarithms
+            q[j] = _correction_log(n, j, p, rho)
     return q
+
+
+def _correction_log(n: int, j: int, p: np.ndarray, rho: float) -> float:
+    """``Q_j`` of :func:`correction_factors` summed in logarithms (no underflow of ``rho^j`` or ``P_k``)."""
+    if rho >= 1.0:
+        return 0.0
+    lg = math.lgamma
+    base = j * math.log(rho) + math.log1p(-rho)
+    terms = [math.log(p[k]) + (lg(n - j) - lg(k - j + 1) - lg(n - k)) - (lg(n + 1) - lg(k + 1) - lg(n - k + 1)) - base
+             for k in range(j, n) if p[k] > 0]
+    if not terms:
+        return 0.0
+    top = max(terms)
+    return math.exp(top) * math.fsum(math.exp(t - top) for t in terms)
 
 
 def _check(lam: np.ndarray, pref: np.ndarray, mu: np.ndarray) -> None:
