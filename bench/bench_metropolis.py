@@ -6,9 +6,11 @@ For each size S (km): a generated S x S km city (``showroom city generate --size
 cameras a km2, so 10,000 at 25 km), read from ``--city-dir/S`` when there, else generated and written
 there. Then, on one LocalCluster of ``--workers`` single-threaded workers: the coverage of every
 existing camera in 2.5 km tiles (halo: the longest camera range), and a plan of 1.6 new cameras a km2
-(1,000 at 25 km) with every street pole as a candidate (8 headings each). Prints wall times per stage,
-the peak memory of each worker, and a table of time against size. The baseline in the same run: the
-untiled coverage and plan of the smallest city in this process (the tiles' overhead).
+(1,000 at 25 km) with every street pole as a candidate (8 headings each), and a year of the fire model
+with the existing cameras, its camera sighting in tiles (``showroom fire --tiles``). Prints wall times
+per stage, the peak memory of each worker (the plan also its anonymous memory after each tile: what
+cannot be paged out, its greedy state being mapped from files), and a table of time against size.
+The baseline in the same run: the untiled coverage and plan of the smallest city in this process (the tiles' overhead).
 
 The machine's load average is printed before and after: on a shared machine the figures are upper bounds.
 """
@@ -25,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import twin  # noqa: E402
-from sim.tiled import dask_client, tiled_coverage, tiled_plan  # noqa: E402
+from sim.tiled import dask_client, tiled_coverage, tiled_fire, tiled_plan  # noqa: E402
 from twin.generate import generate_metropolis  # noqa: E402
 
 #: New cameras planned per km2 (1,000 on 25 x 25 km, as the issue asks).
@@ -80,8 +82,20 @@ def main() -> None:
                   f"{pt['tiles_s']:.1f} s, greedy {pt['greedy_s']:.1f} s); peak per worker {plan_peak:.0f} MiB; "
                   f"Observe {100 * plan['before']['public_share']['Observe']:.2f}% -> "
                   f"{100 * plan['after']['public_share']['Observe']:.2f}%")
-            rows.append((size, len(city.cameras), k, cov_s, plan_s, max(cov_peak, plan_peak)))
-            del city, cov, plan
+            anon = max(plan["tiles"].get("anon_mb_per_worker", {"-": 0.0}).values())
+            t0 = time.perf_counter()
+            fire = tiled_fire(city, cameras="existing", days=365.0, seed=args.seed, tile_m=args.tile_m, client=client)
+            fire_s = time.perf_counter() - t0
+            ft = fire.summary.get("tiles", {})
+            fire_peak = max(ft.get("peak_rss_mb_per_worker", {"-": 0.0}).values())
+            w = fire.summary["with_cameras"]
+            print(f"  fire: {w['incidents']} fires in a year, {fire.summary['camera_set']['incidents_seen']} seen by a "
+                  f"camera; sighting in {ft.get('tiles_with_fires', 0)} tiles in "
+                  f"{ft.get('timings_s', {}).get('tiles_s', 0):.1f} s; "
+                  f"total {fire_s:.1f} s (travel {fire.summary['timing_s']['travel_precompute']:.1f} s, engine "
+                  f"{fire.summary['timing_s']['simulate']:.1f} s); peak per worker {fire_peak:.0f} MiB")
+            rows.append((size, len(city.cameras), k, cov_s, plan_s, fire_s, cov_peak, plan_peak, anon, fire_peak))
+            del city, cov, plan, fire
     if rows:
         s0 = rows[0]
         print(f"\nbaseline in this process: the {s0[0]:g} km city untiled")
@@ -96,11 +110,13 @@ def main() -> None:
         plan_cameras(c, s0[2])
         uplan = time.perf_counter() - t0
         print(f"  coverage {ucov:.1f} s (tiled {s0[3]:.1f} s), plan {uplan:.1f} s (tiled {s0[4]:.1f} s)")
-    print("\nsize_km  area_km2  cameras  added  coverage_s  plan_s  total_s  s_per_km2  peak_MiB_per_worker")
-    for size, n_cam, k, cs, ps, peak in rows:
+    print("\nsize_km  area_km2  cameras  added  coverage_s  plan_s  fire_s  total_s  s_per_km2  "
+          "peak_MiB_per_worker(cov/plan/fire)  plan_anon_MiB_after_tile")
+    for size, n_cam, k, cs, ps, fs, cp, pp, an, fp in rows:
         a = size * size
-        print(f"{size:>7g}  {a:>8.2f}  {n_cam:>7,}  {k:>5}  {cs:>10.1f}  {ps:>6.1f}  {cs + ps:>7.1f}  "
-              f"{(cs + ps) / a:>9.2f}  {peak:>19.0f}")
+        tot = cs + ps + fs
+        print(f"{size:>7g}  {a:>8.2f}  {n_cam:>7,}  {k:>5}  {cs:>10.1f}  {ps:>6.1f}  {fs:>6.1f}  {tot:>7.1f}  "
+              f"{tot / a:>9.2f}  {f'{cp:.0f} / {pp:.0f} / {fp:.0f}':>34}  {an:>24.0f}")
     print(f"\nload average after: {os.getloadavg()}")
 
 

@@ -20,6 +20,8 @@ __all__ = ["TilePlan"]
 
 import heapq
 import math
+import os
+import tempfile
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -36,10 +38,54 @@ if TYPE_CHECKING:
     from .tiles import TileSpec
 
 
+#: The arrays of a tile's greedy state that :func:`spill_to_file` maps from files (``spill=True``).
+_SPILLED = ("ind", "ptr", "cols", "c0", "cnt", "w1", "w2", "col_core", "col_public", "col_prio", "base")
+
+
+def spill_to_file(a: np.ndarray, directory: str | None = None) -> np.ndarray:
+    """``a`` written to a file in ``directory`` (default: the system's temporary directory) and mapped back.
+
+    The file is mapped read-write and unlinked at once.
+
+    The mapping keeps the data; pages come in when touched and the kernel can drop clean ones
+    under pressure, unlike a process's own (anonymous) memory. Nothing is left on disk.
+    """
+    if a.size == 0:
+        return a
+    fd, path = tempfile.mkstemp(prefix="tileplan-", suffix=".bin", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            np.ascontiguousarray(a).tofile(fh)
+        return np.memmap(path, dtype=a.dtype, mode="r+", shape=a.shape)
+    finally:
+        os.unlink(path)
+
+
+def anon_rss_mb() -> float:
+    """This process's anonymous resident memory now (Linux ``RssAnon``, MiB): what the kernel cannot page out to a file.
+
+    0 where ``/proc`` is not there.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            return next((float(ln.split()[1]) / 1024.0 for ln in fh if ln.startswith("RssAnon:")), 0.0)
+    except OSError:
+        return 0.0
+
+
 class TilePlan:
     """The candidate poses of one tile and its state in the greedy (see the module docstring)."""
 
-    def __init__(
+    def __init__(self, part: Twin | None = None, *args: Any, **kwargs: Any):
+        """A tile's plan state: built at once from :meth:`build`'s arguments, or empty until :meth:`build` is called.
+
+        An empty actor built by a later call keeps no task holding the tile's city on the worker.
+        """
+        self.stats: dict[str, Any] = {}
+        if part is not None:
+            self.build(part, *args, **kwargs)
+
+    def build(
         self,
         part: Twin,
         grid: GridSpec,
@@ -55,7 +101,9 @@ class TilePlan:
         backup_weight: float,
         backup_min_priority: float,
         target_height_m: float,
-    ):
+        spill: bool = False,
+    ) -> dict[str, Any]:
+        """Compute the tile's candidate poses and their cells (see the class docstring); returns the tile's stats."""
         from ._pose_cells import site_pose_cells  # numba loads on first use, not on ``import twin``
 
         t0 = time.perf_counter()
@@ -120,8 +168,26 @@ class TilePlan:
         self.version = 0
         self.heap: list[tuple[float, int, int]] = []
         self.by_ratio = False
+        # the first gains of every pose (a sparse product, as the untiled greedy), while all is in memory
+        n = len(self.pose_site)
+        if n:
+            import scipy.sparse as sp
+
+            a = sp.csr_matrix((np.ones(len(self.ind)), self.ind, self.ptr), shape=(n, len(self.cols)))
+            self.base = a @ (self.w1 * (self.c0 == 0)) + a @ (self.w2 * (self.c0 == 1))
+            del a
+        else:
+            self.base = np.zeros(0)
+        del raster, before, c0_all, w_all, b_all, useful, core, pub, wi, wj, wflat, mask, tz
         self.stats.update(poses=len(self.pose_site), columns=len(self.cols), nonzeros=int(len(self.ind)),
                           sites=self.n_sites, build_s=time.perf_counter() - t0)
+        # the state the greedy keeps goes to files mapped back in: what a worker holds is paged in
+        # as the greedy touches it, so its memory is bounded by the tile it builds, not by its tiles
+        if spill:
+            for name in _SPILLED:
+                setattr(self, name, spill_to_file(getattr(self, name)))
+        self.stats["anon_mb_after_build"] = anon_rss_mb()
+        return self.refresh_stats()
 
     # ---- the greedy ----------------------------------------------------------------------------
     def _gain(self, p: int) -> float:
@@ -131,18 +197,15 @@ class TilePlan:
 
     def start(self, *, by_ratio: bool) -> None:
         """(Re)start the greedy: counts back to the existing cameras', nothing blocked, the heap of first gains."""
-        self.cnt = self.c0.copy()
+        if self.version or self.mine:  # counts changed since the build: back to the existing cameras'
+            self.cnt[:] = self.c0
         self.blocked, self.blocked_by_others, self.mine = set(), set(), []
         self.by_ratio = by_ratio
         n = len(self.pose_site)
         if n == 0:
             self.heap = []
             return
-        # first gains of every pose at once: a sparse product, as the untiled greedy
-        import scipy.sparse as sp
-
-        a = sp.csr_matrix((np.ones(len(self.ind)), self.ind, self.ptr), shape=(n, len(self.cols)))
-        base = a @ (self.w1 * (self.cnt == 0)) + a @ (self.w2 * (self.cnt == 1))
+        base = self.base
         cost = np.maximum(self.pose_cost, 1e-12)
         key = base / cost if by_ratio else base
         self.version = 0
@@ -202,6 +265,7 @@ class TilePlan:
         except OSError:
             pass
         self.stats["peak_rss_mb"] = peak
+        self.stats["anon_rss_mb"] = anon_rss_mb()
         return dict(self.stats)
 
     def after(self) -> dict[str, float]:

@@ -101,7 +101,6 @@ def tiled_plan(
               backup_weight=float(backup_weight), backup_min_priority=float(backup_min_priority),
               target_height_m=float(target_height_m))
     timings: dict[str, float] = {"sites_s": t_sites}
-    from distributed import as_completed
     from tqdm import tqdm
 
     from twin import TilePlan
@@ -109,22 +108,30 @@ def tiled_plan(
     with use_client(client, scheduler, workers, memory_limit) as (cl, info):
         timings["warm_up_s"] = warm_up(cl)
         t1 = time.perf_counter()
-        futs = {}
-        for q, sp in enumerate(specs):
-            idx = by_tile[q]
-            if not len(idx):
-                continue
-            cams = cameras_reaching(grid, sp, bxy, reach + site_reach)
-            part = cut_city(twin, grid, sp, [base[i] for i in cams], trees=trees)
-            futs[cl.submit(TilePlan, part, grid, sp, [sites[i] for i in idx], idx, actor=True, **kw)] = q
-        actors: dict[int, Any] = {}
+        # empty actors first, spread over the workers; each tile's city goes in by a method call, which
+        # no task keeps once the tile is built (a task's arguments would stay on the worker for good)
+        pending = [q for q in range(len(specs)) if len(by_tile[q])]
+        names = sorted(cl.scheduler_info().get("workers", {})) or [None]
+        made = {q: cl.submit(TilePlan, actor=True, pure=False,
+                             workers=None if names[0] is None else [names[n % len(names)]])
+                for n, q in enumerate(pending)}
+        actors: dict[int, Any] = {q: f.result() for q, f in made.items()}
         stats: dict[int, dict[str, Any]] = {}
-        with tqdm(total=len(futs), desc="plan: candidate poses per tile", unit="tile", disable=None) as bar:
-            for f in as_completed(list(futs)):
-                q = futs[f]
-                actors[q] = f.result()
-                bar.update(1)
-        stats = {q: _stats_of(a) for q, a in actors.items()}
+        in_flight: list[tuple[int, Any]] = []
+        with tqdm(total=len(pending), desc="plan: candidate poses per tile", unit="tile", disable=None) as bar:
+            for q in [*pending, None]:
+                while in_flight and (q is None or len(in_flight) >= 2 * len(names)):
+                    done_q, fut = in_flight.pop(0)
+                    stats[done_q] = dict(fut.result())
+                    bar.update(1)
+                if q is None:
+                    break
+                sp = specs[q]
+                idx = by_tile[q]
+                cams = cameras_reaching(grid, sp, bxy, reach + site_reach)
+                part = cut_city(twin, grid, sp, [base[i] for i in cams], trees=trees)
+                in_flight.append((q, actors[q].build(part, grid, sp, [sites[i] for i in idx], idx, spill=True, **kw)))
+                del part
         timings["tiles_s"] = time.perf_counter() - t1
         t2 = time.perf_counter()
         runs = [_greedy(actors, nbrs, owner, sxy, int(k), budget, min_spacing_m, by_ratio=False)]
@@ -151,9 +158,12 @@ def tiled_plan(
     w_b = sum(s["public_w_seen_before"] for s in stats.values())
     w_a = w_b + sum(a["public_w_seen_new"] for a in after.values())
     peaks: dict[str, float] = {}
+    anon: dict[str, float] = {}
     for q, s in final.items():
         w = str(getattr(actors[q], "_address", "worker"))
         peaks[w] = max(peaks.get(w, 0.0), s["peak_rss_mb"])
+        # what the worker cannot page out, after each of its tiles was built and at the end
+        anon[w] = max(anon.get(w, 0.0), stats[q]["anon_mb_after_build"], s["anon_rss_mb"])
     timings["total_s"] = time.perf_counter() - t0
     summary = {
         "level": level_name,
@@ -182,6 +192,7 @@ def tiled_plan(
             "tiles": len(specs), "with_sites": len(actors), "tile_m": round(n_side * grid.res_m, 3),
             "halo_m": round(halo, 2), "cluster": info,
             "peak_rss_mb_per_worker": {w: round(v, 1) for w, v in sorted(peaks.items())},
+            "anon_mb_per_worker": {w: round(v, 1) for w, v in sorted(anon.items())},
         },
         "timings_s": {kk: round(v, 3) for kk, v in timings.items()},
     }
