@@ -16,14 +16,14 @@ import dataclasses
 from collections.abc import Sequence
 
 import numpy as np
-from panda3d.core import CardMaker, NodePath, SamplerState, Texture, TransparencyAttrib
+from panda3d.core import NodePath, SamplerState, Texture
 
 import twin
 
 from ._mesh import Soup, boxes, geom_node, line_node
 from .engine import Graphics
 from .masks import DEPTH_MASK, VCCTV_MASK
-from .overlays import LEVEL_RGBA, Z_DRAPE, coverage_rgba
+from .overlays import LEVEL_RGBA, Z_DRAPE, coverage_rgba, drape_card
 from .pose import CameraPose, camera_pose
 from .vcctv import VirtualCCTV
 
@@ -172,16 +172,7 @@ class PlanningLayer:
             n = self.tile_cells
             xa, xb = x0 + tj * n * dx, x0 + (tj * n + cols) * dx
             ya, yb = y0 + ti * n * dy, y0 + (ti * n + rows) * dy
-            cm = CardMaker(f"plan-drape-{ti}-{tj}")
-            cm.set_frame(min(xa, xb), max(xa, xb), min(ya, yb), max(ya, yb))
-            node = self.drape.attach_new_node(cm.generate())
-            node.set_p(-90)  # the card lies in x-y facing up
-            node.set_z(Z_DRAPE)
-            node.set_texture(tex)
-            node.set_transparency(TransparencyAttrib.M_alpha)
-            node.set_depth_write(False)
-            node.set_bin("fixed", 10)
-            node.set_light_off()
+            drape_card(self.drape, f"plan-drape-{ti}-{tj}", (xa, xb, ya, yb), tex)
             self._tiles[(ti, tj)] = tex
         else:
             dst = np.frombuffer(memoryview(tex.modify_ram_image()), dtype=np.uint8)

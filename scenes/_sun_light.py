@@ -31,7 +31,7 @@ from panda3d.core import (
     Texture,
 )
 
-from .engine import Graphics
+from .engine import Graphics, close_offscreen
 from .masks import DEPTH_MASK
 
 _NO_OCCLUDER_M = 1.0e9
@@ -145,8 +145,4 @@ class SunShadow:
 
     def destroy(self) -> None:
         """Close the buffer and remove the camera."""
-        self.region.set_camera(NodePath())
-        self.buffer.clear_render_textures()
-        self.graphics.remove(self.buffer)
-        self.camera.remove_node()
-        self.texture.release_all()
+        close_offscreen(self.graphics, self.buffer, self.region, self.camera, self.texture)

@@ -32,7 +32,7 @@ from panda3d.core import (
     TransparencyAttrib,
 )
 
-from .engine import Graphics
+from .engine import Graphics, close_offscreen, texture_bgr
 from .masks import VCCTV_MASK
 from .pose import CameraPose
 
@@ -199,14 +199,8 @@ class ReadbackSlot:
         """The last render as BGR, top row first (None before the first)."""
         if not self.texture.has_ram_image():
             return None
-        data = self.texture.get_ram_image_as("BGR")
-        img = np.frombuffer(data, dtype=np.uint8).reshape(self.texture.get_y_size(), self.texture.get_x_size(), 3)
-        return np.ascontiguousarray(img[::-1])
+        return texture_bgr(self.texture)
 
     def destroy(self) -> None:
         """Close the buffer."""
-        self.region.set_camera(NodePath())
-        self.buffer.clear_render_textures()
-        self.graphics.remove(self.buffer)
-        self.camera.remove_node()
-        self.texture.release_all()
+        close_offscreen(self.graphics, self.buffer, self.region, self.camera, self.texture)

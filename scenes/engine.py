@@ -161,6 +161,22 @@ class HeadlessEngine:
         self.engine.remove_all_windows()
 
 
+def texture_bgr(texture: Texture) -> np.ndarray:
+    """A texture's RAM image as (height, width, 3) uint8 BGR, top row first (as OpenCV has it)."""
+    data = texture.get_ram_image_as("BGR")
+    img = np.frombuffer(data, dtype=np.uint8).reshape(texture.get_y_size(), texture.get_x_size(), 3)
+    return np.ascontiguousarray(img[::-1])
+
+
+def close_offscreen(graphics: Graphics, buffer: GraphicsOutput, region, camera: NodePath, texture: Texture) -> None:  # noqa: ANN001
+    """Tear down an offscreen render: unhook its camera, close its buffer, drop the camera node and texture."""
+    region.set_camera(NodePath())
+    buffer.clear_render_textures()
+    graphics.remove(buffer)
+    camera.remove_node()
+    texture.release_all()
+
+
 class OffscreenView:
     """A camera rendering ``scene`` into an offscreen buffer, grabbed as a BGR numpy array (``to_ram``)."""
 
@@ -198,16 +214,10 @@ class OffscreenView:
 
     def grab(self) -> np.ndarray:
         """The last rendered image: (height, width, 3) uint8, BGR, top row first (as OpenCV has it)."""
-        data = self.texture.get_ram_image_as("BGR")
-        if not data:
+        if not self.texture.has_ram_image():
             raise RuntimeError("nothing rendered yet: call render_frame() before grab()")
-        img = np.frombuffer(data, dtype=np.uint8).reshape(self.texture.get_y_size(), self.texture.get_x_size(), 3)
-        return np.ascontiguousarray(img[::-1])
+        return texture_bgr(self.texture)
 
     def destroy(self) -> None:
         """Close the buffer and remove the camera."""
-        self.region.set_camera(NodePath())
-        self.buffer.clear_render_textures()
-        self.graphics.remove(self.buffer)
-        self.camera.remove_node()
-        self.texture.release_all()
+        close_offscreen(self.graphics, self.buffer, self.region, self.camera, self.texture)

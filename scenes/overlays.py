@@ -94,7 +94,15 @@ def coverage_overlay(
     tex.set_minfilter(SamplerState.FT_nearest)
     tex.set_wrap_u(SamplerState.WM_clamp)
     tex.set_wrap_v(SamplerState.WM_clamp)
-    cm = CardMaker("coverage")
+    node = drape_card(parent, "coverage", (x0, x1, y0, y1), tex)
+    node.hide(DEPTH_MASK | VCCTV_MASK)
+    return node
+
+
+def drape_card(parent: NodePath, name: str, frame: tuple[float, float, float, float], tex: Texture) -> NodePath:
+    """A textured card lying on the ground over ``frame`` (x0, x1, y0, y1 in either order), drawn over the city."""
+    x0, x1, y0, y1 = frame
+    cm = CardMaker(name)
     cm.set_frame(min(x0, x1), max(x0, x1), min(y0, y1), max(y0, y1))
     node = parent.attach_new_node(cm.generate())
     node.set_p(-90)  # CardMaker's card stands in x-z facing -y; pitched down it lies in x-y facing up
@@ -104,5 +112,4 @@ def coverage_overlay(
     node.set_depth_write(False)
     node.set_bin("fixed", 10)
     node.set_light_off()
-    node.hide(DEPTH_MASK | VCCTV_MASK)
     return node

@@ -5,7 +5,7 @@ The model; its outputs (CDF plot, incidents CSV) are in :mod:`sim.fire.report`, 
 
 from __future__ import annotations
 
-from ._detect import Sightings, coverage_sightings
+from ._detect import Sightings, best_level_pairs, coverage_sightings
 from ._engine import MUTUAL_AID, MUTUAL_AID_SHOWN_S, SOURCES, DispatchOption, FireEngine, Inject, Outcome, fleet
 from ._incidents import Incidents, building_zone, generate_incidents, make_incidents, zone_rates_per_year
 from ._params import FireParams, Lognormal
@@ -29,6 +29,9 @@ from .profile import DEFAULT_PROFILE, DetectionDraw, DetectionProfile, load_prof
 
 __all__ = [
     "DEFAULT_PROFILE",
+    "MUTUAL_AID",
+    "MUTUAL_AID_SHOWN_S",
+    "SOURCES",
     "DetectionDraw",
     "DetectionProfile",
     "DispatchOption",
@@ -39,11 +42,9 @@ __all__ = [
     "Incidents",
     "Inject",
     "Lognormal",
-    "MUTUAL_AID",
-    "MUTUAL_AID_SHOWN_S",
     "Outcome",
-    "SOURCES",
     "Sightings",
+    "best_level_pairs",
     "building_zone",
     "camera_keys",
     "camera_outages",

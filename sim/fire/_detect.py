@@ -270,25 +270,54 @@ def coverage_sightings(
     if not cameras or n_t == 0:
         return Sightings(np.zeros(n_t + 1, np.int64), np.zeros(0, np.int64), np.zeros(0))
     cams, levels, ucell, inv, cx, cy, thresholds = _seen_cells(twin, cameras, level, resolution_m, target_height_m)
+    t_u, c_u, l_u = best_level_pairs(targets, cams, levels, inv, cx, cy, n_cameras=len(cameras), facade_m=facade_m)
+    ptr = np.zeros(n_t + 1, np.int64)
+    np.add.at(ptr, t_u + 1, 1)
+    return Sightings(np.cumsum(ptr), c_u, thresholds[l_u - 1])
+
+
+def best_level_pairs(
+    targets: list[shapely.Geometry] | np.ndarray,
+    cams: np.ndarray,
+    levels: np.ndarray,
+    inv: np.ndarray,
+    cx: np.ndarray,
+    cy: np.ndarray,
+    *,
+    n_cameras: int,
+    facade_m: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each (target, camera) pair that shares a seen cell, at the best level the camera reaches there.
+
+    Args:
+        targets: shapely geometries, local metres.
+        cams: camera index of each seen (camera, cell) row.
+        levels: DORI level of each row.
+        inv: each row's index into the unique seen cells.
+        cx: x of each unique cell's centre.
+        cy: y of each unique cell's centre.
+        n_cameras: how many cameras the indices count.
+        facade_m: how far from a target a seen cell still shows it.
+
+    Returns:
+        Target indices, camera indices and levels of the pairs, sorted by target then camera.
+    """
     tree = shapely.STRtree(targets)
     ci, ti = tree.query(shapely.points(cx, cy), predicate="dwithin", distance=facade_m)
-    # (target, camera) pairs through the cells they share, each at its best level
+    n_cells = len(cx)
     order = np.argsort(inv, kind="stable")
-    starts = np.searchsorted(inv[order], np.arange(ucell.size))
-    ends = np.searchsorted(inv[order], np.arange(ucell.size), side="right")
+    starts = np.searchsorted(inv[order], np.arange(n_cells))
+    ends = np.searchsorted(inv[order], np.arange(n_cells), side="right")
     counts = (ends - starts)[ci]
     t_rep = np.repeat(ti, counts)
     idx = np.repeat(starts[ci], counts) + (np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts))
     rows = order[idx]
     c_rep, l_rep = cams[rows].astype(np.int64), levels[rows]
-    key = t_rep * (len(cameras) + 1) + c_rep
+    key = t_rep * (n_cameras + 1) + c_rep
     o = np.lexsort((-l_rep, key))
     first = np.ones(o.size, bool)
     first[1:] = key[o][1:] != key[o][:-1]
-    t_u, c_u, l_u = t_rep[o][first], c_rep[o][first], l_rep[o][first]
-    ptr = np.zeros(n_t + 1, np.int64)
-    np.add.at(ptr, t_u + 1, 1)
-    return Sightings(np.cumsum(ptr), c_u, thresholds[l_u - 1])
+    return t_rep[o][first], c_rep[o][first], l_rep[o][first]
 
 
 _SEEN_CACHE: dict[tuple, tuple] = {}

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import shapely
 
-from sim.fire import Sightings, run_fire
+from sim.fire import Sightings, best_level_pairs, run_fire
 from twin import dori_profile, optics
 from twin.raster import city_grid
 from twin.tiles import cameras_reaching, cut_city, tile_specs
@@ -54,22 +54,10 @@ def _sighting_task(part, grid, tile, targets, target_index, cam_index, level, fa
     wi, wj = np.divmod(ucell, wg.cols)
     cx = grid.xmin + ((wj + wc0) + 0.5) * grid.res_m
     cy = grid.ymax - ((wi + wr0) + 0.5) * grid.res_m
-    tree = shapely.STRtree(targets)
-    ci, ti = tree.query(shapely.points(cx, cy), predicate="dwithin", distance=facade_m)
     # (target, camera) through the cells they share, each pair at its best level (as coverage_sightings)
-    order = np.argsort(inv, kind="stable")
-    starts = np.searchsorted(inv[order], np.arange(ucell.size))
-    ends = np.searchsorted(inv[order], np.arange(ucell.size), side="right")
-    counts = (ends - starts)[ci]
-    t_rep = np.repeat(ti, counts)
-    idx = np.repeat(starts[ci], counts) + (np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts))
-    rows = order[idx]
-    c_rep, l_rep = cams[rows].astype(np.int64), levels[rows]
-    key = t_rep * (len(part.cameras) + 1) + c_rep
-    o = np.lexsort((-l_rep, key))
-    first = np.ones(o.size, bool)
-    first[1:] = key[o][1:] != key[o][:-1]
-    t_u, c_u, l_u = t_rep[o][first], c_rep[o][first], l_rep[o][first]
+    t_u, c_u, l_u = best_level_pairs(
+        targets, cams, levels, inv, cx, cy, n_cameras=len(part.cameras), facade_m=facade_m
+    )
     return {
         "tile": tile.id,
         "target": np.asarray(target_index, dtype=np.int64)[t_u],
