@@ -65,7 +65,8 @@ class Consequences:
         band: camera-count band of the server sizing.
         fire: run the fire study at all.
         servers: run the server sizing at all.
-        fire_days: simulated days of the paired fire run.
+        fire_days: simulated days of the paired fire run (ten years, as ``showroom report``: fires
+            are rare, and a year or two leaves the figure to a handful of them).
         seed: the seed of both runs.
         capacity_days: simulated days of each capacity replication.
         capacity_replications: replications of each sizing.
@@ -73,7 +74,7 @@ class Consequences:
     """
 
     def __init__(self, city: Twin, *, band: int = 10, fire: bool = True, servers: bool = True,
-                 fire_days: float = 730.0, seed: int = 0, capacity_days: float = 1.0, capacity_replications: int = 2,
+                 fire_days: float = 3650.0, seed: int = 0, capacity_days: float = 1.0, capacity_replications: int = 2,
                  notify: Callable[[], None] | None = None) -> None:
         self.city = city
         self.band = int(band)

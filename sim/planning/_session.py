@@ -118,14 +118,15 @@ class PlanSession:
         profile: DORI profile (default the city's).
         level: the planning level of suggestions and fills (default Observe).
         band: camera-count band of the server sizing cache.
-        fire_days: simulated days of the paired fire run.
+        fire_days: simulated days of the paired fire run (ten years, as ``showroom report``: fires
+            are rare, and a year or two leaves the figure to a handful of them).
         raster: a height raster already built (else one at ``resolution_m``).
     """
 
     def __init__(self, city: twin.Twin, *, cameras: Any = "all", resolution_m: float = 1.0, seed: int = 0,
                  fire: bool = True, servers: bool = True, profile: str | None = None,
                  level: str = twin.placement.DEFAULT_LEVEL,
-                 band: int = 10, fire_days: float = 730.0, raster: twin.HeightRaster | None = None) -> None:
+                 band: int = 10, fire_days: float = 3650.0, raster: twin.HeightRaster | None = None) -> None:
         self.city = city
         self.raster = raster or twin.build_raster(city, resolution_m=resolution_m)
         self.profile = twin.dori_profile(profile or city.standards.dori)
