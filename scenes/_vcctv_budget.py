@@ -49,7 +49,7 @@ from ._vcctv_pool import Atlas, ReadbackSlot, aim_lens
 from .engine import Graphics
 from .pose import CameraPose
 from .projectors import ProjectorSet
-from .vcctv import distortion_maps, plain_state, source_size
+from .vcctv import distortion_maps, is_distorted, plain_state, source_size
 
 #: ``mask_for(camera_id, width, height)``: True where the camera's image (at that size) is hidden, or None.
 MaskFor = Callable[[str, int, int], "np.ndarray | None"]
@@ -308,7 +308,7 @@ class VcctvBudget:
                     continue
                 p = self.projectors.projectors[cid]
                 out = s.out_size
-                if p.pose.fisheye or p.pose.k1 != 0.0 or p.pose.k2 != 0.0:
+                if is_distorted(p.pose):
                     key = (cid, out, s.size, p.pose.heading_deg, p.pose.tilt_deg, p.pose.tan_half)
                     maps = self._maps.get(key)
                     if maps is None:

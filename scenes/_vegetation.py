@@ -56,17 +56,12 @@ def _park_points(t: Twin, s: TreeSettings, rng: np.random.Generator) -> np.ndarr
 
 
 def _street_points(t: Twin, s: TreeSettings, width_of: dict[str, float]) -> np.ndarray:
-    if t.roads is None:
-        return np.zeros((0, 2))
-    seen: set[object] = set()
     lines, offsets = [], []
-    for _, _, d in t.roads.edges(data=True):
+    for d in t.road_edges():
         hw = d.get("highway", "")
         hw = hw[0] if isinstance(hw, list) else hw
-        k = d.get("road_id", id(d))
-        if hw not in _ARTERIALS or k in seen:
+        if hw not in _ARTERIALS:
             continue
-        seen.add(k)
         lines.append(d["geometry"])
         offsets.append(width_of.get(hw, 10.0) / 2.0 + s.street_setback_m)
     if not lines:

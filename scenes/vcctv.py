@@ -7,7 +7,7 @@ position, heading, tilt, roll and field of view, and, when the camera has radial
 
 from __future__ import annotations
 
-__all__ = ["VirtualCCTV", "distortion_maps", "plain_state", "source_size"]
+__all__ = ["VirtualCCTV", "distortion_maps", "is_distorted", "plain_state", "source_size"]
 
 import math
 from importlib import resources
@@ -23,6 +23,10 @@ from .engine import Graphics, OffscreenView
 from .masks import VCCTV_MASK
 from .pose import CameraPose, camera_pose
 
+
+def is_distorted(pose: CameraPose) -> bool:
+    """Whether a camera bends its image (k1 or k2 nonzero, or a fisheye): its render needs a remap."""
+    return pose.fisheye or pose.k1 != 0.0 or pose.k2 != 0.0
 
 def _plain_shader() -> Shader:
     src = resources.files("scenes").joinpath("shaders")
@@ -100,7 +104,7 @@ def source_size(pose: CameraPose, size: tuple[int, int]) -> tuple[int, int]:
         f = float(focal_px(pose.optics.hfov_deg, w, h))
         side = min(int(math.ceil(2 * dth * f)), 4096)
         return (side, side)
-    if pose.k1 == 0.0 and pose.k2 == 0.0:
+    if not is_distorted(pose):
         return (int(w), int(h))
     th, tv = pose.tan_half
     return (min(int(math.ceil(w * dth / th)), 4096), min(int(math.ceil(h * dtv / tv)), 4096))
@@ -142,7 +146,7 @@ class VirtualCCTV:
     @property
     def distorted(self) -> bool:
         """Whether the camera bends its image (k1 or k2 nonzero, or a fisheye)."""
-        return self.pose.fisheye or self.pose.k1 != 0.0 or self.pose.k2 != 0.0
+        return is_distorted(self.pose)
 
     def _source_size(self) -> tuple[int, int]:
         return source_size(self.pose, self.size) if self.distorted else self.size

@@ -57,6 +57,7 @@ def _make_app(city: Any, live: Any, opts: ViewOptions, provider: Any) -> Any:  #
     from scenes.hud import FrameBudget
     from scenes.picking import pick_camera
     from scenes.visit import GuidedTour
+    from showroom_cli.life import DEFAULT_HOUR as LIFE_START_HOUR
     from showroom_cli.life import StreetLife
     from showroom_cli.vr import HeadsetFrames, has_display
     from showroom_cli.warroom import WarRoomDriver, WarRoomVisit, demo_crash
@@ -108,9 +109,9 @@ def _make_app(city: Any, live: Any, opts: ViewOptions, provider: Any) -> Any:  #
             self.clock = SimClock(
                 live.env, speed=opts.speed, snapshot_step_s=live.snapshot_step_s, snapshot=live.snapshot
             )
-            self.life = StreetLife.beside(city, live)
-            # the sun and the night lights follow the sim's clock from its scenario's start hour
-            self._start_hour = float(getattr(getattr(live, "scenario", None), "start_hour", 8.0))
+            # the sun, the night lights and street life follow the sim's clock from its scenario's start hour
+            self._start_hour = float(getattr(getattr(live, "scenario", None), "start_hour", LIFE_START_HOUR))
+            self.life = StreetLife(city, env=live.env, hour=self._start_hour)
             # the War Room inside the command center: its wall, board, racks and staff; g walks in
             self.warroom = WarRoomDriver(city, self.scene, hub=self.hub, engine=getattr(live, "engine", None),
                                          start_hour=self._start_hour, crash=demo_crash(city, self._start_hour),

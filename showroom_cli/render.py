@@ -115,7 +115,7 @@ def _cmd_render_story(args: argparse.Namespace, size: tuple[int, int]) -> int:
     if args.path != "tour":
         raise twin.TwinError(f"--story and --stills render the guided tour: drop --path {args.path}")
     if (args.seconds is not None and args.seconds <= 0) or args.fps <= 0:
-        raise twin.TwinError(f"--seconds and --fps must be > 0, got {args.seconds:g} and {args.fps:g}")
+        raise twin.TwinError(f"--seconds and --fps must be > 0, got {args.seconds} and {args.fps:g}")
     stops = [k for k in args.stops.split(",") if k] if args.stops else None
     if stops is not None:
         from scenes import load_story

@@ -200,14 +200,12 @@ def story_sim(
         """Street life at the tour's time of day (its own clock: seconds after midnight)."""
         if street is None:
             return
-        env_l = street.model.env
         t = float(view.clock_s)
-        if t - env_l.now > LIFE_JUMP_S:
+        if t - street.model.env.now > LIFE_JUMP_S:
             # the story skips hours between stops: the streets run on from a few seconds before, at that hour
             import simpy
 
             street.attach(simpy.Environment(initial_time=t - LIFE_SETTLE_S))
-            env_l = street.model.env
         street.run_to(t)
         street.frame(scene, view.sim_s)
 

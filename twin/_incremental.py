@@ -138,6 +138,11 @@ class CoverageState:
         cols = r.shape[1]
         return [_patch_from(cells[a:b], level[a:b], cols) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
 
+    @property
+    def target_z(self) -> np.ndarray:
+        """Per-cell height of the target a camera must see (the raster's ground plus the target height)."""
+        return self._tz
+
     def patch(self, cam_id: str) -> CameraPatch:
         """The patch of a camera in the state."""
         try:

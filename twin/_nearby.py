@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from . import optics
-from .coverage import target_heights
 from .placement import DEFAULT_LEVEL, Lens, _site_pose_cells, candidate_sites
 
 if TYPE_CHECKING:
@@ -83,7 +82,7 @@ def best_nearby(
     w_open = np.where(without < li, w, 0.0)
     useful = np.zeros(r.cells, dtype=bool)
     useful.reshape(r.shape)[i0:i1, j0:j1] = w_open > 0
-    tz = target_heights(r, state.target_height_m)
+    tz = state.target_z
     cols = r.shape[1]
 
     def score(cells: np.ndarray) -> float:

@@ -448,7 +448,7 @@ class PlanSession:
         ch = twin.best_nearby(self.city, self.state, cam, radius_m=radius_m, level=self.level, headings=headings,
                               candidates=candidates)
         names = self.profile.names
-        placed = self._gain_by_level(cam)
+        placed = self._gain_by_level(cam, self.state.patch(cid))
         if ch.site is None:
             zero = {n: 0.0 for n in names}
             return Suggestion(cam.x, cam.y, cam.heading_deg, cam.tilt_deg, placed, zero,
@@ -470,9 +470,12 @@ class PlanSession:
                           site_id=s.id, moved=True, level=ch.level, objective_gain=ch.gain,
                           placed_objective_gain=ch.placed_gain, distance_m=round(dist, 2))
 
-    def _gain_by_level(self, cam: twin.Camera) -> dict[str, float]:
-        """Public m2 the camera adds at each level (or better) to the coverage of the plan's other cameras."""
-        p = self.state.patches([cam])[0]
+    def _gain_by_level(self, cam: twin.Camera, patch: twin.CameraPatch | None = None) -> dict[str, float]:
+        """Public m2 the camera adds at each level (or better) to the coverage of the plan's other cameras.
+
+        ``patch``: the camera's coverage patch when the state already holds it (else it is computed).
+        """
+        p = patch if patch is not None else self.state.patches([cam])[0]
         names = self.profile.names
         if p.empty:
             return {n: 0.0 for n in names}
